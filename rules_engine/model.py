@@ -563,3 +563,12 @@ class CheckedPolicy:
     source_path: str = "<memory>"
     source_sha256: str = ""
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+class Verdict(StrEnum):
+    """The judgement of one target in one period (DESIGN "Verdicts")."""
+
+    MET = "met"
+    BREACHED = "breached"
+    AT_RISK = "at_risk"
+    NO_DATA = "no_data"
