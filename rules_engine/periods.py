@@ -27,6 +27,12 @@ class Period:
     label: str
     kind: PeriodKind
 
+    @property
+    def real_seconds(self) -> int:
+        """Elapsed real time. Python subtracts two datetimes sharing a tzinfo on the wall
+        clock (a New York March would be 744 h), so convert to UTC first."""
+        return int((self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)).total_seconds())
+
     def is_over(self, as_of: dt.datetime) -> bool:
         return as_of >= self.end
 
