@@ -1,0 +1,463 @@
+"""Clocks: how much time counts between two instants (DESIGN "Clocks", conformance C1-C5).
+
+A clock is a monotone function ``F`` from instants to cumulative counted time, in integer
+microseconds; the time a clock counts between ``a`` and ``b`` is ``F(b) - F(a)``. That
+makes business time additive by construction and lets the evaluator work on whole
+columns: one ``search_sorted`` over the sorted open intervals of the calendar, a gather
+of the cumulative open time before each interval, and the clamped position inside it.
+
+- ``24x7`` counts real time: ``F(t)`` is ``t``'s epoch microseconds.
+- A calendar counts its weekly open windows, written in wall-clock time in the
+  calendar's own zone. A window belongs to the local date it starts on, ``24:00`` is the
+  next local midnight, and its length is the real time between its two ends (a
+  00:00-24:00 window lasts 23 h or 25 h on DST days). A wall time that does not exist or
+  occurs twice resolves with PEP 495 ``fold=0`` (the offset before the transition).
+- Holidays close whole local dates: the ``holidays`` package's default public list for
+  the country (and subdivision), observed days included, minus the names in ``except``;
+  ``closed`` dates close too.
+
+A calendar clock builds its interval table lazily, for whole local years, and widens it
+when a column reaches outside; the origin of ``F`` stays where the first table started,
+so values from one clock instance stay comparable. Only differences of ``F`` mean
+anything: never report ``F`` itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import difflib
+import itertools
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import polars as pl
+
+from rules_engine.model import CLOCK_24X7, Calendar, HolidaySpec
+
+__all__ = [
+    "CalendarClock",
+    "CalendarError",
+    "Clock",
+    "RealTimeClock",
+    "build_clock",
+    "clocks_for",
+    "holiday_spec_problems",
+]
+
+US_PER_S = 1_000_000
+_DAY_S = 86_400
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_ONE_US = dt.timedelta(microseconds=1)
+_TIMESTAMP = pl.Datetime("us", "UTC")
+
+FIRST_YEAR = 1900
+LAST_YEAR = 2200
+"""Calendar clocks cover these local years; an instant outside them is an input error."""
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be built or an instant it cannot place (one-line message)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _to_us(ts: pl.Series) -> pl.Series:
+    """Epoch microseconds (Int64, nulls kept) of an aware Datetime column."""
+    dtype = ts.dtype
+    if not isinstance(dtype, pl.Datetime):
+        raise TypeError(f"a clock takes a Datetime column, got `{dtype}` for `{ts.name}`")
+    if dtype.time_zone is None:
+        raise TypeError(f"a clock takes aware timestamps, but `{ts.name}` has no time zone")
+    if dtype.time_unit != "us":
+        ts = ts.dt.cast_time_unit("us")
+    return ts.cast(pl.Int64)
+
+
+def _us_series(us: pl.Series | int, length: int) -> pl.Series:
+    if isinstance(us, pl.Series):
+        return us.cast(pl.Int64)
+    return pl.Series("us", [us], dtype=pl.Int64).extend_constant(us, length - 1)
+
+
+def _bounds(column: pl.Series) -> tuple[int | None, int | None]:
+    """Smallest and largest value of an Int64 column (None when all null)."""
+    lo, hi = column.min(), column.max()
+    if isinstance(lo, int) and isinstance(hi, int):
+        return lo, hi
+    return None, None
+
+
+def _instant_us(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        raise TypeError(f"a clock takes aware datetimes, got naive `{moment.isoformat()}`")
+    return (moment.astimezone(dt.UTC) - _EPOCH) // _ONE_US
+
+
+def _instant(us: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=us)
+
+
+def _wall_to_us(day: dt.date, seconds: int, tz: dt.tzinfo) -> int:
+    """UTC epoch microseconds of wall time ``seconds`` after local midnight of ``day``
+    (``86400`` is the next midnight), resolved with ``fold=0`` like PEP 495."""
+    if seconds >= _DAY_S:
+        day += dt.timedelta(days=seconds // _DAY_S)
+        seconds %= _DAY_S
+    hour, rest = divmod(seconds, 3600)
+    wall = dt.datetime(day.year, day.month, day.day, hour, rest // 60, rest % 60)
+    offset = tz.utcoffset(wall)
+    assert offset is not None
+    local_us = ((day.toordinal() - _EPOCH_ORDINAL) * _DAY_S + seconds) * US_PER_S
+    return local_us - offset // _ONE_US
+
+
+def _country_holidays(spec: HolidaySpec, years: Iterable[int]) -> holidays.HolidayBase:
+    with warnings.catch_warnings():
+        # "available only from 2001 to 2035": outside it the package knows no holidays,
+        # which is what the clock then counts.
+        warnings.simplefilter("ignore")
+        try:
+            return holidays.country_holidays(spec.country, subdiv=spec.subdivision, years=years)
+        except NotImplementedError as exc:
+            raise CalendarError(_spec_problem(spec) or str(exc)) from None
+
+
+def _spec_problem(spec: HolidaySpec) -> str | None:
+    supported: dict[str, list[str]] = holidays.list_supported_countries()
+    if spec.country not in supported:
+        close = difflib.get_close_matches(spec.country, supported, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        return f"{spec.span}: the holidays package has no country `{spec.country}`{hint}"
+    subdivisions = supported[spec.country]
+    if spec.subdivision is not None and spec.subdivision not in subdivisions:
+        close = difflib.get_close_matches(spec.subdivision, subdivisions, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"one of {', '.join(subdivisions)}"
+        return (
+            f"{spec.span}: `{spec.country}` has no subdivision `{spec.subdivision}`; help: {hint}"
+        )
+    return None
+
+
+def holiday_spec_problems(spec: HolidaySpec, years: Iterable[int]) -> list[str]:
+    """What is wrong with a ``holidays`` clause, one message per problem, for the checker.
+
+    An unknown country or subdivision, and ``except`` names that no holiday of the
+    country has in ``years`` (names must match the package's exactly).
+    """
+    problem = _spec_problem(spec)
+    if problem is not None:
+        return [problem]
+    table = _country_holidays(spec, years)
+    known = sorted({name for day in table for name in table.get_list(day)})
+    problems = []
+    for name in spec.except_names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; help: did you mean `{close[0]}`?" if close else ""
+            problems.append(
+                f"{spec.span}: `{spec.country}` has no holiday named `{name}` "
+                f"in {min(years, default='?')}-{max(years, default='?')}{hint}"
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- clocks
+
+
+class Clock(ABC):
+    """Counts time between instants. Columns are aware ``Datetime`` (any unit or zone,
+    normally ``Datetime("us", "UTC")``); nulls stay null."""
+
+    name: str
+    timezone: str
+
+    @abstractmethod
+    def _cumulative(self, t: pl.Series) -> pl.Series:
+        """``F`` on epoch microseconds (Int64)."""
+
+    def cumulative_us(self, ts: pl.Series) -> pl.Series:
+        """``F(t)``: counted microseconds (Int64) up to each instant from the clock's origin."""
+        return self._cumulative(_to_us(ts)).alias(ts.name)
+
+    def elapsed_us(self, start: pl.Series, end: pl.Series) -> pl.Series:
+        """``F(end) - F(start)``: counted microseconds between two columns (negative when
+        ``end`` comes first)."""
+        n = len(start)
+        cumulative = self._cumulative(pl.concat([_to_us(start), _to_us(end)]))
+        return (cumulative.slice(n, n) - cumulative.slice(0, n)).alias(end.name)
+
+    @abstractmethod
+    def is_open(self, ts: pl.Series) -> pl.Series:
+        """Boolean: the instant lies inside an open window (``[start, end)``)."""
+
+    def open_us_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Counted microseconds between two aware datetimes (``F(end) - F(start)``)."""
+        t = pl.Series("t", [_instant_us(start), _instant_us(end)], dtype=pl.Int64)
+        a, b = self._cumulative(t).to_list()
+        return int(b) - int(a)
+
+    @abstractmethod
+    def add_open_time(self, ts: pl.Series, us: pl.Series | int) -> pl.Series:
+        """The earliest instant at which ``us`` more counted time has passed after ``ts``
+        (the inverse of ``F``; ``ts`` itself when ``us`` is 0). Null when the clock never
+        gets there (a calendar that is never open) or an input is null."""
+
+    @abstractmethod
+    def holidays_used(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        """Holidays that closed dates in ``[first, last]`` with the package's names (several
+        on one date joined with ``"; "``), plus the ``closed`` dates named ``"closed"``;
+        sorted by date."""
+
+
+class RealTimeClock(Clock):
+    """``24x7``: real elapsed time; a New York March has 743 hours."""
+
+    def __init__(self) -> None:
+        self.name = CLOCK_24X7
+        self.timezone = "UTC"
+
+    def __repr__(self) -> str:
+        return "RealTimeClock()"
+
+    def _cumulative(self, t: pl.Series) -> pl.Series:
+        return t
+
+    def is_open(self, ts: pl.Series) -> pl.Series:
+        return pl.select(pl.when(pl.lit(ts).is_not_null()).then(True)).to_series().alias(ts.name)
+
+    def add_open_time(self, ts: pl.Series, us: pl.Series | int) -> pl.Series:
+        t = _to_us(ts)
+        return (t + _us_series(us, len(t))).cast(_TIMESTAMP).alias(ts.name)
+
+    def holidays_used(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        return []
+
+
+class CalendarClock(Clock):
+    """Weekly open windows in the calendar's zone, closed on holidays and ``closed`` dates.
+
+    The table is a sorted list of disjoint open intervals (UTC epoch microseconds) with
+    the cumulative open time before each. Its first row is an empty interval at the
+    table's start, so every instant inside the table has an interval at or before it.
+    """
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self.name = calendar.name
+        self.timezone = calendar.timezone
+        try:
+            self._tz: dt.tzinfo = ZoneInfo(calendar.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CalendarError(
+                f"{calendar.span}: calendar `{calendar.name}` has an unknown time zone "
+                f"`{calendar.timezone}`; help: use an IANA name such as `America/New_York`"
+            ) from None
+        if len(calendar.windows) != 7:
+            raise CalendarError(f"calendar `{calendar.name}` needs 7 weekdays of windows")
+        for spec in calendar.holidays:
+            problem = _spec_problem(spec)
+            if problem is not None:
+                raise CalendarError(problem)
+        self._closed_by_year: dict[int, dict[dt.date, list[str]]] = {}
+        self._years: tuple[int, int] | None = None
+        self._origin_us = 0
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._cum: list[int] = []
+        self._s = pl.Series("s", [], dtype=pl.Int64)
+        self._len = pl.Series("len", [], dtype=pl.Int64)
+        self._c = pl.Series("c", [], dtype=pl.Int64)
+        self._c_end = pl.Series("c_end", [], dtype=pl.Int64)
+
+    def __repr__(self) -> str:
+        return f"CalendarClock({self.name!r}, {self.timezone!r})"
+
+    # ----------------------------------------------------------------- holidays
+
+    def _holidays_of_year(self, year: int) -> dict[dt.date, list[str]]:
+        """Dates of ``year`` the holiday clauses close, with the names that close them."""
+        cached = self._closed_by_year.get(year)
+        if cached is not None:
+            return cached
+        out: dict[dt.date, list[str]] = {}
+        for spec in self.calendar.holidays:
+            table = _country_holidays(spec, [year])
+            excepted = set(spec.except_names)
+            for day in sorted(table):
+                if day.year != year:
+                    continue
+                names = [n for n in table.get_list(day) if n not in excepted]
+                for name in names:
+                    if name not in out.setdefault(day, []):
+                        out[day].append(name)
+        self._closed_by_year[year] = out
+        return out
+
+    def holidays_used(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        used: list[tuple[dt.date, str]] = []
+        for year in range(first.year, last.year + 1):
+            for day, names in self._holidays_of_year(year).items():
+                if first <= day <= last:
+                    used.append((day, "; ".join(names)))
+        used.extend(
+            (day, "closed") for day in sorted(set(self.calendar.closed)) if first <= day <= last
+        )
+        return sorted(used)
+
+    # ----------------------------------------------------------------- the interval table
+
+    def _year_of(self, us: int) -> int:
+        return _instant(us).astimezone(self._tz).year
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        """(Re)build the table for local years ``[first_year, last_year]``, keeping ``F``'s
+        origin where the first table started."""
+        if first_year < FIRST_YEAR or last_year > LAST_YEAR:
+            raise CalendarError(
+                f"calendar `{self.name}` counts time in {FIRST_YEAR}-{LAST_YEAR} only, "
+                f"but an instant falls in {first_year if first_year < FIRST_YEAR else last_year}"
+            )
+        tz = self._tz
+        windows = self.calendar.windows
+        closed = set(self.calendar.closed)
+        for year in range(first_year, last_year + 1):
+            closed.update(self._holidays_of_year(year))
+        table_start = _wall_to_us(dt.date(first_year, 1, 1), 0, tz)
+        starts = [table_start]
+        ends = [table_start]
+        day = dt.date(first_year, 1, 1)
+        stop = dt.date(last_year + 1, 1, 1)
+        one_day = dt.timedelta(days=1)
+        reach = table_start
+        while day < stop:
+            if day not in closed:
+                for window in windows[day.weekday()]:
+                    # A DST gap can map a later wall time to an earlier instant; clip so
+                    # the intervals stay sorted and disjoint (open time is their union).
+                    start = max(_wall_to_us(day, window.start, tz), reach)
+                    end = _wall_to_us(day, window.end, tz)
+                    if end > start:
+                        starts.append(start)
+                        ends.append(end)
+                        reach = end
+            day += one_day
+        cum = [0, *itertools.accumulate(e - s for s, e in zip(starts, ends, strict=True))]
+        cum.pop()
+        if self._years is None:
+            self._origin_us = table_start
+        shift = self._f_scalar(starts, ends, cum, self._origin_us)
+        self._years = (first_year, last_year)
+        self._starts, self._ends = starts, ends
+        self._cum = [c - shift for c in cum]
+        self._s = pl.Series("s", starts, dtype=pl.Int64)
+        self._len = pl.Series(
+            "len", [e - s for s, e in zip(starts, ends, strict=True)], dtype=pl.Int64
+        )
+        self._c = pl.Series("c", self._cum, dtype=pl.Int64)
+        self._c_end = self._c + self._len
+
+    @staticmethod
+    def _f_scalar(starts: list[int], ends: list[int], cum: list[int], t: int) -> int:
+        i = max(bisect.bisect_right(starts, t) - 1, 0)
+        return cum[i] + min(max(t - starts[i], 0), ends[i] - starts[i])
+
+    def _cover(self, lo_us: int | None, hi_us: int | None) -> None:
+        """Widen the table to the local years of two instants (None: nothing to cover)."""
+        if lo_us is None or hi_us is None:
+            if self._years is None:
+                year = 2000
+                self._build(year, year)
+            return
+        lo, hi = self._year_of(lo_us), self._year_of(hi_us)
+        if self._years is None:
+            self._build(lo, hi)
+        elif lo < self._years[0] or hi > self._years[1]:
+            self._build(min(lo, self._years[0]), max(hi, self._years[1]))
+
+    def _cover_cumulative(self, lo: int | None, hi: int | None) -> None:
+        """Widen the table until it holds cumulative values ``lo`` (exclusive) to ``hi``, or
+        the supported years run out (then those values stay unreachable)."""
+        assert self._years is not None
+        while lo is not None and self._cum[0] >= lo and self._years[0] > FIRST_YEAR:
+            self._build(
+                max(FIRST_YEAR, self._years[0] - self._years_for(self._cum[0] - lo)), self._years[1]
+            )
+        while (
+            hi is not None
+            and self._cum[-1] + self._ends[-1] - self._starts[-1] < hi
+            and self._years[1] < LAST_YEAR
+        ):
+            total = self._cum[-1] + self._ends[-1] - self._starts[-1]
+            self._build(
+                self._years[0], min(LAST_YEAR, self._years[1] + self._years_for(hi - total))
+            )
+
+    def _years_for(self, deficit_us: int) -> int:
+        """How many more years probably hold ``deficit_us`` of open time (at least one)."""
+        assert self._years is not None
+        years = self._years[1] - self._years[0] + 1
+        total = self._cum[-1] + self._ends[-1] - self._starts[-1] - self._cum[0]
+        if total <= 0:
+            return LAST_YEAR - FIRST_YEAR
+        return max(1, -(-deficit_us * years // total) + 1)
+
+    def _locate(self, t: pl.Series) -> pl.Series:
+        """Index of the last interval starting at or before each instant."""
+        return (self._s.search_sorted(t, "right").cast(pl.Int64) - 1).clip(lower_bound=0)
+
+    # ----------------------------------------------------------------- the API
+
+    def _cumulative(self, t: pl.Series) -> pl.Series:
+        self._cover(*_bounds(t))
+        i = self._locate(t)
+        into = t - self._s.gather(i)
+        length = self._len.gather(i)
+        inside = pl.select(pl.lit(into).clip(0, pl.lit(length))).to_series()
+        return self._c.gather(i) + inside
+
+    def is_open(self, ts: pl.Series) -> pl.Series:
+        t = _to_us(ts)
+        self._cover(*_bounds(t))
+        i = self._locate(t)
+        start = self._s.gather(i)
+        return ((t >= start) & (t < start + self._len.gather(i))).alias(ts.name)
+
+    def add_open_time(self, ts: pl.Series, us: pl.Series | int) -> pl.Series:
+        t = _to_us(ts)
+        amount = _us_series(us, len(t))
+        goal = self._cumulative(t) + amount
+        self._cover_cumulative(*_bounds(goal))
+        j = self._c_end.search_sorted(goal, "left").cast(pl.Int64)
+        size = len(self._c_end)
+        reachable = (j < size) & (goal > self._c.gather(j.clip(upper_bound=size - 1)))
+        jj = j.clip(upper_bound=size - 1)
+        moved = self._s.gather(jj) + (goal - self._c.gather(jj))
+        out = pl.select(
+            pl.when(pl.lit(amount) == 0)
+            .then(pl.lit(t))
+            .when(pl.lit(reachable))
+            .then(pl.lit(moved))
+            .otherwise(None)
+        ).to_series()
+        return out.cast(_TIMESTAMP).alias(ts.name)
+
+
+def build_clock(calendar: Calendar | None) -> Clock:
+    """The clock of a calendar; ``None`` is the ``24x7`` clock."""
+    if calendar is None:
+        return RealTimeClock()
+    return CalendarClock(calendar)
+
+
+def clocks_for(calendars: Mapping[str, Calendar]) -> dict[str, Clock]:
+    """Every clock a policy can name: ``24x7`` and one per calendar."""
+    out: dict[str, Clock] = {CLOCK_24X7: RealTimeClock()}
+    for name, calendar in calendars.items():
+        out[name] = CalendarClock(calendar)
+    return out
