@@ -37,11 +37,15 @@ class Pause(_Record):
 
 
 class StatusChange(_Record):
+    """One entry of a record's status history (ServiceNow's audit trail, Jira's changelog)."""
+
     at: AwareDatetime = Field(description="When the record entered the status.")
     status: str = Field(description="The status entered.")
 
 
 class EscalationEvent(_Record):
+    """A notification that was actually sent, to check escalation steps happened in time."""
+
     at: AwareDatetime = Field(description="When the contact was notified.")
     contact: str = Field(description="Who was notified.")
 
@@ -174,6 +178,12 @@ DEFAULT_ANCHORS: dict[str, str] = {
     "exclusions": "start",
 }
 
+ENUM_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("vulnerabilities", "severity"): ("critical", "high", "medium", "low"),
+}
+"""Closed value sets: a policy compares with exact strings, so ``Critical`` would silently
+match nothing; the loader rejects values outside these sets."""
+
 STOP_EVENTS: dict[str, tuple[str, ...]] = {
     "tickets": ("resolved_at",),
     "outages": ("ended_at",),
@@ -216,3 +226,42 @@ def required_fields(name: str) -> frozenset[str]:
     """Fields a record of a built-in dataset must carry."""
     model = DATASET_MODELS[name]
     return frozenset(f for f, info in model.model_fields.items() if info.is_required())
+
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def json_schema(name: str | None = None) -> dict[str, typing.Any]:
+    """The JSON Schema (Draft 2020-12) of one dataset's records, or of a whole data bundle
+    (an object with one array of records per dataset) when ``name`` is None."""
+    if name is not None:
+        model = DATASET_MODELS[name]
+        schema = model.model_json_schema()
+        for (dataset, field), values in ENUM_VALUES.items():
+            if dataset == name:
+                schema["properties"][field]["enum"] = list(values)
+        return {
+            "$schema": JSON_SCHEMA_DIALECT,
+            "$id": f"https://sla-rules-engine.dev/schema/{SCHEMA_VERSION}/{name}.json",
+            "x-schema-version": SCHEMA_VERSION,
+            **schema,
+        }
+    defs: dict[str, typing.Any] = {}
+    properties: dict[str, typing.Any] = {}
+    for dataset in DATASET_MODELS:
+        one = json_schema(dataset)
+        for key in ("$schema", "$id", "x-schema-version"):
+            one.pop(key)
+        defs.update(one.pop("$defs", {}))
+        defs[dataset] = one
+        properties[dataset] = {"type": "array", "items": {"$ref": f"#/$defs/{dataset}"}}
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$id": f"https://sla-rules-engine.dev/schema/{SCHEMA_VERSION}/bundle.json",
+        "x-schema-version": SCHEMA_VERSION,
+        "title": "Normalized SLA performance data",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "$defs": defs,
+    }

@@ -1,0 +1,514 @@
+"""Typing raw columns into the normalized dtypes, vectorized, reporting every bad value.
+
+Each converter takes a raw Series (text, or a native type from Parquet) and returns the
+typed Series plus a mask of values it could not convert; the caller reports those rows.
+A value that fails becomes null, so one bad cell never hides the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from rules_engine.data.dtypes import DURATION, TIMESTAMP, Column, DatasetSpec
+from rules_engine.data.formats import ROW
+from rules_engine.data.issues import IssueLog, show_value
+
+_ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%z"
+_ISO_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
+_HAS_TIME = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
+_DURATION = r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{1,6}))?S)?)?$"
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Rows a converter rejected: the mask, the message and a hint."""
+
+    mask: pl.Series
+    message: str
+    hint: str | None = None
+
+
+Converted = tuple[pl.Series, list[Failure]]
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone `{name}`") from None
+
+
+# ----------------------------------------------------------------------------- scalars
+
+
+def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
+    """ISO 8601 text (offsets may mix; ``Z`` is UTC) or a Parquet datetime -> UTC
+    microseconds. A value without an offset is read in ``timezone`` (an ambiguous or
+    missing local time resolves like PEP 495 ``fold=0``), else rejected."""
+    if isinstance(raw.dtype, pl.Datetime):
+        if raw.dtype.time_zone is not None:
+            return raw.dt.convert_time_zone("UTC").cast(TIMESTAMP), []
+        if timezone is None:
+            return _naive_failure(raw)
+        return _localize(raw.cast(pl.Datetime("us")), timezone), []
+    if isinstance(raw.dtype, pl.Date):
+        return pl.Series(raw.name, [None] * len(raw), TIMESTAMP), [
+            Failure(
+                raw.is_not_null(), "expected a timestamp, got a date", "add a time and an offset"
+            )
+        ]
+    if raw.dtype != pl.String:
+        return _wrong_type(raw, TIMESTAMP, "a timestamp (ISO 8601 text or a datetime)")
+    text = raw
+    parsed = text.str.to_datetime(_ISO_AWARE, time_zone="UTC", time_unit="us", strict=False)
+    failed = parsed.is_null() & text.is_not_null()
+    if failed.any():
+        utc = text.str.to_datetime(_ISO_UTC, time_unit="us", strict=False)
+        parsed = parsed.fill_null(utc.dt.replace_time_zone("UTC"))
+        failed = parsed.is_null() & text.is_not_null()
+    if not failed.any():
+        return parsed, []
+    text = text.str.strip_chars()
+    return _timestamps_slow(text, parsed, failed, timezone)
+
+
+def _naive_failure(raw: pl.Series) -> Converted:
+    return pl.Series(raw.name, [None] * len(raw), TIMESTAMP), [
+        Failure(
+            raw.is_not_null(),
+            "timestamp has no time zone (a naive Parquet datetime)",
+            "store timestamps with a zone, or name one with --timezone",
+        )
+    ]
+
+
+def _localize(naive: pl.Series, timezone: str) -> pl.Series:
+    local = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    gaps = local.is_null() & naive.is_not_null()
+    if gaps.any():  # a wall time skipped by a DST change: read it with the earlier offset
+        zone = ZoneInfo(timezone)
+        fixed = [
+            None if v is None or not g else v.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
+            for v, g in zip(naive.to_list(), gaps.to_list(), strict=True)
+        ]
+        patch = pl.Series(naive.name, fixed, TIMESTAMP)
+        return local.dt.convert_time_zone("UTC").zip_with(~gaps, patch)
+    return local.dt.convert_time_zone("UTC")
+
+
+def _timestamps_slow(
+    text: pl.Series, parsed: pl.Series, failed: pl.Series, timezone: str | None
+) -> Converted:
+    """The values the fast ISO parse missed: naive ones, ``2026-01-02 10:00``, garbage."""
+    failures: list[Failure] = []
+    has_time = text.str.contains(_HAS_TIME).fill_null(False)
+    not_a_timestamp = failed & ~has_time
+    candidates = failed & has_time
+    values: list[dt.datetime | None] = []
+    bad: list[bool] = []
+    naive: list[bool] = []
+    zone = ZoneInfo(timezone) if timezone else None
+    for value, todo in zip(text.to_list(), candidates.to_list(), strict=True):
+        if not todo:
+            values.append(None)
+            bad.append(False)
+            naive.append(False)
+            continue
+        try:
+            stamp = dt.datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            values.append(None)
+            bad.append(True)
+            naive.append(False)
+            continue
+        if stamp.tzinfo is None:
+            if zone is None:
+                values.append(None)
+                bad.append(False)
+                naive.append(True)
+                continue
+            stamp = stamp.replace(tzinfo=zone, fold=0)
+        values.append(stamp.astimezone(dt.UTC))
+        bad.append(False)
+        naive.append(False)
+    patch = pl.Series(text.name, values, TIMESTAMP)
+    result = parsed.zip_with(~candidates, patch)
+    bad_mask = not_a_timestamp | pl.Series(bad, dtype=pl.Boolean)
+    if bad_mask.any():
+        failures.append(
+            Failure(
+                bad_mask,
+                "expected an ISO 8601 timestamp with an offset",
+                "write e.g. 2026-01-31T09:30:00-05:00 or 2026-01-31T14:30:00Z",
+            )
+        )
+    naive_mask = pl.Series(naive, dtype=pl.Boolean)
+    if naive_mask.any():
+        failures.append(
+            Failure(
+                naive_mask,
+                "timestamp has no offset, so its instant is unknown",
+                "add an offset (Z, -05:00) or name the zone with --timezone",
+            )
+        )
+    return result, failures
+
+
+def to_date(raw: pl.Series) -> Converted:
+    if isinstance(raw.dtype, pl.Date):
+        return raw, []
+    if raw.dtype != pl.String:
+        return _wrong_type(raw, pl.Date(), "a date (YYYY-MM-DD)")
+    text = raw.str.strip_chars()
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    failed = parsed.is_null() & text.is_not_null()
+    return parsed, _failures(failed, "expected a date YYYY-MM-DD", None)
+
+
+def to_duration(raw: pl.Series) -> Converted:
+    """ISO 8601 durations in weeks, days, hours, minutes and seconds (``PT4H``,
+    ``P1DT2H``, ``PT0.5S``). Years and months have no fixed length and are rejected."""
+    if isinstance(raw.dtype, pl.Duration):
+        typed = raw.cast(DURATION)
+        negative = (typed < dt.timedelta(0)).fill_null(False)
+        return typed, _failures(negative, "duration is negative", None)
+    if raw.dtype != pl.String:
+        return _wrong_type(raw, DURATION, "an ISO 8601 duration such as PT4H")
+    text = raw.str.strip_chars().str.to_uppercase()
+    parts = text.str.extract_groups(_DURATION).struct.unnest()
+    names = parts.columns
+
+    def num(i: int) -> pl.Expr:
+        return pl.col(names[i]).cast(pl.Int64).fill_null(0)
+
+    micros = parts.select(
+        (
+            ((num(0) * 7 + num(1)) * 86_400 + num(2) * 3600 + num(3) * 60 + num(4)) * 1_000_000
+            + pl.col(names[5]).str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
+        ).alias("us"),
+        pl.any_horizontal(pl.col(n).is_not_null() for n in names).alias("any"),
+    )
+    valid = micros["any"] & text.is_not_null() & (text != "P") & ~text.str.ends_with("T")
+    typed = micros["us"].cast(DURATION).zip_with(valid, pl.Series([None], dtype=DURATION))
+    failed = ~valid.fill_null(False) & text.is_not_null()
+    hint = "write weeks, days, hours, minutes, seconds: PT4H, PT3H59M59S, P1DT2H"
+    if failed.any() and text.filter(failed).str.contains(r"^P(\d+Y|\d+M)").any():
+        hint += " (years and months have no fixed length; use days)"
+    return typed.alias(raw.name), _failures(failed, "expected an ISO 8601 duration", hint)
+
+
+def to_boolean(raw: pl.Series) -> Converted:
+    if raw.dtype == pl.Boolean:
+        return raw, []
+    if raw.dtype != pl.String:
+        if raw.dtype.is_integer():
+            text = raw.cast(pl.String)
+        else:
+            return _wrong_type(raw, pl.Boolean(), "true or false")
+    else:
+        text = raw.str.strip_chars().str.to_lowercase()
+    typed = (
+        pl.select(
+            pl.when(text.is_in(_TRUE))
+            .then(True)
+            .when(text.is_in(_FALSE))
+            .then(False)
+            .otherwise(None)
+            .alias(raw.name)
+        )
+        .to_series()
+        .cast(pl.Boolean)
+    )
+    failed = typed.is_null() & text.is_not_null()
+    return typed, _failures(failed, "expected true or false", "write true/false, yes/no or 1/0")
+
+
+def to_number(raw: pl.Series) -> Converted:
+    if raw.dtype.is_numeric():
+        typed = raw.cast(pl.Float64)
+    elif raw.dtype == pl.String:
+        text = raw.str.strip_chars()
+        typed = text.cast(pl.Float64, strict=False)
+        failed = typed.is_null() & text.is_not_null()
+        if failed.any():
+            return typed, _failures(
+                failed, "expected a number", "write digits with a `.` decimal point"
+            )
+    else:
+        return _wrong_type(raw, pl.Float64(), "a number")
+    finite = typed.is_finite().fill_null(True)
+    return typed.zip_with(finite, pl.Series([None], dtype=pl.Float64)), _failures(
+        ~finite, "number is not finite", None
+    )
+
+
+def to_string(raw: pl.Series) -> Converted:
+    if raw.dtype == pl.String:
+        return raw, []
+    if raw.dtype.is_nested():
+        return _wrong_type(raw, pl.String(), "text")
+    return raw.cast(pl.String), []
+
+
+def _wrong_type(raw: pl.Series, dtype: pl.DataType, expected: str) -> Converted:
+    return pl.Series(raw.name, [None] * len(raw), dtype), [
+        Failure(raw.is_not_null(), f"column has type {raw.dtype}, expected {expected}", None)
+    ]
+
+
+def _failures(mask: pl.Series, message: str, hint: str | None) -> list[Failure]:
+    return [Failure(mask, message, hint)] if mask.any() else []
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def convert_scalar(raw: pl.Series, kind: str, timezone: str | None) -> Converted:
+    converters: dict[str, Callable[[pl.Series], Converted]] = {
+        "timestamp": lambda s: to_timestamp(s, timezone),
+        "date": to_date,
+        "duration": to_duration,
+        "boolean": to_boolean,
+        "number": to_number,
+        "string": to_string,
+    }
+    return converters[kind](raw)
+
+
+_KIND_OF = {
+    pl.String: "string",
+    pl.Float64: "number",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+}
+
+
+def _kind_of(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Datetime):
+        return "timestamp"
+    if isinstance(dtype, pl.Duration):
+        return "duration"
+    return _KIND_OF[type(dtype)]
+
+
+def coerce_table(
+    raw: pl.DataFrame, spec: DatasetSpec, file: str, timezone: str | None, log: IssueLog
+) -> pl.DataFrame:
+    """The typed table: every column of ``spec`` in order (missing optional ones as
+    nulls, missing lists as empty lists), then unknown columns as text, then ``__row__``.
+    Missing required columns and bad values are reported to ``log``."""
+    rows = raw[ROW]
+    out: list[pl.Series] = []
+    for column in spec.columns:
+        if column.name not in raw.columns:
+            if column.required:
+                log.error(
+                    file,
+                    f"required column `{column.name}` is missing",
+                    field=column.name,
+                    hint=f"the file has: {', '.join(c for c in raw.columns if c != ROW)[:200]}",
+                )
+            out.append(_empty(column, len(raw)))
+            continue
+        series, failures = _convert_column(raw[column.name], column, timezone, rows, file, log)
+        if column.required:
+            failures.insert(
+                0,
+                Failure(
+                    raw[column.name].is_null(),
+                    f"required field `{column.name}` is empty",
+                    "every record needs it; a missing value is written null",
+                ),
+            )
+        for failure in failures:
+            report(log, file, rows, column.name, raw[column.name], failure)
+        out.append(series.alias(column.name))
+    known = {c.name for c in spec.columns}
+    extras = [name for name in raw.columns if name not in known and name != ROW]
+    for name in extras:
+        log.warning(
+            file,
+            f"unknown column `{name}` kept as text",
+            field=name,
+            hint=f"declare it in the policy (`dataset {spec.name} {{ {name} string }}`) to type it",
+        )
+        out.append(_as_text(raw[name]))
+    out.append(rows.cast(pl.Int64).alias(ROW))
+    return pl.DataFrame(out)
+
+
+def _as_text(series: pl.Series) -> pl.Series:
+    if series.dtype == pl.String:
+        return series
+    if series.dtype.is_nested():
+        return (
+            series.to_frame()
+            .select(
+                pl.col(series.name).struct.json_encode()
+                if isinstance(series.dtype, pl.Struct)
+                else pl.col(series.name).cast(pl.String, strict=False)
+            )
+            .to_series()
+        )
+    return series.cast(pl.String)
+
+
+def _empty(column: Column, n: int) -> pl.Series:
+    if isinstance(column.dtype, pl.List):
+        return pl.Series(column.name, [[]] * n, column.dtype)
+    return pl.Series(column.name, [None] * n, column.dtype)
+
+
+def _convert_column(
+    raw: pl.Series,
+    column: Column,
+    timezone: str | None,
+    rows: pl.Series,
+    file: str,
+    log: IssueLog,
+) -> Converted:
+    if not isinstance(column.dtype, pl.List):
+        typed, failures = convert_scalar(raw, column.kind, timezone)
+        if column.enum is not None:
+            outside = ~typed.is_in(list(column.enum)) & typed.is_not_null()
+            if outside.any():
+                failures.append(
+                    Failure(
+                        outside, f"expected one of {', '.join(column.enum)}", "values are lowercase"
+                    )
+                )
+        return typed, failures
+    return _convert_items(raw, column, timezone, rows, file, log)
+
+
+def _convert_items(
+    raw: pl.Series,
+    column: Column,
+    timezone: str | None,
+    rows: pl.Series,
+    file: str,
+    log: IssueLog,
+) -> Converted:
+    """A list-of-structs column (pauses, status history): each item's fields are typed
+    like scalars, and a bad item is reported against its record's row."""
+    dtype = column.dtype
+    assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+    if raw.dtype == pl.String:  # CSV: the list as a JSON text in the cell
+        raw, failure = _decode_json_cells(raw, dtype)
+        if failure is not None:
+            report(log, file, rows, column.name, raw, failure)
+    if not isinstance(raw.dtype, pl.List) or not isinstance(raw.dtype.inner, pl.Struct):
+        return _wrong_type(raw, dtype, "a list of objects")
+    raw = raw.fill_null([])
+    fields = dtype.inner.fields
+    have = {f.name for f in raw.dtype.inner.fields}
+    exploded = (
+        pl.DataFrame({"__i__": pl.arange(0, len(raw), eager=True), "item": raw})
+        .explode("item")
+        .filter(pl.col("item").is_not_null())
+    )
+    items = exploded.select("__i__", pl.col("item").struct.unnest()) if len(exploded) else None
+    typed_fields: list[pl.Series] = []
+    failures: list[Failure] = []
+    n_items = 0 if items is None else len(items)
+    for f in fields:
+        kind = _kind_of(f.dtype)
+        if items is None or f.name not in have:
+            typed_fields.append(pl.Series(f.name, [None] * n_items, f.dtype))
+            continue
+        typed, bad = convert_scalar(items[f.name], kind, timezone)
+        typed_fields.append(typed.alias(f.name))
+        for failure in bad:
+            record_mask = (
+                pl.DataFrame({"__i__": items["__i__"], "bad": failure.mask})
+                .group_by("__i__")
+                .agg(pl.col("bad").any())
+            )
+            mask = pl.Series([False] * len(raw))
+            hit = record_mask.filter(pl.col("bad"))["__i__"]
+            if len(hit):
+                mask = mask.scatter(hit, True)
+            failures.append(
+                Failure(mask, f"`{f.name}` of an item: {failure.message}", failure.hint)
+            )
+    if items is None:
+        return pl.Series(raw.name, [[]] * len(raw), dtype), failures
+    rebuilt = (
+        pl.DataFrame([items["__i__"], *typed_fields])
+        .select("__i__", pl.struct([f.name for f in fields]).alias("item"))
+        .group_by("__i__", maintain_order=True)
+        .agg(pl.col("item"))
+    )
+    full = (
+        pl.DataFrame({"__i__": pl.arange(0, len(raw), eager=True)})
+        .join(rebuilt, on="__i__", how="left")
+        .sort("__i__")
+    )
+    typed_list = full["item"].fill_null([]).cast(dtype)
+    return typed_list.alias(raw.name), failures
+
+
+def _decode_json_cells(raw: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failure | None]:
+    text = raw.str.strip_chars()
+    raw_inner = pl.List(
+        pl.Struct(
+            {
+                f.name: (f.dtype if isinstance(f.dtype, pl.Boolean | pl.Float64) else pl.String())
+                for f in dtype.inner.fields  # type: ignore[attr-defined]
+            }
+        )
+    )
+    try:
+        return text.replace("", None).str.json_decode(raw_inner), None
+    except Exception:
+        pass
+    values: list[object] = []
+    bad: list[bool] = []
+    for cell in text.to_list():
+        if cell is None or cell == "":
+            values.append(None)
+            bad.append(False)
+            continue
+        try:
+            value = json.loads(cell)
+            ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        except json.JSONDecodeError:
+            ok = False
+        values.append(cell if ok else None)
+        bad.append(not ok)
+    cleaned = pl.Series(raw.name, values, pl.String).str.json_decode(raw_inner)
+    return cleaned, Failure(
+        pl.Series(bad, dtype=pl.Boolean),
+        "expected a JSON list of objects in the cell",
+        'write e.g. [{"start": "2026-01-02T10:00:00Z", "end": null, "reason": "customer"}]',
+    )
+
+
+def report(
+    log: IssueLog, file: str, rows: pl.Series, field: str, raw: pl.Series, failure: Failure
+) -> None:
+    """One error per rejected row (up to the log's limit), with the raw value."""
+    mask = failure.mask.fill_null(False)
+    total = int(mask.sum())
+    if total == 0:
+        return
+    room = max(0, log.max_errors - log.errors)
+    picked = pl.DataFrame({"row": rows, "value": raw}).filter(mask).head(room)
+    for row, value in picked.iter_rows():
+        log.error(
+            file,
+            failure.message,
+            row=int(row),
+            field=field,
+            shown=show_value(value),
+            hint=failure.hint,
+        )
+    log.dropped_errors += total - len(picked)

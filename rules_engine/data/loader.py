@@ -1,0 +1,149 @@
+"""Loading performance data: files -> typed, validated Polars tables."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from rules_engine.data.checks import check_table
+from rules_engine.data.coerce import check_timezone, coerce_table
+from rules_engine.data.dtypes import dataset_spec
+from rules_engine.data.formats import EXTENSIONS, ROW, SourceFile, Unreadable, describe, read_raw
+from rules_engine.data.issues import DataError, DataIssue, IssueLog
+from rules_engine.model import CheckedPolicy
+from rules_engine.schema import DATASET_MODELS
+
+
+@dataclass
+class DataBundle:
+    """Typed tables by dataset name, the warnings found loading them, and where each
+    came from (path and SHA-256 of the file's bytes, for reproducible reports)."""
+
+    tables: dict[str, pl.DataFrame]
+    warnings: list[DataIssue] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, pl.Series] = field(default_factory=dict)
+    """The file row (line for JSON Lines and CSV) of each record, aligned with the table."""
+
+
+def load_data(
+    path: str | Path,
+    *,
+    policy: CheckedPolicy | None = None,
+    timezone: str | None = None,
+    max_errors: int = 100,
+    name: str | None = None,
+) -> DataBundle:
+    """Load a data file (its dataset named by the file, ``tickets.jsonl`` -> tickets, or
+    by ``name``) or a folder with one file per dataset.
+
+    Raises :class:`DataError` with every issue found (up to ``max_errors`` errors) when
+    any is an error; warnings travel in the bundle.
+    """
+    log = IssueLog(max_errors=max_errors)
+    root = Path(path)
+    if timezone is not None:
+        try:
+            check_timezone(timezone)
+        except ValueError as exc:
+            log.unreadable_file("--timezone", str(exc), "use an IANA name such as America/New_York")
+            log.raise_if_errors()
+    files = _files(root, name, log)
+    bundle = DataBundle(tables={})
+    for src in files:
+        if src.dataset in bundle.tables:
+            log.unreadable_file(
+                str(src.path),
+                f"a second file for dataset `{src.dataset}` (first: {bundle.sources[src.dataset]})",
+                "keep one file per dataset",
+            )
+            continue
+        table = _load_file(src, policy, timezone, log)
+        if table is None:
+            continue
+        bundle.rows[src.dataset] = table[ROW]
+        bundle.tables[src.dataset] = table.drop(ROW)
+        bundle.sources[src.dataset] = str(src.path)
+        bundle.sha256[src.dataset] = _sha256(src.path)
+    log.raise_if_errors()
+    bundle.warnings = log.summarized()
+    return bundle
+
+
+def load_dataset(
+    path: str | Path,
+    name: str,
+    *,
+    policy: CheckedPolicy | None = None,
+    timezone: str | None = None,
+    max_errors: int = 100,
+) -> pl.DataFrame:
+    """One dataset's typed table from one file, whatever the file is called."""
+    bundle = load_data(path, policy=policy, timezone=timezone, max_errors=max_errors, name=name)
+    return bundle.tables[name]
+
+
+def _files(root: Path, name: str | None, log: IssueLog) -> list[SourceFile]:
+    if not root.exists():
+        log.unreadable_file(str(root), "no such file or folder")
+        log.raise_if_errors()
+    if root.is_file():
+        try:
+            return [describe(root, name)]
+        except Unreadable as exc:
+            log.unreadable_file(str(root), str(exc), exc.hint)
+            log.raise_if_errors()
+    found: list[SourceFile] = []
+    for child in sorted(root.iterdir()):
+        if not child.is_file() or child.name.startswith("."):
+            continue
+        try:
+            src = describe(child)
+        except Unreadable:
+            continue  # README.md and friends
+        found.append(src)
+    if not found:
+        log.unreadable_file(
+            str(root),
+            "folder holds no data files",
+            f"add one file per dataset, e.g. tickets.jsonl ({', '.join(sorted(EXTENSIONS))})",
+        )
+        log.raise_if_errors()
+    return found
+
+
+def _load_file(
+    src: SourceFile, policy: CheckedPolicy | None, timezone: str | None, log: IssueLog
+) -> pl.DataFrame | None:
+    file = str(src.path)
+    spec = dataset_spec(src.dataset, policy)
+    if spec is None:
+        known = sorted(set(DATASET_MODELS) | set(policy.datasets if policy else ()))
+        log.unreadable_file(
+            file,
+            f"unknown dataset `{src.dataset}`",
+            f"name the file after a dataset ({', '.join(known)}) or declare it in the policy",
+        )
+        return None
+    try:
+        raw = read_raw(src, spec, log)
+    except Unreadable as exc:
+        log.unreadable_file(file, str(exc), exc.hint)
+        return None
+    except OSError as exc:
+        log.unreadable_file(file, f"cannot read: {exc.strerror or exc}")
+        return None
+    typed = coerce_table(raw, spec, file, timezone, log)
+    return check_table(typed, spec, file, policy, log)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
