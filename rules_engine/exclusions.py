@@ -1,0 +1,244 @@
+"""The exclusions ledger (DESIGN "Exclusions"): approved entries remove records or time,
+unapproved ones are *disputed* and evaluated both ways.
+
+An entry of the ``exclusions`` dataset names either
+
+- a ``record_id``: that record is removed from every dataset holding the id (a ticket,
+  a vulnerability, an outage, ...); an id no dataset holds is a data error with the row;
+- or a ``service`` with a window ``[start, end)``: the window is cut out of that
+  service's outages (an outage overlapping it keeps the parts before and after, under
+  its own id; an outage still running keeps its open end), and the service's tickets
+  created inside the window are removed.
+
+:func:`split_exclusions` returns the tables with the approved entries applied (the
+agreed view, which decides the verdicts), the tables with every entry applied (the
+provider's claim, approved and disputed alike), and the disputed entries, so the engine
+evaluates twice and reports both verdicts and both amounts. Everything is vectorized:
+one filter per dataset for record ids, one pass per window for outages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import polars as pl
+
+from rules_engine.data.issues import DataError, IssueLog
+
+EXCLUSIONS = "exclusions"
+ROW = "__row__"
+_SUGGEST_LIMIT = 50_000  # ids to search for a "did you mean"
+
+
+@dataclass(frozen=True)
+class ExclusionEntry:
+    """One ledger row, checked."""
+
+    id: str
+    row: int
+    reason: str
+    approved: bool
+    record_id: str | None = None
+    service: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "reason": self.reason,
+            "approved": self.approved,
+            "status": "approved" if self.approved else "disputed",
+        }
+        if self.record_id is not None:
+            out["record_id"] = self.record_id
+        else:
+            out["service"] = self.service
+            out["start"] = _iso(self.start)
+            out["end"] = _iso(self.end)
+        return out
+
+
+class ExclusionSplit(NamedTuple):
+    approved_tables: dict[str, pl.DataFrame]
+    all_tables: dict[str, pl.DataFrame]
+    disputed: list[dict[str, Any]]
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def read_ledger(
+    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS
+) -> list[ExclusionEntry]:
+    """The checked entries of the ``exclusions`` table (empty without one).
+
+    Raises :class:`rules_engine.data.issues.DataError` naming the file, row and field of
+    every bad entry: neither a record id nor a full window, a window ending before it
+    starts, a record id that no dataset holds.
+    """
+    frame = tables.get(EXCLUSIONS)
+    if frame is None or frame.height == 0:
+        return []
+    log = IssueLog()
+    known = _ids_by_dataset(tables)
+    rows = frame[ROW].to_list() if ROW in frame.columns else list(range(1, frame.height + 1))
+    entries: list[ExclusionEntry] = []
+    for position, record in enumerate(frame.iter_rows(named=True)):
+        row = int(rows[position])
+        entry_id = str(record.get("id") or f"row {row}")
+        record_id = record.get("record_id")
+        service, start, end = record.get("service"), record.get("start"), record.get("end")
+        reason, approved = str(record.get("reason") or ""), bool(record.get("approved"))
+        if record_id is not None:
+            if not any(record_id in ids for ids in known.values()):
+                log.error(
+                    file,
+                    f"exclusion `{entry_id}` names record `{record_id}`, which no dataset holds",
+                    row=row,
+                    field="record_id",
+                    value=record_id,
+                    hint=_suggest(str(record_id), known),
+                )
+                continue
+            entries.append(
+                ExclusionEntry(entry_id, row, reason, approved, record_id=str(record_id))
+            )
+            continue
+        if service is None or start is None or end is None:
+            missing = [
+                n for n, v in (("service", service), ("start", start), ("end", end)) if v is None
+            ]
+            log.error(
+                file,
+                f"exclusion `{entry_id}` names neither a record nor a whole window",
+                row=row,
+                field=missing[0],
+                hint="give `record_id`, or `service` with `start` and `end`",
+            )
+            continue
+        if end <= start:
+            log.error(
+                file,
+                f"exclusion `{entry_id}` ends before it starts",
+                row=row,
+                field="end",
+                value=_iso(end),
+                hint=f"`end` must be after `start` ({_iso(start)})",
+            )
+            continue
+        entries.append(
+            ExclusionEntry(entry_id, row, reason, approved, None, str(service), start, end)
+        )
+    log.raise_if_errors()
+    return entries
+
+
+def _ids_by_dataset(tables: Mapping[str, pl.DataFrame]) -> dict[str, set[str]]:
+    return {
+        name: set(frame["id"].cast(pl.String).drop_nulls().to_list())
+        for name, frame in tables.items()
+        if name != EXCLUSIONS and "id" in frame.columns
+    }
+
+
+def _suggest(record_id: str, known: Mapping[str, set[str]]) -> str:
+    pool = [i for ids in known.values() for i in ids]
+    if len(pool) <= _SUGGEST_LIMIT:
+        close = difflib.get_close_matches(record_id, pool, n=1)
+        if close:
+            return f"did you mean `{close[0]}`?"
+    return "the id must be a record of a dataset in the data (tickets, outages, ...)"
+
+
+def apply_exclusions(
+    tables: Mapping[str, pl.DataFrame], entries: list[ExclusionEntry]
+) -> dict[str, pl.DataFrame]:
+    """``tables`` with ``entries`` applied (records removed, windows cut)."""
+    out = dict(tables)
+    record_ids = sorted({e.record_id for e in entries if e.record_id is not None})
+    if record_ids:
+        for name, frame in tables.items():
+            if name != EXCLUSIONS and "id" in frame.columns:
+                out[name] = frame.filter(~pl.col("id").cast(pl.String).is_in(record_ids))
+    for entry in entries:
+        if entry.service is None or entry.start is None or entry.end is None:
+            continue
+        if "outages" in out:
+            out["outages"] = _cut_window(out["outages"], entry.service, entry.start, entry.end)
+        tickets = out.get("tickets")
+        if tickets is not None and "service" in tickets.columns:
+            inside = (
+                (pl.col("service") == entry.service)
+                & (pl.col("created_at") >= entry.start)
+                & (pl.col("created_at") < entry.end)
+            )
+            out["tickets"] = tickets.filter(~inside.fill_null(False))
+    return out
+
+
+def _cut_window(
+    outages: pl.DataFrame, service: str, start: dt.datetime, end: dt.datetime
+) -> pl.DataFrame:
+    """Cut ``[start, end)`` out of the outages of ``service``; a null ``ended_at`` (still
+    down) counts as unbounded and stays null on the part after the window."""
+    order = "__order__"
+    frame = outages.with_row_index(order)
+    hit = (
+        (pl.col("service") == service)
+        & (pl.col("started_at") < end)
+        & (pl.col("ended_at").is_null() | (pl.col("ended_at") > start))
+    ).fill_null(False)
+    untouched = frame.filter(~hit)
+    touched = frame.filter(hit)
+    if touched.height == 0:
+        return outages
+    before = touched.filter(pl.col("started_at") < start).with_columns(
+        pl.lit(start).cast(frame.schema["ended_at"]).alias("ended_at")
+    )
+    after = touched.filter(pl.col("ended_at").is_null() | (pl.col("ended_at") > end)).with_columns(
+        pl.lit(end).cast(frame.schema["started_at"]).alias("started_at")
+    )
+    return (
+        pl.concat([untouched, before, after])
+        .sort([order, "started_at"], maintain_order=True)
+        .drop(order)
+    )
+
+
+def split_exclusions(
+    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS
+) -> ExclusionSplit:
+    """(tables with approved exclusions applied, tables with every exclusion applied,
+    the disputed entries as JSON-ready dicts). Without disputed entries both table sets
+    are the same objects, so the engine can skip the second evaluation
+    (``split.approved_tables is split.all_tables``)."""
+    entries = read_ledger(tables, file=file)
+    approved = [e for e in entries if e.approved]
+    disputed = [e for e in entries if not e.approved]
+    agreed = apply_exclusions(tables, approved) if approved else dict(tables)
+    claimed = apply_exclusions(agreed, disputed) if disputed else agreed
+    return ExclusionSplit(agreed, claimed, [e.to_json() for e in disputed])
+
+
+def ledger_json(
+    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS
+) -> list[dict[str, Any]]:
+    """Every entry of the ledger with its status (approved or disputed), for reports."""
+    return [e.to_json() for e in read_ledger(tables, file=file)]
+
+
+__all__ = [
+    "DataError",
+    "ExclusionEntry",
+    "ExclusionSplit",
+    "apply_exclusions",
+    "ledger_json",
+    "read_ledger",
+    "split_exclusions",
+]
