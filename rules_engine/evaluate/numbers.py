@@ -1,0 +1,90 @@
+"""Exact numbers as the JSON document shows them.
+
+Seconds are integers when whole, otherwise decimal strings with 3 places; percentages
+are rounded half-even to 6 decimals; fractions are shown reduced (``22/5``).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+
+US_PER_S = 1_000_000
+
+Seconds = int | str
+"""A JSON number of seconds: an ``int`` when whole, else a string with 3 decimals."""
+
+
+def _fraction_to_decimal(value: Fraction, places: int) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def seconds(value: Fraction | int) -> Seconds:
+    """Seconds for the document: ``1200`` or ``"2678.400"``."""
+    frac = Fraction(value)
+    if frac.denominator == 1:
+        return int(frac)
+    return str(_fraction_to_decimal(frac, 3))
+
+
+def us_to_seconds(us: int) -> Seconds:
+    """Microseconds to document seconds."""
+    return seconds(Fraction(us, US_PER_S))
+
+
+def fixed(value: Fraction, places: int = 6) -> str:
+    """``value`` rounded half-even to ``places`` decimals, never ``-0.000000``."""
+    scaled = round(value * 10**places)  # Fraction.__round__ is exact and half-even
+    sign = "-" if scaled < 0 else ""
+    whole, frac = divmod(abs(scaled), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
+
+
+def percent(value: Fraction) -> str:
+    """A fraction of 1 shown as a percentage with 6 decimals: ``Fraction(19, 20)`` -> ``95.000000``."""
+    return fixed(value * 100)
+
+
+def exact(value: Fraction) -> str:
+    """A reduced fraction: ``22/5``, ``1``."""
+    return str(value)
+
+
+def decimal_text(value: Fraction) -> str:
+    """A terminating fraction as a plain decimal (``21``, ``21.5``); else 9 places."""
+    den = value.denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    if den != 1:
+        return str(_fraction_to_decimal(value, 9))
+    with localcontext() as ctx:
+        ctx.prec = 60
+        text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def percent_words(value: Fraction) -> str:
+    """A policy percentage as written: ``95%``, ``99.9%``."""
+    return f"{decimal_text(value * 100)}%"
+
+
+def duration_words(total_s: int) -> str:
+    """A limit as a policy duration literal: ``15m``, ``1h30m``, ``14d``, ``27h``."""
+    if total_s == 0:
+        return "0s"
+    parts = []
+    rest = total_s
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if unit == "d" and (rest % 86400 or rest < 2 * 86400):
+            continue  # 27h and 24h read better than 1d3h and 1d
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
