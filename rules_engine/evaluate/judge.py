@@ -370,12 +370,12 @@ def aggregate_values(
     """Per period: (count, exact sum, ids of records below the objective). ``values`` has
     ``id``, ``_pidx`` and ``_value`` (Decimal for numbers, Int64 µs for durations)."""
     is_duration = values.schema["_value"] == pl.Int64
+    threshold: pl.Expr | int
     if is_duration:
-        threshold: Any = (
-            int(objective.value * US)
-            if (objective.value * US).denominator == 1
-            else float(objective.value * US)
-        )
+        # integer µs against an exact threshold: v < s iff v < ceil(s), v <= s iff
+        # v <= floor(s), so the failing test stays exact on integers
+        scaled = objective.value * US
+        threshold = math.ceil(scaled) if objective.op in (">=", "<") else math.floor(scaled)
     else:
         threshold = pl.lit(Decimal(num.decimal_text(objective.value))).cast(pl.Decimal(38, 9))
     rows = (
