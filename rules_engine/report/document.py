@@ -1,0 +1,466 @@
+"""Reading an evaluation document: defaults for absent keys, exact values, display text.
+
+Every renderer (HTML, Markdown, PDF, JUnit, SARIF, GitHub annotations) is a pure function
+of the evaluation document ``sla eval --format json`` writes, so it runs equally on a fresh
+evaluation or on a JSON file kept from last month. This module is the one place that knows
+the document's shape: :func:`normalize` fills in every optional key, and the helpers here
+turn its strings back into exact numbers (``Fraction``, ``Decimal``) and into words.
+
+Numbers are never binary floats here; charts convert to float only for drawing.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any, Literal
+
+MAX_PERIODS = 120
+"""A report over more periods than ten years of months is refused: nobody reads it, and
+its charts stop being legible."""
+
+VERDICTS = ("met", "at_risk", "breached", "no_data")
+
+
+class ReportError(ValueError):
+    """Input a report cannot be made from: one line, with a hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} (help: {hint})" if hint else message)
+
+
+Doc = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+def normalize(doc: Mapping[str, Any]) -> Doc:
+    """A copy of ``doc`` with every key the renderers read present.
+
+    Tolerates the conformance ``expected.json`` shape (top-level ``currency`` and
+    ``scenario``) as well as the engine's full document.
+    """
+    if not isinstance(doc, Mapping):
+        raise ReportError(
+            "not an evaluation document (expected a JSON object)",
+            "produce one with `sla eval --format json`",
+        )
+    periods = doc.get("periods")
+    if not isinstance(periods, list):
+        raise ReportError(
+            "not an evaluation document: no `periods` list",
+            "produce one with `sla eval --format json`",
+        )
+    out: Doc = copy.deepcopy(dict(doc))
+    policy = dict(out.get("policy") or {})
+    policy.setdefault("name", out.get("scenario") or "SLA policy")
+    policy.setdefault("provider", None)
+    policy.setdefault("customer", None)
+    policy.setdefault("currency", out.get("currency") or "")
+    policy.setdefault("period", _guess_period_kind(periods))
+    policy.setdefault("path", None)
+    policy.setdefault("sha256", None)
+    policy.setdefault("git_revision", None)
+    out["policy"] = policy
+    data = dict(out.get("data") or {})
+    data.setdefault("sources", [])
+    data.setdefault("sha256", None)
+    out["data"] = data
+    out.setdefault("schema_version", None)
+    out.setdefault("engine_version", None)
+    out.setdefault("as_of", None)
+    out["calendars"] = out.get("calendars") or {}
+    out.setdefault("exit_right", None)
+    out["totals"] = out.get("totals") or {}
+    for key in ("warnings", "escalations", "disputed"):
+        out[key] = list(out.get(key) or [])
+    out["periods"] = [_normalize_period(p) for p in periods]
+    return out
+
+
+def _guess_period_kind(periods: list[Any]) -> str:
+    labels = [p.get("period", "") for p in periods if isinstance(p, Mapping)]
+    return "quarter" if any("Q" in str(label) for label in labels) else "month"
+
+
+def _normalize_period(raw: Any) -> Doc:
+    if not isinstance(raw, Mapping):
+        raise ReportError("not an evaluation document: a period is not an object")
+    period: Doc = dict(raw)
+    period.setdefault("period", period.get("label", "?"))
+    period.setdefault("start", None)
+    period.setdefault("end", None)
+    period.setdefault("over", False)
+    period.setdefault("fee", None)
+    for key in ("credits", "bonuses", "exit"):
+        period[key] = list(period.get(key) or [])
+    for key in ("credits_total", "credits_before_cap", "cap", "bonus_total"):
+        period.setdefault(key, None)
+    period.setdefault("cap_applied", False)
+    targets: Doc = {}
+    for name, target in (period.get("targets") or {}).items():
+        t: Doc = dict(target)
+        t.setdefault("owner", "provider")
+        t.setdefault("title", None)
+        t.setdefault("objective", "")
+        t.setdefault("verdict", "no_data")
+        t.setdefault("span", None)
+        t.setdefault("explanation", None)
+        t["breached_records"] = list(t.get("breached_records") or [])
+        t["pending_records"] = list(t.get("pending_records") or [])
+        t.setdefault("paused_s_total", 0)
+        targets[str(name)] = t
+    period["targets"] = targets
+    return period
+
+
+def check_reportable(doc: Doc) -> None:
+    """Refuse documents a report would be meaningless for (ReportError)."""
+    periods = doc["periods"]
+    if not periods:
+        raise ReportError("the evaluation has no periods", "give a `--from`/`--to` range")
+    if len(periods) > MAX_PERIODS:
+        raise ReportError(
+            f"a report covers at most {MAX_PERIODS} periods, this one has {len(periods)}",
+            "split the range into several reports",
+        )
+    targets = [t for p in periods for t in p["targets"].values()]
+    if targets and all(_int(t.get("in_scope")) == 0 for t in targets):
+        first, last = periods[0]["period"], periods[-1]["period"]
+        raise ReportError(
+            f"no records fall in the periods {first} to {last}",
+            "check the `--from`/`--to` range against the dates in the data",
+        )
+
+
+# --------------------------------------------------------------------------- accessors
+
+
+def target_names(doc: Doc) -> list[str]:
+    """Every target in first-seen order (the policy's source order)."""
+    names: dict[str, None] = {}
+    for period in doc["periods"]:
+        for name in period["targets"]:
+            names.setdefault(name, None)
+    return list(names)
+
+
+def iter_targets(doc: Doc) -> Iterator[tuple[Doc, str, Doc]]:
+    """``(period, target name, target)`` for every target of every period, in order."""
+    for period in doc["periods"]:
+        for name, target in period["targets"].items():
+            yield period, name, target
+
+
+def target_label(name: str, target: Mapping[str, Any]) -> str:
+    title = target.get("title")
+    return f"{name} ({title})" if title else name
+
+
+def latest_period(doc: Doc) -> Doc:
+    return doc["periods"][-1]  # type: ignore[no-any-return]
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def exact(value: Any) -> Fraction | None:
+    """A number of the document (int, ``"2678.400"``, ``"19/20"``) as a Fraction."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, Fraction):
+        return value
+    try:
+        return Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def money(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+# --------------------------------------------------------------------------- objectives
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_NUMBER = r"(\d+(?:\.\d+)?)"
+
+
+def parse_duration(text: str) -> Fraction | None:
+    """``"1h30m"`` -> 5400; None when ``text`` is not a duration literal."""
+    text = text.strip()
+    if not text or _DURATION_PART.sub("", text):
+        return None
+    return sum(
+        (Fraction(n) * _UNIT_S[u] for n, u in _DURATION_PART.findall(text)),
+        Fraction(0),
+    )
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a target's objective text means for display: the threshold and its direction.
+
+    ``unit`` says how ``threshold`` and the target's value are measured: ``percent``
+    (0..100), ``seconds``, ``number`` (a mean score) or ``count``. ``banded`` objectives
+    have an error budget and so an at-risk band above the threshold.
+    """
+
+    kind: Literal["percent", "availability", "percentile", "mean", "count", "other"]
+    threshold: Fraction | None
+    higher_is_better: bool
+    unit: Literal["percent", "seconds", "number", "count"]
+    banded: bool
+
+
+_OBJECTIVES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^{_NUMBER}%\s+(within|where)\b"), "percent"),
+    (re.compile(r"^all\s+within\b"), "all"),
+    (re.compile(rf"^>=?\s*{_NUMBER}%$"), "availability"),
+    (re.compile(r"^p(\d+)\s*<=?\s*(\S+)$"), "percentile"),
+    (re.compile(r"^mean\s*(>=|>|<=|<)\s*(\S+)$"), "mean"),
+    (re.compile(r"^count\s*(>=|>|<=|<|=)\s*(\d+)$"), "count"),
+]
+
+
+def parse_objective(text: str) -> Objective:
+    """Read the objective as the engine writes it (``95% within 15m``, ``p90 <= 27h``,
+    ``>= 99.9%``, ``mean >= 4.2``, ``count >= 1``); unknown text gives ``other``."""
+    text = " ".join(str(text or "").split())
+    for pattern, kind in _OBJECTIVES:
+        m = pattern.match(text)
+        if not m:
+            continue
+        if kind == "percent":
+            x = Fraction(m.group(1))
+            return Objective("percent", x, True, "percent", x < 100)
+        if kind == "all":
+            return Objective("percent", Fraction(100), True, "percent", False)
+        if kind == "availability":
+            x = Fraction(m.group(1))
+            return Objective("availability", x, True, "percent", x < 100)
+        if kind == "percentile":
+            return Objective("percentile", parse_duration(m.group(2)), False, "seconds", False)
+        if kind == "mean":
+            op, right = m.group(1), m.group(2)
+            seconds = parse_duration(right)
+            higher = op.startswith(">")
+            if seconds is not None:
+                return Objective("mean", seconds, higher, "seconds", False)
+            number = exact(right)
+            return Objective("mean", number, higher, "number", False)
+        op = m.group(1)
+        return Objective("count", Fraction(m.group(2)), op.startswith(">"), "count", False)
+    return Objective("other", None, True, "number", False)
+
+
+def target_value(target: Mapping[str, Any], objective: Objective) -> Fraction | None:
+    """The target's value in the objective's unit, exact; None when nothing was decided."""
+    if "value_s" in target and target["value_s"] is not None:
+        return exact(target["value_s"])
+    if objective.kind == "count" and target.get("value") is None:
+        return exact(target.get("count", target.get("in_scope")))
+    return exact(target.get("value"))
+
+
+def headroom(target: Mapping[str, Any], objective: Objective) -> Fraction | None:
+    """How far a target is from failing, 0 at the threshold, 1 at perfection (percent
+    objectives: the share of the allowed failure rate left unused). None if unknown."""
+    value, x = target_value(target, objective), objective.threshold
+    if value is None or x is None:
+        return None
+    if objective.unit == "percent":
+        allowed = 100 - x
+        return Fraction(1) if allowed == 0 else (value - x) / allowed
+    if x == 0:
+        return None
+    return (value - x) / x if objective.higher_is_better else (x - value) / x
+
+
+def severity(target: Mapping[str, Any], objective: Objective) -> Fraction:
+    """How badly a breach missed, for ordering shortfalls worst first.
+
+    Percent objectives: the shortfall over the allowed failure rate (99% against 99.9%
+    is 9 budgets over); others: the gap relative to the threshold. Orders only; never
+    shown as a number.
+    """
+    value, x = target_value(target, objective), objective.threshold
+    if value is None or x is None:
+        return Fraction(0)
+    if objective.unit == "percent":
+        return (x - value) / max(100 - x, Fraction(1, 100))
+    gap = x - value if objective.higher_is_better else value - x
+    return gap / x if x else gap
+
+
+# --------------------------------------------------------------------------- words
+
+
+def fmt_duration(seconds: Any) -> str:
+    """``5400`` -> ``1h 30m``; ``"2678.400"`` -> ``44m 38.4s``; negative gets a minus."""
+    value = exact(seconds)
+    if value is None:
+        return "-"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole = int(value)
+    frac = value - whole
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if whole >= size:
+            parts.append(f"{whole // size}{unit}")
+            whole %= size
+    if whole or frac or not parts:
+        if frac:
+            text = f"{Decimal(whole) + Decimal(frac.numerator) / Decimal(frac.denominator):.3f}"
+            parts.append(text.rstrip("0").rstrip(".") + "s")
+        else:
+            parts.append(f"{whole}s")
+    return sign + " ".join(parts)
+
+
+def fmt_money(amount: Any, currency: str) -> str:
+    value = money(amount)
+    if value is None:
+        return "-"
+    return f"{value:,} {currency}".strip()
+
+
+def fmt_number(value: Fraction | None, places: int = 2) -> str:
+    """Half-even rounding to ``places`` decimals, trailing zeros kept."""
+    if value is None:
+        return "-"
+    quantum = Decimal(1).scaleb(-places)
+    result = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum)
+    return f"{result:,}"
+
+
+def fmt_value(target: Mapping[str, Any], objective: Objective) -> str:
+    """The target's value as the objective reads: ``99.955197%``, ``6h``, ``4.40``."""
+    value = target_value(target, objective)
+    if value is None:
+        if objective.kind == "availability" or target.get("verdict") != "no_data":
+            return "-"
+        return "no data"
+    if objective.unit == "percent":
+        shown = target.get("value")
+        return f"{shown}%" if isinstance(shown, str) else f"{fmt_number(value, 6)}%"
+    if objective.unit == "seconds":
+        suffix = " (lower bound)" if target.get("value_is_lower_bound") else ""
+        return fmt_duration(value) + suffix
+    if objective.unit == "count":
+        return str(int(value))
+    shown = target.get("value")
+    return shown if isinstance(shown, str) else fmt_number(value, 6)
+
+
+def _counts(target: Mapping[str, Any]) -> str | None:
+    if "met" in target and "breached" in target:
+        met, breached = _int(target["met"]), _int(target["breached"])
+        return f"{met} of {met + breached} met"
+    return None
+
+
+def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) -> str:
+    """One sentence per breach, for the executive summary and CI annotations."""
+    objective = parse_objective(target.get("objective", ""))
+    label = target_label(name, target)
+    verdict_word = "missed" if target.get("verdict") == "breached" else "is at risk on"
+    head = f"{label} {verdict_word} `{target.get('objective', '')}` in {period_label}"
+    value = fmt_value(target, objective)
+    details: list[str] = []
+    if objective.kind == "availability":
+        budget = target.get("budget") or {}
+        details.append(
+            f"{value} available, {fmt_duration(target.get('downtime_s', 0))} down against "
+            f"a budget of {fmt_duration(budget.get('total', 0))}"
+        )
+    elif objective.kind == "percentile":
+        details.append(f"{value} at rank {target.get('rank', '?')}")
+    elif objective.kind == "mean":
+        below = target.get("below_objective_ids") or []
+        details.append(f"mean {value} over {target.get('count', target.get('in_scope', '?'))}")
+        if below:
+            details.append(f"{len(below)} below the objective")
+    else:
+        counts = _counts(target)
+        details.append(f"{value} ({counts})" if counts else value)
+    breached = target.get("breached_records") or []
+    if breached and objective.kind != "availability":
+        worst = max(breached, key=lambda r: exact(r.get("measured_s")) or 0)
+        details.append(
+            f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}, worst "
+            f"{worst.get('id')} at {fmt_duration(worst.get('measured_s'))} against "
+            f"{fmt_duration(worst.get('limit_s'))}"
+        )
+    return f"{head}: {'; '.join(details)}."
+
+
+def parse_instant(text: Any) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def elapsed_fraction(period: Mapping[str, Any], as_of: Any) -> Fraction | None:
+    """How much of a running period has passed at as-of (1 for a period that is over).
+
+    Both ends go to UTC first: a New York March is 743 hours, not 744.
+    """
+    if period.get("over"):
+        return Fraction(1)
+    start, end, now = (
+        parse_instant(period.get("start")),
+        parse_instant(period.get("end")),
+        parse_instant(as_of),
+    )
+    if start is None or end is None or now is None:
+        return None
+    total = (end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds()
+    done = (now.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds()
+    if total <= 0:
+        return None
+    return min(max(Fraction(int(done)) / Fraction(int(total)), Fraction(0)), Fraction(1))
+
+
+def fmt_percent(value: Fraction | None, places: int = 1) -> str:
+    return "-" if value is None else f"{fmt_number(value * 100, places)}%"
+
+
+def location_text(item: Any) -> str:
+    """A data-quality warning or an escalation as one line of text."""
+    if not isinstance(item, Mapping):
+        return str(item)
+    where = [
+        str(item[key])
+        for key in ("file", "dataset", "row", "record", "id", "field")
+        if item.get(key) not in (None, "")
+    ]
+    message = item.get("message") or item.get("text") or ""
+    hint = item.get("hint") or item.get("help")
+    text = f"{'/'.join(where)}: {message}" if where else str(message)
+    return f"{text} (help: {hint})" if hint else text
