@@ -108,7 +108,7 @@ def _compile(expr: model.Expr, ctx: ScopeContext) -> pl.Expr:
     if isinstance(expr, model.InList):
         left = _operand(expr.left, expr.left, ctx)
         values = [v.value for v in expr.values]
-        member = left.is_in(pl.lit(pl.Series(values))).fill_null(False)
+        member = left.is_in(values).fill_null(False)
         return ~member if expr.negated else member
     if isinstance(expr, model.IsSet):
         present = pl.col(expr.field.name).is_not_null()
