@@ -1,0 +1,1007 @@
+"""Text to :class:`rules_engine.ast.Policy`: the only module that imports Lark.
+
+The grammar is ``rules_engine/grammar/sla.lark`` (LALR, contextual lexer, strict), loaded
+once with :mod:`importlib.resources` and cached. Lark's trees and tokens never leave this
+module: :func:`parse` returns the typed AST, and every failure is a :class:`ParseError`
+with a span, the expected tokens in words and a hint, never a Lark exception.
+
+>>> policy = parse('policy "Demo"  target t { of tickets  require 95% within 15m }')
+>>> policy.items[1].objective.limit.seconds
+900
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import difflib
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any, NoReturn
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from rules_engine import ast
+from rules_engine.model import Span
+
+__all__ = [
+    "MAX_NESTING",
+    "MAX_SOURCE_BYTES",
+    "ParseError",
+    "decode_source",
+    "parse",
+    "read_source",
+    "reserved_words",
+]
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+"""A policy is a contract, not a data file: larger input is refused before parsing."""
+
+MAX_NESTING = 64
+"""Deepest parenthesis nesting accepted (deeper input is refused, not a RecursionError)."""
+
+
+class ParseError(Exception):
+    """A policy that is not well-formed text of the language.
+
+    ``code`` is the diagnostic code (``SLA100``..``SLA107``, see
+    :mod:`rules_engine.diagnostics`), ``message`` one line in words, ``span`` where it
+    happened, ``expected`` what would have fitted (in words: ``a duration``, `` `{` ``),
+    ``hint`` a suggestion or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        span: Span,
+        *,
+        code: str = "SLA101",
+        expected: list[str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(f"{span}: {message}")
+        self.message = message
+        self.span = span
+        self.code = code
+        self.expected: list[str] = expected or []
+        self.hint = hint
+
+
+# --------------------------------------------------------------------------- the Lark parser
+
+_COMMENTS: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("sla_comments")
+
+
+def _collect_comment(token: Token) -> Token:
+    _COMMENTS.get().append(token)
+    return token
+
+
+@functools.cache
+def _lark() -> lark.Lark:
+    text = resources.files("rules_engine").joinpath("grammar/sla.lark").read_text("utf-8")
+    return lark.Lark(
+        text,
+        parser="lalr",
+        lexer="contextual",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"COMMENT": _collect_comment},
+    )
+
+
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@functools.cache
+def reserved_words() -> frozenset[str]:
+    """Every keyword of the grammar; a field named like one is written `` `open` ``."""
+    words = set()
+    for terminal in _lark().terminals:
+        pattern = terminal.pattern
+        if pattern.type == "str" and _NAME_RE.match(pattern.value):
+            words.add(pattern.value)
+    return frozenset(words)
+
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "ESCAPED_NAME": "a name",
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage (like `95%`)",
+    "DURATION": "a duration (like `15m`)",
+    "DATE": "a date (YYYY-MM-DD)",
+    "TIME": "a time of day (HH:MM)",
+    "CLOCK_24X7": "`24x7`",
+    "$END": "the end of the file",
+}
+
+
+@functools.cache
+def _terminal_words() -> dict[str, str]:
+    words = dict(_TERMINAL_WORDS)
+    for terminal in _lark().terminals:
+        if terminal.pattern.type == "str":
+            words[terminal.name] = f"`{terminal.pattern.value}`"
+    return words
+
+
+def _expected_words(names: set[str] | frozenset[str]) -> list[str]:
+    table = _terminal_words()
+    words = {table.get(name, name) for name in names if name not in ("COMMENT", "WS")}
+    # keywords and punctuation first (alphabetical), then classes of tokens
+    return sorted(words, key=lambda w: (not w.startswith("`"), w))
+
+
+# --------------------------------------------------------------------------- reading bytes
+
+
+def decode_source(data: bytes, path: str = "<memory>") -> str:
+    """Bytes of a policy file to text, refusing what cannot be a policy.
+
+    Raises :class:`ParseError` for a file over :data:`MAX_SOURCE_BYTES` (``SLA106``),
+    NUL bytes (``SLA105``, binary) and invalid UTF-8 (``SLA104``, with the line and
+    column of the first bad byte). A UTF-8 byte-order mark is dropped.
+    """
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ParseError(
+            f"the file is {len(data) / 1_048_576:.1f} MB, more than a policy can be "
+            f"({MAX_SOURCE_BYTES // 1_048_576} MB)",
+            Span(path, 1, 1, 1, 1),
+            code="SLA106",
+            hint="split the contract, or check that this is the right file",
+        )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _byte_position(data, nul)
+        raise ParseError(
+            "the file is binary (it contains a NUL byte), not policy text",
+            Span(path, line, column, line, column + 1),
+            code="SLA105",
+            hint="a policy is a UTF-8 text file ending in .sla",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_position(data, exc.start)
+        raise ParseError(
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            Span(path, line, column, line, column + 1),
+            code="SLA104",
+            hint="save the policy as UTF-8",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def read_source(path: str | Path) -> str:
+    """Read and decode a policy file; an unreadable path is a ``SLA100`` :class:`ParseError`."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise ParseError(
+            "cannot read the policy: it is a directory",
+            Span(name, 1, 1, 1, 1),
+            code="SLA100",
+            hint="name a .sla file, or a folder where the command accepts folders",
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ParseError(
+            f"cannot read the policy: {reason.lower()}",
+            Span(name, 1, 1, 1, 1),
+            code="SLA100",
+            hint="check the path and its permissions",
+        ) from None
+    return decode_source(data, name)
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+# --------------------------------------------------------------------------- parse
+
+
+def parse(text: str, path: str = "<memory>") -> ast.Policy:
+    """Parse policy text into the AST; every failure is a :class:`ParseError`."""
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line, column = _text_position(text, offset)
+        raise ParseError(
+            "the file is binary (it contains a NUL byte), not policy text",
+            Span(path, line, column, line, column + 1),
+            code="SLA105",
+            hint="a policy is a UTF-8 text file ending in .sla",
+        )
+    if len(text) > MAX_SOURCE_BYTES:
+        raise ParseError(
+            f"the policy is {len(text):,} characters, more than a policy can be",
+            Span(path, 1, 1, 1, 1),
+            code="SLA106",
+            hint="split the contract, or check that this is the right file",
+        )
+    _check_nesting(text, path)
+    comments: list[Token] = []
+    token = _COMMENTS.set(comments)
+    try:
+        tree = _lark().parse(text)
+        items = _Builder(path).transform(tree)
+    except UnexpectedInput as exc:
+        raise _translate(exc, text, path) from None
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ParseError):
+            raise exc.orig_exc from None
+        if isinstance(exc.orig_exc, RecursionError):
+            raise _too_deep(text, path) from None
+        raise
+    except RecursionError:
+        raise _too_deep(text, path) from None
+    finally:
+        _COMMENTS.reset(token)
+    if not items:
+        what = "only comments" if comments else "nothing"
+        raise ParseError(
+            f"the policy is empty (the file holds {what})",
+            Span(path, 1, 1, 1, 1),
+            code="SLA105",
+            hint='a policy starts with `policy "NAME"`',
+        )
+    end_line, end_column = _text_position(text, len(text))
+    return ast.Policy(
+        items=tuple(items),
+        comments=tuple(ast.Comment(str(c).rstrip(), _token_span(c, path)) for c in comments),
+        span=Span(path, 1, 1, end_line, end_column),
+    )
+
+
+def _text_position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _significant_chars(text: str) -> Iterator[tuple[int, str]]:
+    """Characters outside strings, comments and backtick names, with their offsets."""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch == '"' or ch == "`":
+            j = i + 1
+            while j < n and text[j] != ch and text[j] != "\n":
+                j += 2 if text[j] == "\\" and ch == '"' else 1
+            i = j + 1
+            continue
+        yield i, ch
+        i += 1
+
+
+def _check_nesting(text: str, path: str) -> None:
+    if "(" not in text or text.count("(") <= MAX_NESTING:
+        return
+    depth = 0
+    for offset, ch in _significant_chars(text):
+        if ch == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                line, column = _text_position(text, offset)
+                raise ParseError(
+                    f"parentheses nested more than {MAX_NESTING} deep",
+                    Span(path, line, column, line, column + 1),
+                    hint="split the condition into simpler parts",
+                )
+        elif ch == ")":
+            depth = max(0, depth - 1)
+
+
+def _too_deep(text: str, path: str) -> ParseError:
+    return ParseError(
+        "the expression is nested too deeply to read",
+        Span(path, 1, 1, 1, 1),
+        hint="split the condition into simpler parts (or remove repeated `not`)",
+    )
+
+
+def _token_span(token: Token, path: str) -> Span:
+    return Span(
+        path,
+        token.line or 1,
+        token.column or 1,
+        token.end_line or token.line or 1,
+        token.end_column or (token.column or 1) + len(token),
+    )
+
+
+# --------------------------------------------------------------------------- error translation
+
+_COMPARE_TOKENS = frozenset({"EQUAL", "LESSTHAN", "MORETHAN", "__ANON_1", "__ANON_2", "__ANON_3"})
+_KEYWORD_SUGGESTION_LIMIT = 0.6
+
+
+def _translate(exc: UnexpectedInput, text: str, path: str) -> ParseError:
+    if isinstance(exc, UnexpectedToken):
+        return _unexpected_token(exc, text, path)
+    if isinstance(exc, UnexpectedCharacters):
+        return _unexpected_character(exc, text, path)
+    line = getattr(exc, "line", 1) or 1
+    column = getattr(exc, "column", 1) or 1
+    return ParseError("syntax error", Span(path, line, column, line, column + 1))
+
+
+def _unexpected_token(exc: UnexpectedToken, text: str, path: str) -> ParseError:
+    token = exc.token
+    expected_names = set(exc.expected or ())
+    if exc.interactive_parser is not None:
+        with contextlib.suppress(Exception):  # a nicety: keep Lark's own list on failure
+            accepts: set[str] = exc.interactive_parser.accepts()  # type: ignore[no-untyped-call]
+            expected_names = accepts or expected_names
+    expected = _expected_words(expected_names)
+    if token.type == "$END":
+        line, column = _text_position(text, len(text))
+        span = Span(path, line, column, line, column)
+        hint = None
+        unclosed = _unclosed_brace(text)
+        if "RBRACE" in expected_names and unclosed is not None:
+            bl, bc = _text_position(text, unclosed)
+            hint = f"the `{{` at line {bl}, column {bc} is never closed: add `}}`"
+            span = Span(path, bl, bc, bl, bc + 1)
+        return ParseError(
+            f"unexpected end of file, expected {_summary(expected)}",
+            span,
+            code="SLA103",
+            expected=expected,
+            hint=hint,
+        )
+    span = _token_span(token, path)
+    value = str(token)
+    found = f"`{value}`"
+    code = "SLA101"
+    hint = _token_hint(token, expected_names, text)
+    if value in reserved_words() and expected_names & {"NAME", "ESCAPED_NAME"}:
+        code = "SLA107"
+        hint = hint or f"`{value}` is a keyword: write `` `{value}` `` to use it as a name"
+    if hint is None and token.type == "NAME":
+        keywords = [w.strip("`") for w in expected if w.startswith("`") and w[1:-1].isalpha()]
+        close = difflib.get_close_matches(value, keywords, n=1, cutoff=_KEYWORD_SUGGESTION_LIMIT)
+        if close:
+            hint = f"did you mean `{close[0]}`?"
+    return ParseError(
+        f"unexpected {found}, expected {_summary(expected)}",
+        span,
+        code=code,
+        expected=expected,
+        hint=hint,
+    )
+
+
+def _token_hint(token: Token, expected: set[str], text: str) -> str | None:
+    value = str(token)
+    start = token.start_pos or 0
+    before = text[:start].rstrip(" \t")
+    if token.type == "EQUAL" and before.endswith(("=", "!", "<", ">")):
+        return "compare with a single `=` (not `==`)"
+    if token.type == "NUMBER" and "DURATION" in expected:
+        return f"a duration needs a unit: `{value}m`, `{value}h` or `{value}d` (s, m, h, d, w)"
+    if token.type == "NUMBER" and "PERCENT" in expected:
+        return f"a percentage needs `%`: `{value}%`"
+    if token.type == "OF" and re.search(r"\d\s*$", before):
+        number = re.search(r"(\d+(?:\.\d+)?)\s*$", before)
+        shown = number.group(1) if number else "25"
+        return f"a share of the fee needs `%`: `{shown}% of fee`"
+    if token.type == "STRING" and "NAME" in expected and "STRING" not in expected:
+        return f"names are written without quotes: {value[1:-1]!s}"
+    if token.type == "NAME" and "STRING" in expected and "NAME" not in expected:
+        return f'text is quoted: `"{value}"`'
+    if token.type in _COMPARE_TOKENS and re.search(r"\bopen\s*$", before):
+        return "`open` is a keyword: write `` `open` `` for a field named open"
+    return None
+
+
+def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> ParseError:
+    offset = exc.pos_in_stream or 0
+    line, column = exc.line or 1, exc.column or 1
+    char = text[offset] if offset < len(text) else ""
+    rest = text[offset : offset + 40]
+    expected = _expected_words(set(exc.allowed or ()))
+    hint: str | None = None
+    word = re.match(r"[0-9][0-9A-Za-z_.:%-]*", rest)
+    found = f"`{char}`"
+    if char == '"':
+        found = "an unterminated string"
+        hint = 'close the string with `"` on the same line'
+    elif char == "`":
+        found = "an unterminated `` ` `` name"
+        hint = "close the name with a backtick on the same line"
+    elif word:
+        found = f"`{word.group(0)}`"
+        hint = _number_hint(word.group(0))
+    elif char == "=" and rest.startswith("=="):
+        hint = "compare with a single `=` (not `==`)"
+    elif char in "\u201c\u201d":
+        hint = 'use straight quotes `"`, not typographic ones'
+    length = len(word.group(0)) if word else 1
+    return ParseError(
+        f"unexpected {found}, expected {_summary(expected)}" if expected else f"unexpected {found}",
+        Span(path, line, column, line, column + length),
+        code="SLA102",
+        expected=expected,
+        hint=hint,
+    )
+
+
+def _number_hint(word: str) -> str | None:
+    if re.fullmatch(r"\d+\.\d+[wdhms]\w*", word):
+        return "durations use whole units: write `1h30m`, not `1.5h`"
+    m = re.fullmatch(r"(\d+)\s*(min|mins|minutes?|hrs?|hours?|days?|weeks?|secs?|seconds?)", word)
+    if m:
+        unit = {"mi": "m", "mn": "m", "hr": "h", "ho": "h", "da": "d", "we": "w", "se": "s"}
+        return f"write durations as `{m.group(1)}{unit.get(m.group(2)[:2], 'm')}`"
+    if re.fullmatch(r"\d+[wdhms]\d+", word):
+        return "every number in a duration needs a unit: `1h30m`"
+    if re.fullmatch(r"\d{1,2}:\d{2}:\d{2}", word):
+        return "times of day are `HH:MM`"
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", word):
+        return "dates are `YYYY-MM-DD`, with two-digit month and day"
+    if re.fullmatch(r"[0-9]+[A-Za-z_]\w*", word):
+        return "a name cannot start with a digit"
+    return None
+
+
+def _summary(expected: list[str], limit: int = 6) -> str:
+    if not expected:
+        return "nothing more"
+    if len(expected) == 1:
+        return expected[0]
+    if len(expected) <= limit:
+        return "one of " + ", ".join(expected)
+    return "one of " + ", ".join(expected[:limit]) + f" (or {len(expected) - limit} more)"
+
+
+def _unclosed_brace(text: str) -> int | None:
+    stack: list[int] = []
+    for offset, ch in _significant_chars(text):
+        if ch == "{":
+            stack.append(offset)
+        elif ch == "}" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+# --------------------------------------------------------------------------- tree -> AST
+
+
+@dataclass(frozen=True)
+class _Tagged:
+    """A clause value on its way into its parent node, with the keyword that introduced it."""
+
+    tag: str
+    value: Any
+    span: Span
+
+
+_DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION_PART = re.compile(r"(\d+)([wdhms])")
+_STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_ALL_TARGETS = object()
+
+Meta = Any
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, list[ast.Item]]):
+    """Builds AST nodes bottom-up; raises :class:`ParseError` for what the grammar lets by."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.path = path
+
+    def _span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.path, 1, 1, 1, 1)
+        return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tok(self, token: Token) -> Span:
+        return _token_span(token, self.path)
+
+    def _fail(self, message: str, span: Span, hint: str | None = None) -> NoReturn:
+        raise ParseError(message, span, hint=hint)
+
+    def _int(self, token: Token, what: str) -> int:
+        if not str(token).isdigit():
+            self._fail(f"{what} must be a whole number, not `{token}`", self._tok(token))
+        return int(str(token))
+
+    # ------------------------------------------------------------------ tokens
+
+    def start(self, meta: Meta, children: list[ast.Item]) -> list[ast.Item]:
+        return children
+
+    def name(self, meta: Meta, children: list[Token]) -> ast.Name:
+        token = children[0]
+        value = str(token)
+        if token.type == "ESCAPED_NAME":
+            value = value[1:-1]
+        return ast.Name(value, self._tok(token))
+
+    def string(self, meta: Meta, children: list[Token]) -> ast.StringLit:
+        token = children[0]
+        raw = str(token)[1:-1]
+        if "\\" not in raw:
+            return ast.StringLit(raw, self._tok(token))
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            ch = raw[i]
+            if ch == "\\":
+                nxt = raw[i + 1] if i + 1 < len(raw) else ""
+                if nxt not in _STRING_ESCAPES:
+                    col = (token.column or 1) + 1 + i
+                    line = token.line or 1
+                    self._fail(
+                        f"unknown escape `\\{nxt}` in a string",
+                        Span(self.path, line, col, line, col + 2),
+                        hint='the escapes are `\\"`, `\\\\`, `\\n` and `\\t`',
+                    )
+                out.append(_STRING_ESCAPES[nxt])
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        return ast.StringLit("".join(out), self._tok(token))
+
+    def number(self, meta: Meta, children: list[Token]) -> ast.NumberLit:
+        text = "".join(str(c) for c in children)
+        return ast.NumberLit(Decimal(text), text, self._span(meta))
+
+    def _money(self, meta: Meta, children: list[Token]) -> ast.MoneyLit:
+        currency = None
+        if children and children[-1].type == "NAME":
+            currency = str(children[-1])
+            children = children[:-1]
+        text = "".join(str(c) for c in children)
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the lexer admits digits only
+            self._fail(f"`{text}` is not an amount", self._span(meta))
+        return ast.MoneyLit(amount, currency, text, self._span(meta))
+
+    money = _money
+    money_with_currency = _money
+
+    def percent(self, meta: Meta, children: list[Token]) -> ast.PercentLit:
+        text = str(children[0])
+        return ast.PercentLit(Fraction(Decimal(text[:-1])) / 100, text, self._tok(children[0]))
+
+    def duration(self, meta: Meta, children: list[Token]) -> ast.DurationLit:
+        token = children[0]
+        text = str(token)
+        parts = _DURATION_PART.findall(text)
+        units = [unit for _, unit in parts]
+        order = [u for u in "wdhms" if u in units]
+        if units != order or len(set(units)) != len(units):
+            self._fail(
+                f"the units of duration `{text}` are out of order or repeated",
+                self._tok(token),
+                hint="write units from largest to smallest, each once: `1d2h30m`",
+            )
+        seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+        return ast.DurationLit(seconds, text, self._tok(token))
+
+    def date(self, meta: Meta, children: list[Token]) -> ast.DateLit:
+        text = str(children[0])
+        year, month, day = (int(p) for p in text.split("-"))
+        return ast.DateLit(year, month, day, text, self._tok(children[0]))
+
+    def time(self, meta: Meta, children: list[Token]) -> ast.TimeLit:
+        text = str(children[0])
+        hour, minute = (int(p) for p in text.split(":"))
+        return ast.TimeLit(hour, minute, text, self._tok(children[0]))
+
+    def bool_lit(self, meta: Meta, children: list[Token]) -> ast.BoolLit:
+        return ast.BoolLit(str(children[0]) == "true", self._span(meta))
+
+    def clock_24x7(self, meta: Meta, children: list[Token]) -> ast.Name:
+        return ast.Name("24x7", self._tok(children[0]))
+
+    def compare_op(self, meta: Meta, children: list[Token]) -> str:
+        return str(children[0])
+
+    def agg_fn(self, meta: Meta, children: list[Token]) -> str:
+        return str(children[0])
+
+    def verdict(self, meta: Meta, children: list[Token]) -> str:
+        return str(children[0])
+
+    def periods(self, meta: Meta, children: list[Token]) -> None:
+        return None
+
+    def first(self, meta: Meta, children: list[Token]) -> bool:
+        return True
+
+    # ------------------------------------------------------------------ header
+
+    def policy_decl(self, meta: Meta, c: list[Any]) -> ast.PolicyDecl:
+        return ast.PolicyDecl(c[0], self._span(meta))
+
+    def provider_decl(self, meta: Meta, c: list[Any]) -> ast.ProviderDecl:
+        return ast.ProviderDecl(c[0], self._span(meta))
+
+    def customer_decl(self, meta: Meta, c: list[Any]) -> ast.CustomerDecl:
+        return ast.CustomerDecl(c[0], self._span(meta))
+
+    def effective_decl(self, meta: Meta, c: list[Any]) -> ast.EffectiveDecl:
+        return ast.EffectiveDecl(c[0], self._span(meta))
+
+    def timezone_decl(self, meta: Meta, c: list[Any]) -> ast.TimezoneDecl:
+        return ast.TimezoneDecl(c[0], self._span(meta))
+
+    def currency_decl(self, meta: Meta, c: list[Any]) -> ast.CurrencyDecl:
+        return ast.CurrencyDecl(c[0], self._span(meta))
+
+    def fee_per(self, meta: Meta, c: list[Token]) -> _Tagged:
+        return _Tagged("per", str(c[1]), self._span(meta))
+
+    def fee_from(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("from", c[0], self._span(meta))
+
+    def fee_decl(self, meta: Meta, c: list[Any]) -> ast.FeeDecl:
+        tags = {t.tag: t.value for t in c[1:]}
+        return ast.FeeDecl(c[0], tags.get("per"), tags.get("from"), self._span(meta))
+
+    def period_decl(self, meta: Meta, c: list[Any]) -> ast.PeriodDecl:
+        return ast.PeriodDecl(c[0], self._span(meta))
+
+    def at_risk_decl(self, meta: Meta, c: list[Any]) -> ast.AtRiskDecl:
+        return ast.AtRiskDecl(c[0], self._span(meta))
+
+    # ------------------------------------------------------------------ calendars
+
+    def calendar_decl(self, meta: Meta, c: list[Any]) -> ast.CalendarDecl:
+        return ast.CalendarDecl(c[0], tuple(c[1:]), self._span(meta))
+
+    def open_clause(self, meta: Meta, c: list[Any]) -> ast.OpenClause:
+        days = tuple(x for x in c if isinstance(x, ast.DayRange))
+        windows = tuple(x for x in c if isinstance(x, ast.TimeWindow))
+        return ast.OpenClause(days, windows, self._span(meta))
+
+    def day_range(self, meta: Meta, c: list[Any]) -> ast.DayRange:
+        return ast.DayRange(c[0], c[1] if len(c) > 1 else None, self._span(meta))
+
+    def window(self, meta: Meta, c: list[Any]) -> ast.TimeWindow:
+        return ast.TimeWindow(c[0], c[1], self._span(meta))
+
+    def holidays_subdivision(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("subdivision", c[0], self._span(meta))
+
+    def holidays_except(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("except", tuple(c), self._span(meta))
+
+    def holidays_clause(self, meta: Meta, c: list[Any]) -> ast.HolidaysClause:
+        tags = {t.tag: t.value for t in c[1:]}
+        return ast.HolidaysClause(
+            c[0], tags.get("subdivision"), tags.get("except", ()), self._span(meta)
+        )
+
+    def closed_clause(self, meta: Meta, c: list[Any]) -> ast.ClosedClause:
+        return ast.ClosedClause(tuple(c), self._span(meta))
+
+    # ------------------------------------------------------------------ tiers, data
+
+    def tier_coverage(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("coverage", c[0], self._span(meta))
+
+    def tier_decl(self, meta: Meta, c: list[Any]) -> ast.TierDecl:
+        label = next((x for x in c[1:] if isinstance(x, ast.StringLit)), None)
+        coverage = next((x.value for x in c[1:] if isinstance(x, _Tagged)), None)
+        return ast.TierDecl(c[0], label, coverage, self._span(meta))
+
+    def dataset_by(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("by", c[0], self._span(meta))
+
+    def field_decl(self, meta: Meta, c: list[Any]) -> ast.FieldDecl:
+        return ast.FieldDecl(c[0], c[1], self._span(meta))
+
+    def dataset_decl(self, meta: Meta, c: list[Any]) -> ast.DatasetDecl:
+        anchor = next((x.value for x in c[1:] if isinstance(x, _Tagged)), None)
+        fields = tuple(x for x in c[1:] if isinstance(x, ast.FieldDecl))
+        return ast.DatasetDecl(c[0], anchor, fields, self._span(meta))
+
+    def pause_reason(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("reason", c[0], self._span(meta))
+
+    def pause_decl(self, meta: Meta, c: list[Any]) -> ast.PauseDecl:
+        names = [x for x in c if isinstance(x, ast.Name)]
+        statuses = tuple(x for x in c if isinstance(x, ast.StringLit))
+        reason = next((x.value for x in c if isinstance(x, _Tagged)), None)
+        dataset, field = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        return ast.PauseDecl(dataset, field, statuses, reason, self._span(meta))
+
+    # ------------------------------------------------------------------ targets
+
+    def owner_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("owner", c[0], self._span(meta))
+
+    def scope_where(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("where", c[0], self._span(meta))
+
+    def scope_by(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("by", c[0], self._span(meta))
+
+    def scope_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
+        parts = {t.tag: t.value for t in c[1:]}
+        return _Tagged("of", (c[0], parts.get("where"), parts.get("by")), self._span(meta))
+
+    def measure_name(self, meta: Meta, c: list[Any]) -> ast.MeasureName:
+        return ast.MeasureName(c[0], self._span(meta))
+
+    def time_between(self, meta: Meta, c: list[Any]) -> ast.TimeBetween:
+        return ast.TimeBetween(c[0], c[1], self._span(meta))
+
+    def aggregate_measure(self, meta: Meta, c: list[Any]) -> ast.AggregateMeasure:
+        return ast.AggregateMeasure(c[0], c[1], self._span(meta))
+
+    def count_measure(self, meta: Meta, c: list[Any]) -> ast.AggregateMeasure:
+        return ast.AggregateMeasure("count", None, self._span(meta))
+
+    def measure_clock(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("on", c[0], self._span(meta))
+
+    def pause_reasons(self, meta: Meta, c: list[Any]) -> tuple[ast.StringLit, ...]:
+        return tuple(c)
+
+    def measure_excluding(self, meta: Meta, c: list[Any]) -> _Tagged:
+        reasons = c[0] if c else None
+        return _Tagged("excluding", ast.PauseExclusion(reasons, self._span(meta)), self._span(meta))
+
+    def measure_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
+        options = self._unique(c[1:], "measure")
+        clock = options.get("on")
+        excluding = options.get("excluding")
+        measure = ast.Measure(
+            c[0],
+            clock.value if clock else None,
+            excluding.value if excluding else None,
+            self._span(meta),
+        )
+        return _Tagged("measure", measure, self._span(meta))
+
+    def require_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("require", c[0], self._span(meta))
+
+    def percent_within(self, meta: Meta, c: list[Any]) -> ast.PercentWithin:
+        return ast.PercentWithin(c[0], c[1], self._span(meta))
+
+    def all_within(self, meta: Meta, c: list[Any]) -> ast.AllWithin:
+        return ast.AllWithin(c[0], self._span(meta))
+
+    def percentile_objective(self, meta: Meta, c: list[Any]) -> ast.PercentileObjective:
+        return ast.PercentileObjective(c[0], c[1], c[2], self._span(meta))
+
+    def aggregate_objective(self, meta: Meta, c: list[Any]) -> ast.AggregateObjective:
+        return ast.AggregateObjective(c[0], c[1], c[2], self._span(meta))
+
+    def count_objective(self, meta: Meta, c: list[Any]) -> ast.AggregateObjective:
+        return ast.AggregateObjective("count", c[0], c[1], self._span(meta))
+
+    def value_objective(self, meta: Meta, c: list[Any]) -> ast.ValueObjective:
+        return ast.ValueObjective(c[0], c[1], self._span(meta))
+
+    def rate_objective(self, meta: Meta, c: list[Any]) -> ast.RateObjective:
+        return ast.RateObjective(c[0], c[1], self._span(meta))
+
+    def _unique(self, clauses: list[_Tagged], where: str) -> dict[str, _Tagged]:
+        seen: dict[str, _Tagged] = {}
+        for clause in clauses:
+            if clause.tag in seen:
+                first = seen[clause.tag].span
+                self._fail(
+                    f"`{clause.tag}` is given twice in this {where}",
+                    clause.span,
+                    hint=f"the first `{clause.tag}` is at line {first.line}; keep one",
+                )
+            seen[clause.tag] = clause
+        return seen
+
+    def target_decl(self, meta: Meta, c: list[Any]) -> ast.TargetDecl:
+        title = c[1] if len(c) > 1 and isinstance(c[1], ast.StringLit) else None
+        clauses = self._unique([x for x in c[1:] if isinstance(x, _Tagged)], "target")
+        scope = clauses["of"].value if "of" in clauses else (None, None, None)
+        return ast.TargetDecl(
+            name=c[0],
+            title=title,
+            owner=clauses["owner"].value if "owner" in clauses else None,
+            dataset=scope[0],
+            where=scope[1],
+            by=scope[2],
+            measure=clauses["measure"].value if "measure" in clauses else None,
+            objective=clauses["require"].value if "require" in clauses else None,
+            span=self._span(meta),
+        )
+
+    # ------------------------------------------------------------------ escalation
+
+    def step_after(self, meta: Meta, c: list[Any]) -> ast.EscalationStep:
+        return ast.EscalationStep(c[0], c[1], self._span(meta))
+
+    def step_fraction(self, meta: Meta, c: list[Any]) -> ast.EscalationStep:
+        at = ast.PercentOf(c[0], c[1], Span(self.path, *_join(c[0].span, c[1].span)))
+        return ast.EscalationStep(at, c[2], self._span(meta))
+
+    def after_hours(self, meta: Meta, c: list[Any]) -> ast.AfterHoursClause:
+        return ast.AfterHoursClause(c[0], c[1], len(c) > 2 and c[2] is True, self._span(meta))
+
+    def escalation_decl(self, meta: Meta, c: list[Any]) -> ast.EscalationDecl:
+        scope = self._unique([x for x in c[1:] if isinstance(x, _Tagged)], "escalation")
+        dataset, where, by = scope["of"].value if "of" in scope else (None, None, None)
+        if by is not None:
+            self._fail(
+                "an escalation takes no `by`",
+                by.span,
+                hint="escalations look at open records as of now, not at periods",
+            )
+        return ast.EscalationDecl(
+            c[0],
+            dataset,
+            where,
+            tuple(x for x in c[1:] if isinstance(x, ast.EscalationStep)),
+            tuple(x for x in c[1:] if isinstance(x, ast.AfterHoursClause)),
+            self._span(meta),
+        )
+
+    # ------------------------------------------------------------------ consequences
+
+    def percent_of_fee(self, meta: Meta, c: list[Any]) -> ast.PercentOfFee:
+        return ast.PercentOfFee(c[0], self._span(meta))
+
+    def credit_tier(self, meta: Meta, c: list[Any]) -> ast.CreditTier:
+        return ast.CreditTier(c[0], c[1], self._span(meta))
+
+    def credit_decl(self, meta: Meta, c: list[Any]) -> ast.CreditDecl:
+        return ast.CreditDecl(c[0], tuple(c[1:]), self._span(meta))
+
+    def bonus_tier(self, meta: Meta, c: list[Any]) -> ast.BonusTier:
+        return ast.BonusTier(c[0], c[1], self._span(meta))
+
+    def bonus_decl(self, meta: Meta, c: list[Any]) -> ast.BonusDecl:
+        return ast.BonusDecl(c[0], tuple(c[1:]), self._span(meta))
+
+    def exit_when(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("when", c[0], self._span(meta))
+
+    def exit_notice(self, meta: Meta, c: list[Any]) -> _Tagged:
+        return _Tagged("notice", c[0], self._span(meta))
+
+    def exit_decl(self, meta: Meta, c: list[Any]) -> ast.ExitDecl:
+        clauses = self._unique(c[1:], "exit rule")
+        when = clauses.get("when")
+        notice = clauses.get("notice")
+        return ast.ExitDecl(
+            c[0],
+            when.value if when else None,
+            notice.value if notice else None,
+            self._span(meta),
+        )
+
+    def cap_per(self, meta: Meta, c: list[Token]) -> str:
+        return str(c[1])
+
+    def cap_decl(self, meta: Meta, c: list[Any]) -> ast.CapDecl:
+        return ast.CapDecl(c[0], c[1] if len(c) > 1 else None, self._span(meta))
+
+    def earn_back_decl(self, meta: Meta, c: list[Any]) -> ast.EarnBackDecl:
+        return ast.EarnBackDecl(c[0], self._int(c[1], "a number of periods"), self._span(meta))
+
+    def all_targets(self, meta: Meta, c: list[Any]) -> object:
+        return _ALL_TARGETS
+
+    @staticmethod
+    def _subject(value: object) -> ast.Name | None:
+        return value if isinstance(value, ast.Name) else None
+
+    def value_condition(self, meta: Meta, c: list[Any]) -> ast.ValueCondition:
+        return ast.ValueCondition(c[0], c[1], c[2], self._span(meta))
+
+    def verdict_condition(self, meta: Meta, c: list[Any]) -> ast.VerdictCondition:
+        return ast.VerdictCondition(self._subject(c[0]), c[1], self._span(meta))
+
+    def in_last_condition(self, meta: Meta, c: list[Any]) -> ast.InLastCondition:
+        return ast.InLastCondition(
+            self._subject(c[0]),
+            c[1],
+            self._int(c[2], "a count of periods"),
+            self._int(c[3], "a number of periods"),
+            self._span(meta),
+        )
+
+    def consecutive_condition(self, meta: Meta, c: list[Any]) -> ast.ConsecutiveCondition:
+        return ast.ConsecutiveCondition(
+            self._subject(c[0]), c[1], self._int(c[2], "a count of periods"), self._span(meta)
+        )
+
+    def breach_count_condition(self, meta: Meta, c: list[Any]) -> ast.BreachCountCondition:
+        return ast.BreachCountCondition(
+            self._int(c[0], "a count of breaches"),
+            self._int(c[1], "a number of periods"),
+            self._span(meta),
+        )
+
+    def cond_or(self, meta: Meta, c: list[Any]) -> ast.AnyOf:
+        operands = _flatten(c, ast.AnyOf)
+        return ast.AnyOf(operands, self._span(meta))
+
+    def cond_and(self, meta: Meta, c: list[Any]) -> ast.AllOf:
+        return ast.AllOf(_flatten(c, ast.AllOf), self._span(meta))
+
+    # ------------------------------------------------------------------ expressions
+
+    def or_expr(self, meta: Meta, c: list[Any]) -> ast.Or:
+        return ast.Or(_flatten(c, ast.Or), self._span(meta))
+
+    def and_expr(self, meta: Meta, c: list[Any]) -> ast.And:
+        return ast.And(_flatten(c, ast.And), self._span(meta))
+
+    def not_expr(self, meta: Meta, c: list[Any]) -> ast.Not:
+        return ast.Not(c[0], self._span(meta))
+
+    def compare(self, meta: Meta, c: list[Any]) -> ast.Compare:
+        return ast.Compare(c[0], c[1], c[2], self._span(meta))
+
+    def value_list(self, meta: Meta, c: list[Any]) -> tuple[ast.Operand, ...]:
+        return tuple(x for x in c if x is not None)
+
+    def in_list(self, meta: Meta, c: list[Any]) -> ast.InList:
+        return ast.InList(c[0], c[1], False, self._span(meta))
+
+    def not_in_list(self, meta: Meta, c: list[Any]) -> ast.InList:
+        return ast.InList(c[0], c[1], True, self._span(meta))
+
+    def is_set(self, meta: Meta, c: list[Any]) -> ast.IsSet:
+        return ast.IsSet(c[0], False, self._span(meta))
+
+    def is_not_set(self, meta: Meta, c: list[Any]) -> ast.IsSet:
+        return ast.IsSet(c[0], True, self._span(meta))
+
+    def is_open(self, meta: Meta, c: list[Any]) -> ast.IsOpen:
+        return ast.IsOpen(self._span(meta))
+
+    def truthy(self, meta: Meta, c: list[Any]) -> ast.Expr:
+        operand = c[0]
+        if isinstance(operand, ast.Name | ast.BoolLit):
+            return operand
+        kind = type(operand).__name__.removesuffix("Lit").lower()
+        self._fail(
+            f"a {kind} is not a condition",
+            operand.span,
+            hint="compare it with a field: `field <= value`",
+        )
+
+
+def _flatten(children: list[Any], kind: type[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for child in children:
+        if isinstance(child, kind):
+            out.extend(child.operands)
+        else:
+            out.append(child)
+    return tuple(out)
+
+
+def _join(a: Span, b: Span) -> tuple[int, int, int, int]:
+    return (a.line, a.column, b.end_line, b.end_column)
