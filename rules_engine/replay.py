@@ -412,8 +412,7 @@ def default_evaluator() -> Evaluator:
     def run(
         policy: CheckedPolicy, bundle: Any, periods: Sequence[Any], as_of: dt.datetime
     ) -> Document:
-        result: Any = engine.evaluate(policy, bundle, list(periods), as_of)
-        return as_document(result)
+        return as_document(engine.evaluate(policy, bundle, list(periods), as_of))
 
     return run
 
@@ -422,15 +421,14 @@ def as_document(result: Any) -> Document:
     """The engine's result as a plain JSON document, whatever object carries it."""
     if isinstance(result, Mapping):
         return result
-    for name in ("to_document", "to_json", "document", "as_json"):
-        attr = getattr(result, name, None)
-        if callable(attr):
-            value = attr()
-            if isinstance(value, str):
-                loaded: Document = json.loads(value)
-                return loaded
-            if isinstance(value, Mapping):
-                return value
+    document = getattr(result, "document", None)  # the engine's Evaluation
+    if isinstance(document, Mapping):
+        return document
+    to_json = getattr(result, "to_json", None)
+    if callable(to_json):
+        value = to_json()
+        if isinstance(value, Mapping):
+            return value
     raise TypeError(f"cannot read an evaluation document from {type(result).__name__}")
 
 

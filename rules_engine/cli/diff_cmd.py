@@ -65,20 +65,15 @@ def parse_as_of(text: str | None, zone: str) -> dt.datetime:
     return moment
 
 
-def load_bundle(path: str) -> Any:
-    """The data at ``path`` through the data loader; exit 2 with its message when invalid."""
-    from rules_engine import data
+def load_bundle(path: str, policy: CheckedPolicy) -> Any:
+    """The data at ``path`` through the data loader (``policy`` declares extra datasets);
+    exit 2 with the loader's first issue (file, row, field) when the data is invalid."""
+    from rules_engine.data import DataError, load_data
 
-    loader: Any = getattr(data, "load_data", None)
-    if loader is None:
-        _fail("the data loader is not available in this build", "run without --data")
     try:
-        return loader(path)
-    except FileNotFoundError:
-        _fail(f"`{path}`: no such file or folder", "name a data file or a folder of data files")
-    except Exception as exc:  # the loader's own error carries file/row/field
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        _fail(f"data `{path}`: {first}", "run `sla validate` on the data for every problem")
+        return load_data(path, policy=policy)
+    except DataError as exc:
+        _fail(f"data: {exc}", "run `sla validate` on the data for every problem")
 
 
 @click.command(name="diff")
@@ -121,7 +116,7 @@ def diff(
     if data_path is not None and first and last:
         from rules_engine.replay import replay
 
-        bundle = load_bundle(data_path)
+        bundle = load_bundle(data_path, new_policy)
         moment = parse_as_of(as_of, new_policy.timezone)
         try:
             replayed = replay(
