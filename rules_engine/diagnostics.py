@@ -26,6 +26,7 @@ SLA206  error    a name declared twice
 SLA207  error    a bare name that is neither a field nor a tier
 SLA208  error    a required policy clause is missing
 SLA209  error    a policy clause given twice
+SLA210  error    an unknown word: period unit, owner, weekday or field type
 SLA301  error    comparison of values of different types or units
 SLA302  error    percentage out of range
 SLA303  error    time of day out of range
@@ -48,6 +49,7 @@ SLA401  error    a look-back that needs more periods than its window (`4 of last
 SLA402  error    a credit rule naming a customer-owned target
 SLA403  error    a bonus, exit or earn-back naming a customer-owned target
 SLA404  error    a threshold whose unit does not fit the target's value
+SLA405  error    a condition or clause the engine cannot evaluate (`all targets breached`)
 SLA501  warning  a priority tier with no response or resolution target
 SLA502  warning  two targets with overlapping scope and different limits
 SLA503  warning  a pause status that is also the start state (the clock never runs)
@@ -93,6 +95,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA207": ("error", "a bare name that is neither a field nor a tier"),
     "SLA208": ("error", "a required policy clause is missing"),
     "SLA209": ("error", "a policy clause given twice"),
+    "SLA210": ("error", "an unknown word: period unit, owner, weekday or field type"),
     "SLA301": ("error", "comparison of different types or units"),
     "SLA302": ("error", "percentage out of range"),
     "SLA303": ("error", "time of day out of range"),
@@ -115,6 +118,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA402": ("error", "a credit rule naming a customer-owned target"),
     "SLA403": ("error", "a bonus, exit or earn-back naming a customer-owned target"),
     "SLA404": ("error", "a threshold whose unit does not fit the target's value"),
+    "SLA405": ("error", "a condition or clause the engine cannot evaluate"),
     "SLA501": ("warning", "a priority tier with no response or resolution target"),
     "SLA502": ("warning", "overlapping targets with different limits"),
     "SLA503": ("warning", "a pause status that is also the start state"),
