@@ -195,7 +195,7 @@ def test_sla_and_neutral_models_agree() -> None:
             for target, facts in theirs["targets"].items():
                 ours = dict(mine["targets"][target])
                 theirs_facts = dict(facts)
-                for volatile in ("span", "explanation", "title", "objective", "flip"):
+                for volatile in ("span", "explanation", "title", "objective", "flip", "scope"):
                     ours.pop(volatile, None)
                     theirs_facts.pop(volatile, None)
                 assert ours == theirs_facts, (name, mine["period"], target)

@@ -1,0 +1,235 @@
+"""``sla eval POLICY --data PATH [--period P | --from P --to P] [--as-of TS] [--format F]
+[--output FILE] [--fail-on at_risk,no_data] [--timezone Z]``.
+
+Exit codes: 0 when no provider-owned target is breached (nor any verdict named by
+``--fail-on``), 1 when one is, 2 when the inputs cannot be evaluated (a bad policy prints
+its diagnostics, bad data its issues; never a traceback).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from rules_engine import model
+from rules_engine.periods import Period, parse_period, period_containing, periods_between
+
+EXIT_OK, EXIT_BAD, EXIT_INPUT = 0, 1, 2
+
+
+class InputProblem(Exception):
+    """An input the command cannot evaluate; the message is already one line (or rendered
+    diagnostics)."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    policy: model.CheckedPolicy
+    bundle: object
+    periods: list[Period]
+    as_of: dt.datetime
+    as_of_source: str
+
+
+def parse_as_of(text: str | None, zone: str) -> tuple[dt.datetime, str]:
+    """``--as-of``: an ISO timestamp (a naive one is read in the policy's zone) or a date
+    (its local midnight); default now, stated as such in the output."""
+    if text is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0), "now"
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputProblem(
+            f"error: --as-of: `{text}` is not a timestamp; help: write e.g. 2026-07-01T10:00:00-04:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment, "given"
+
+
+def choose_periods(
+    policy: model.CheckedPolicy,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    as_of: dt.datetime,
+) -> list[Period]:
+    """``--period P``, or ``--from P --to P``, or by default the last complete period."""
+    try:
+        if period is not None:
+            if first or last:
+                raise InputProblem(
+                    "error: --period cannot be combined with --from/--to; help: use one"
+                )
+            return [parse_period(period, policy.period, policy.timezone)]
+        if first or last:
+            start = parse_period(first or last or "", policy.period, policy.timezone)
+            end = parse_period(last or first or "", policy.period, policy.timezone)
+            chosen = periods_between(start, end)
+            if not chosen:
+                raise InputProblem(
+                    f"error: --from {first} comes after --to {last}; help: swap them"
+                )
+            return chosen
+    except ValueError as exc:
+        raise InputProblem(f"error: period: {exc}") from None
+    return [period_containing(as_of, policy.period, policy.timezone).previous()]
+
+
+def load_inputs(
+    policy_path: str,
+    data_path: str,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    as_of_text: str | None,
+    timezone: str | None,
+) -> Loaded:
+    """Policy, data, periods and as-of, or :class:`InputProblem` with a printable message."""
+    from rules_engine.api import load_policy, read_policy_text
+    from rules_engine.diagnostics import PolicyError, render_text
+
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError as exc:
+        text, _ = read_policy_text(policy_path)
+        sources = {policy_path: text} if text is not None else None
+        raise InputProblem(render_text(exc.diagnostics, sources).rstrip("\n")) from None
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputProblem(
+                f"error: --timezone: unknown time zone `{timezone}`; help: use an IANA name such as America/New_York"
+            ) from None
+    as_of, source = parse_as_of(as_of_text, policy.timezone)
+    periods = choose_periods(policy, period, first, last, as_of)
+
+    from rules_engine.data import DataError, load_data
+
+    try:
+        bundle = load_data(data_path, policy=policy, timezone=timezone)
+    except DataError as exc:
+        raise InputProblem("\n".join(str(issue) for issue in exc.issues)) from None
+    return Loaded(policy, bundle, periods, as_of, source)
+
+
+@contextlib.contextmanager
+def progress(label: str) -> Iterator[None]:
+    """A spinner on stderr, only when stderr is a terminal and the work takes over 1 s."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    done = threading.Event()
+
+    def spin() -> None:
+        if done.wait(1.0):
+            return
+        frames = "|/-\\"
+        i = 0
+        while not done.wait(0.1):
+            sys.stderr.write(f"\r{label} {frames[i % 4]}")
+            sys.stderr.flush()
+            i += 1
+        sys.stderr.write("\r" + " " * (len(label) + 2) + "\r")
+        sys.stderr.flush()
+
+    thread = threading.Thread(target=spin, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _fail_on(text: str) -> set[model.Verdict]:
+    wanted: set[model.Verdict] = {model.Verdict.BREACHED}
+    for word in filter(None, (w.strip() for w in text.split(","))):
+        try:
+            wanted.add(model.Verdict(word))
+        except ValueError:
+            raise click.BadParameter(
+                f"`{word}` is not a verdict (at_risk, no_data, breached)", param_hint="--fail-on"
+            ) from None
+    return wanted
+
+
+def _format_choices() -> list[str]:
+    from rules_engine.render import FORMATS
+
+    return sorted(FORMATS)
+
+
+@click.command(name="eval")
+@click.argument("policy_path", metavar="POLICY", type=click.Path())
+@click.option("--data", "data_path", required=True, type=click.Path(), help="Data file or folder.")
+@click.option("--period", help="One period, e.g. 2026-03 or 2026-Q1.")
+@click.option("--from", "first", help="First period of a range.")
+@click.option("--to", "last", help="Last period of a range.")
+@click.option("--as-of", "as_of", help="Evaluate as of this timestamp (default: now).")
+@click.option(
+    "--format", "output_format", default="text", show_default=True, help="text, json, ..."
+)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--fail-on", default="", help="Also exit 1 on these verdicts: at_risk,no_data.")
+@click.option("--timezone", help="Zone for data timestamps written without one.")
+def eval_(
+    policy_path: str,
+    data_path: str,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    as_of: str | None,
+    output_format: str,
+    output: str | None,
+    fail_on: str,
+    timezone: str | None,
+) -> None:
+    """Evaluate a policy over data: verdicts per target per period, explained."""
+    from rules_engine.render import FORMATS
+
+    if output_format not in FORMATS:
+        raise click.BadParameter(
+            f"`{output_format}` (choose from {', '.join(sorted(FORMATS))})", param_hint="--format"
+        )
+    wanted = _fail_on(fail_on)
+    try:
+        with progress("evaluating"):
+            loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
+            from rules_engine.engine import EvaluationOptions, evaluate
+
+            evaluation = evaluate(
+                loaded.policy,
+                loaded.bundle,  # type: ignore[arg-type]
+                loaded.periods,
+                loaded.as_of,
+                EvaluationOptions(as_of_source=loaded.as_of_source),
+            )
+            rendered = FORMATS[output_format](evaluation.document)
+    except InputProblem as exc:
+        click.echo(
+            f"error: {exc}" if "\n" not in str(exc) and ": error" not in str(exc) else str(exc),
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(rendered)
+        except OSError as exc:
+            click.echo(
+                f"error: {output}: cannot write ({exc.strerror}); help: check the folder exists",
+                err=True,
+            )
+            sys.exit(EXIT_INPUT)
+    else:
+        click.echo(rendered, nl=False)
+    sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)

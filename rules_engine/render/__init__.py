@@ -1,0 +1,20 @@
+"""Output formats over the evaluation document (the JSON form is the source of truth).
+
+``FORMATS`` maps a ``--format`` name to a function from the document to text; other
+formats (junit, sarif, github, markdown) register here as plain dict entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rules_engine.render.json_out import render_json
+from rules_engine.render.text_out import render_text
+
+FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "text": render_text,
+    "json": render_json,
+}
+
+__all__ = ["FORMATS", "render_json", "render_text"]

@@ -1,0 +1,120 @@
+"""The evaluation document as a table for people: per period, worst targets first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
+_COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")
+
+
+def _value(target: dict[str, Any]) -> str:
+    if target.get("value_s") is not None:
+        bound = "+" if target.get("value_is_lower_bound") else ""
+        return f"{target['value_s']}s{bound} (rank {target['rank']})"
+    value = target.get("value")
+    if value is None:
+        return "-"
+    if "count" in target and "met" not in target and "downtime_s" not in target:
+        return str(value)
+    return f"{value}%"
+
+
+def _margin(target: dict[str, Any]) -> str:
+    if target.get("margin_s") is not None:
+        return f"{target['margin_s']}s"
+    margin = target.get("margin")
+    return "-" if margin is None else str(margin)
+
+
+def _budget(target: dict[str, Any]) -> str:
+    budget = target.get("budget")
+    if not budget:
+        return "-"
+    unit = "s" if budget["unit"] == "seconds" else ""
+    return f"{budget['left']}{unit} of {budget['total']}{unit}"
+
+
+def _records(target: dict[str, Any]) -> str:
+    if "met" in target:
+        pending = f", {target['pending']} pending" if target.get("pending") else ""
+        return f"{target['met']} met, {target['breached']} breached{pending}"
+    if "downtime_s" in target:
+        return f"{target['downtime_s']}s down of {target['scheduled_s']}s"
+    return f"{target.get('count', 0)} records"
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
+    if not period.get("over") or period.get("credits_total") is None:
+        return []
+    lines = [
+        f"  credits {period['credits_total']} {currency}, bonuses {period.get('bonus_total', '0')} {currency}"
+    ]
+    for credit in period.get("credits") or []:
+        lines.append(
+            f"    credit {credit.get('rule')}: {credit.get('arithmetic', credit.get('amount'))}"
+        )
+    for bonus in period.get("bonuses") or []:
+        lines.append(
+            f"    bonus {bonus.get('rule')}: {bonus.get('arithmetic', bonus.get('amount'))}"
+        )
+    for exit_right in period.get("exit") or []:
+        lines.append(f"    exit right {exit_right.get('rule')} (notice {exit_right.get('notice')})")
+    return lines
+
+
+def render_text(document: dict[str, Any]) -> str:
+    policy = document["policy"]
+    source = "now" if document.get("as_of_source") == "now" else "given"
+    out = [f"{policy['name']}: verdicts as of {document['as_of']} ({source})"]
+    currency = document.get("currency", "")
+    for period in document["periods"]:
+        state = "over" if period["over"] else "running"
+        out.append("")
+        out.append(f"{period['period']} ({state}, {period['start']} to {period['end']})")
+        targets = sorted(
+            period["targets"].items(),
+            key=lambda item: (
+                _SEVERITY.get(item[1]["verdict"], 9),
+                list(period["targets"]).index(item[0]),
+            ),
+        )
+        rows: list[tuple[str, ...]] = [tuple(c.upper() for c in _COLUMNS)]
+        for name, target in targets:
+            rows.append(
+                (
+                    target["verdict"],
+                    name,
+                    target["owner"],
+                    target["objective"],
+                    _value(target),
+                    _margin(target),
+                    _budget(target),
+                    _records(target),
+                )
+            )
+        out.extend(_table(rows))
+        for name, target in targets:
+            if target["verdict"] in ("breached", "at_risk") and target.get("flip"):
+                out.append(f"  {name}: {target['flip']}")
+        out.extend(_money_lines(period, currency))
+    exit_right = document.get("exit_right")
+    if exit_right:
+        out.append("")
+        out.append(
+            f"exit right from {exit_right['period']}: {', '.join(exit_right['rules'])} "
+            f"(notice {exit_right['notice']})"
+        )
+    summary = document.get("summary", {}).get("verdicts", {})
+    if summary:
+        out.append("")
+        out.append(", ".join(f"{count} {verdict}" for verdict, count in summary.items()))
+    return "\n".join(out) + "\n"
