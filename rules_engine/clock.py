@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import polars as pl
 
-from rules_engine.model import CLOCK_24X7, Calendar, HolidaySpec
+from rules_engine.model import CLOCK_24X7, NO_SPAN, Calendar, HolidaySpec, Span
 
 __all__ = [
     "CalendarClock",
@@ -128,19 +128,21 @@ def _country_holidays(spec: HolidaySpec, years: Iterable[int]) -> holidays.Holid
             raise CalendarError(_spec_problem(spec) or str(exc)) from None
 
 
+def _at(span: Span) -> str:
+    return "" if span == NO_SPAN else f"{span}: "
+
+
 def _spec_problem(spec: HolidaySpec) -> str | None:
     supported: dict[str, list[str]] = holidays.list_supported_countries()
     if spec.country not in supported:
         close = difflib.get_close_matches(spec.country, supported, n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        return f"{spec.span}: the holidays package has no country `{spec.country}`{hint}"
+        hint = f"; help: did you mean `{close[0]}`?" if close else ""
+        return f"{_at(spec.span)}the holidays package has no country `{spec.country}`{hint}"
     subdivisions = supported[spec.country]
     if spec.subdivision is not None and spec.subdivision not in subdivisions:
         close = difflib.get_close_matches(spec.subdivision, subdivisions, n=1)
         hint = f"did you mean `{close[0]}`?" if close else f"one of {', '.join(subdivisions)}"
-        return (
-            f"{spec.span}: `{spec.country}` has no subdivision `{spec.subdivision}`; help: {hint}"
-        )
+        return f"{_at(spec.span)}`{spec.country}` has no subdivision `{spec.subdivision}`; help: {hint}"
     return None
 
 
@@ -161,7 +163,7 @@ def holiday_spec_problems(spec: HolidaySpec, years: Iterable[int]) -> list[str]:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; help: did you mean `{close[0]}`?" if close else ""
             problems.append(
-                f"{spec.span}: `{spec.country}` has no holiday named `{name}` "
+                f"{_at(spec.span)}`{spec.country}` has no holiday named `{name}` "
                 f"in {min(years, default='?')}-{max(years, default='?')}{hint}"
             )
     return problems
@@ -255,7 +257,7 @@ class CalendarClock(Clock):
             self._tz: dt.tzinfo = ZoneInfo(calendar.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise CalendarError(
-                f"{calendar.span}: calendar `{calendar.name}` has an unknown time zone "
+                f"{_at(calendar.span)}calendar `{calendar.name}` has an unknown time zone "
                 f"`{calendar.timezone}`; help: use an IANA name such as `America/New_York`"
             ) from None
         if len(calendar.windows) != 7:
@@ -329,24 +331,29 @@ class CalendarClock(Clock):
         for year in range(first_year, last_year + 1):
             closed.update(self._holidays_of_year(year))
         table_start = _wall_to_us(dt.date(first_year, 1, 1), 0, tz)
-        starts = [table_start]
-        ends = [table_start]
+        raw: list[tuple[int, int]] = []
         day = dt.date(first_year, 1, 1)
         stop = dt.date(last_year + 1, 1, 1)
         one_day = dt.timedelta(days=1)
-        reach = table_start
         while day < stop:
             if day not in closed:
                 for window in windows[day.weekday()]:
-                    # A DST gap can map a later wall time to an earlier instant; clip so
-                    # the intervals stay sorted and disjoint (open time is their union).
-                    start = max(_wall_to_us(day, window.start, tz), reach)
+                    start = _wall_to_us(day, window.start, tz)
                     end = _wall_to_us(day, window.end, tz)
                     if end > start:
-                        starts.append(start)
-                        ends.append(end)
-                        reach = end
+                        raw.append((start, end))
             day += one_day
+        # fold=0 maps a wall time in a DST gap to an instant after the gap's end, so
+        # windows near a gap can overlap or swap; open time is the union of the windows.
+        raw.sort()
+        starts = [min(table_start, raw[0][0]) if raw else table_start]
+        ends = [starts[0]]
+        for start, end in raw:
+            if start <= ends[-1] and len(ends) > 1:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
         cum = [0, *itertools.accumulate(e - s for s, e in zip(starts, ends, strict=True))]
         cum.pop()
         if self._years is None:
