@@ -413,8 +413,8 @@ def evaluate(
             "sha256": policy.source_sha256,
         },
         "data": {
-            "sources": list(getattr(bundle, "sources", []) or []),
-            "sha256": getattr(bundle, "sha256", None),
+            "sources": dict(sorted((getattr(bundle, "sources", None) or {}).items())),
+            "sha256": dict(sorted((getattr(bundle, "sha256", None) or {}).items())),
             "warnings": [str(w) for w in (getattr(bundle, "warnings", []) or [])],
         },
         "as_of": as_of_utc.astimezone(history[0].start.tzinfo if history else dt.UTC).isoformat(),

@@ -60,9 +60,9 @@ def flip_text(target: model.Target, doc: dict[str, Any]) -> str | None:
             ok = "meeting the condition"
         else:
             ok = f"within {duration_words(objective.limit_s)}"
-        if isinstance(objective, model.PercentWithin | model.RateWhere):
-            goal = percent_words(objective.percent)
         if verdict == "breached":
+            if isinstance(objective, model.PercentWithin | model.RateWhere):
+                goal = percent_words(objective.percent)
             return f"{to_flip} more {noun(target.dataset, to_flip)} {ok} would have met {goal}"
         return f"{to_flip} more breached {noun(target.dataset, to_flip)} would break {goal}"
     if isinstance(objective, model.AvailabilityAtLeast):
