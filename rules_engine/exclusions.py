@@ -74,7 +74,7 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 
 def read_ledger(
-    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS
+    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS, rows: pl.Series | None = None
 ) -> list[ExclusionEntry]:
     """The checked entries of the ``exclusions`` table (empty without one).
 
@@ -87,10 +87,15 @@ def read_ledger(
         return []
     log = IssueLog()
     known = _ids_by_dataset(tables)
-    rows = frame[ROW].to_list() if ROW in frame.columns else list(range(1, frame.height + 1))
+    if rows is not None:
+        numbers = rows.to_list()
+    elif ROW in frame.columns:
+        numbers = frame[ROW].to_list()
+    else:
+        numbers = list(range(1, frame.height + 1))
     entries: list[ExclusionEntry] = []
     for position, record in enumerate(frame.iter_rows(named=True)):
-        row = int(rows[position])
+        row = int(numbers[position])
         entry_id = str(record.get("id") or f"row {row}")
         record_id = record.get("record_id")
         service, start, end = record.get("service"), record.get("start"), record.get("end")
@@ -212,18 +217,29 @@ def _cut_window(
 
 
 def split_exclusions(
-    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS
+    tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS, rows: pl.Series | None = None
 ) -> ExclusionSplit:
     """(tables with approved exclusions applied, tables with every exclusion applied,
     the disputed entries as JSON-ready dicts). Without disputed entries both table sets
     are the same objects, so the engine can skip the second evaluation
-    (``split.approved_tables is split.all_tables``)."""
-    entries = read_ledger(tables, file=file)
+    (``split.approved_tables is split.all_tables``). ``file`` and ``rows`` (the file row
+    of each ledger entry) locate errors; :func:`split_bundle` takes them from a bundle."""
+    entries = read_ledger(tables, file=file, rows=rows)
     approved = [e for e in entries if e.approved]
     disputed = [e for e in entries if not e.approved]
     agreed = apply_exclusions(tables, approved) if approved else dict(tables)
     claimed = apply_exclusions(agreed, disputed) if disputed else agreed
     return ExclusionSplit(agreed, claimed, [e.to_json() for e in disputed])
+
+
+def split_bundle(bundle: Any) -> ExclusionSplit:
+    """:func:`split_exclusions` on a :class:`rules_engine.data.DataBundle`, with the
+    ledger's file and rows for error locations."""
+    sources: Mapping[str, str] = getattr(bundle, "sources", {}) or {}
+    rows: Mapping[str, pl.Series] = getattr(bundle, "rows", {}) or {}
+    return split_exclusions(
+        bundle.tables, file=sources.get(EXCLUSIONS, EXCLUSIONS), rows=rows.get(EXCLUSIONS)
+    )
 
 
 def ledger_json(
@@ -240,5 +256,6 @@ __all__ = [
     "apply_exclusions",
     "ledger_json",
     "read_ledger",
+    "split_bundle",
     "split_exclusions",
 ]

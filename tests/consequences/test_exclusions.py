@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from rules_engine.consequences import assess
+from rules_engine.data import load_data
 from rules_engine.data.issues import DataError
-from rules_engine.exclusions import split_exclusions
+from rules_engine.exclusions import split_bundle, split_exclusions
 
 from .builders import history, make_policy, value_tiers
 
@@ -231,3 +233,26 @@ def test_no_ledger_changes_nothing() -> None:
     tables = {"tickets": tickets()}
     split = split_exclusions(tables)
     assert split.approved_tables["tickets"] is tables["tickets"] and split.disputed == []
+
+
+def test_loaded_ledger_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "tickets.jsonl").write_text(
+        '{"id": "T1", "priority": "P1", "created_at": "2026-04-02T10:00:00Z"}\n'
+        '{"id": "T2", "priority": "P1", "created_at": "2026-04-03T10:00:00Z"}\n'
+    )
+    (tmp_path / "exclusions.jsonl").write_text(
+        '{"id": "X1", "record_id": "T1", "reason": "customer", "approved": true}\n'
+        '{"id": "X2", "record_id": "T9", "reason": "customer", "approved": false}\n'
+    )
+    bundle = load_data(tmp_path)
+    with pytest.raises(DataError) as info:
+        split_bundle(bundle)
+    assert str(info.value).startswith(f"{tmp_path / 'exclusions.jsonl'}, row 2, field `record_id`")
+    (tmp_path / "exclusions.jsonl").write_text(
+        '{"id": "X1", "record_id": "T1", "reason": "customer", "approved": true}\n'
+        '{"id": "X2", "record_id": "T2", "reason": "maintenance", "approved": false}\n'
+    )
+    split = split_bundle(load_data(tmp_path))
+    assert split.approved_tables["tickets"]["id"].to_list() == ["T2"]  # T1 approved
+    assert split.all_tables["tickets"]["id"].to_list() == []  # T2 disputed, claimed
+    assert [d["record_id"] for d in split.disputed] == ["T2"]
