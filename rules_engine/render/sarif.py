@@ -29,8 +29,11 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(path: str) -> str:
-    """A relative path as a URI reference (forward slashes, percent-encoded)."""
-    return quote(PurePath(path).as_posix(), safe="/._-~")
+    """A path as a URI reference: relative stays relative (code scanning resolves it
+    against the repository), absolute becomes a ``file://`` URI."""
+    posix = PurePath(path).as_posix()
+    encoded = quote(posix, safe="/._-~")
+    return f"file://{encoded}" if posix.startswith("/") else encoded
 
 
 def render_sarif(raw: Mapping[str, Any]) -> str:

@@ -32,6 +32,7 @@ from rules_engine.report.document import (
     parse_objective,
     severity,
     shortfall_sentence,
+    span_of,
     target_label,
     target_names,
     target_value,
@@ -208,10 +209,9 @@ def _parties(policy: Mapping[str, Any]) -> str:
     return str(provider or customer or "")
 
 
-def _span_text(span: Any) -> str | None:
-    if isinstance(span, Mapping) and span.get("file"):
-        return f"{span['file']}:{span.get('line', 0)}:{span.get('column', 0)}"
-    return None
+def _span_text(target: Mapping[str, Any]) -> str | None:
+    span = span_of(target)
+    return None if span is None else str(span)
 
 
 def _target_infos(doc: Doc) -> dict[str, TargetInfo]:
@@ -225,7 +225,7 @@ def _target_infos(doc: Doc) -> dict[str, TargetInfo]:
             owner=str(latest.get("owner") or "provider"),
             objective_text=text,
             objective=parse_objective(text),
-            span=_span_text(latest.get("span")),
+            span=_span_text(latest),
         )
     return infos
 

@@ -82,6 +82,8 @@ def normalize(doc: Mapping[str, Any]) -> Doc:
     out["totals"] = out.get("totals") or {}
     for key in ("warnings", "escalations", "disputed"):
         out[key] = list(out.get(key) or [])
+    # The engine keeps loading warnings with the data they are about.
+    out["warnings"] = list(data.get("warnings") or []) + out["warnings"]
     out["periods"] = [_normalize_period(p) for p in periods]
     return out
 
@@ -158,6 +160,42 @@ def iter_targets(doc: Doc) -> Iterator[tuple[Doc, str, Doc]]:
     for period in doc["periods"]:
         for name, target in period["targets"].items():
             yield period, name, target
+
+
+@dataclass(frozen=True)
+class SpanInfo:
+    """Where a target is written in the policy (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+_SPAN_TEXT = re.compile(r"^(.*):(\d+):(\d+)$")
+
+
+def span_of(target: Mapping[str, Any]) -> SpanInfo | None:
+    """The target's span, written either as an object or as ``file:line:col``."""
+    span = target.get("span")
+    if isinstance(span, Mapping) and span.get("file"):
+        line = _int(span.get("line"))
+        if line <= 0:
+            return None
+        return SpanInfo(
+            str(span["file"]),
+            line,
+            max(_int(span.get("column")), 1),
+            _int(span.get("end_line")) or None,
+            _int(span.get("end_column")) or None,
+        )
+    if isinstance(span, str) and (m := _SPAN_TEXT.match(span)) and int(m.group(2)) > 0:
+        return SpanInfo(m.group(1), int(m.group(2)), max(int(m.group(3)), 1))
+    return None
 
 
 def target_label(name: str, target: Mapping[str, Any]) -> str:

@@ -34,6 +34,7 @@ h3 { font-size: 1.05rem; margin: 16px 0 6px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .card .label { color: var(--muted); font-size: .85rem; }
 .card .big { font-size: 1.35rem; font-weight: 650; }
+.card .big.text { font-size: 1rem; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: .92rem; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
@@ -48,10 +49,10 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px; break-inside: avoid; page-break-inside: avoid; }
 figure.chart h3 { margin: 0 0 2px; }
 figure.chart svg { display: block; width: 100%; height: auto; }
-figcaption { color: var(--muted); font-size: .85rem; }
+figcaption { color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 article.shortfall { border-left: 4px solid var(--breach); padding: 2px 0 2px 12px; margin: 14px 0; break-inside: avoid; }
 article.shortfall.at_risk { border-left-color: var(--risk); }
-pre.explanation { white-space: pre-wrap; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px; font-size: .85rem; }
+pre.explanation { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px; font-size: .85rem; }
 ul.sentences li { margin: 3px 0; }
 code { font-size: .9em; }
 footer.audit { margin-top: 32px; border-top: 3px solid var(--fg); padding-top: 8px; font-size: .85rem; color: var(--muted); }
@@ -165,10 +166,10 @@ def _header(report: Report) -> str:
     )
 
 
-def _card(label: str, value: str, extra: str = "") -> str:
+def _card(label: str, value: str, extra: str = "", css: str = "big") -> str:
     return (
         f'<div class="card"><div class="label">{escape(label)}</div>'
-        f'<div class="big">{value}</div>{extra}</div>'
+        f'<div class="{css}">{value}</div>{extra}</div>'
     )
 
 
@@ -193,7 +194,7 @@ def _summary(report: Report) -> str:
         ),
         _card("Service credits owed", escape(s.credits_total)),
         _card("Bonuses earned", escape(s.bonus_total)),
-        _card("Exit rights", escape(s.exit_right or "none")),
+        _card("Exit rights", escape(s.exit_right or "none"), css="big text"),
     ]
     if s.sentences:
         items = "".join(f"<li>{_code(sentence)}</li>" for sentence in s.sentences)
@@ -329,6 +330,8 @@ def _shortfall(s: Shortfall) -> str:
     if pending:
         ids = ", ".join(str(r.get("id")) for r in pending)
         body.append(f"<p>Pending (not yet decided): {escape(ids)}</p>")
+    if t.get("flip"):
+        body.append(f"<p><strong>What would have changed it:</strong> {escape(str(t['flip']))}</p>")
     if s.explanation:
         body.append(f'<pre class="explanation">{escape(str(s.explanation))}</pre>')
     return head + "".join(body) + "</article>"

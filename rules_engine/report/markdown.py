@@ -274,6 +274,8 @@ def _shortfall(s: Shortfall) -> list[str]:
             f"Pending (not yet decided): {_text(', '.join(str(r.get('id')) for r in pending))}",
             "",
         ]
+    if t.get("flip"):
+        out += [f"What would have changed it: {_text(t['flip'])}", ""]
     if s.explanation:
         out += ["```text", str(s.explanation).replace("```", "'''"), "```", ""]
     return out

@@ -1,0 +1,301 @@
+"""``sla report POLICY --data PATH --from P --to P [--as-of TS] [--format html|markdown|pdf]
+[--output FILE]``, or ``sla report --from-json EVAL.json`` over a kept evaluation document.
+
+The report is written atomically: to a temporary file beside the output, renamed into
+place only when complete, so a failure never leaves a partial report behind. Exit codes:
+0 when the report was written (a report describes breaches, it does not gate on them;
+use ``sla eval`` for that), 2 when it could not be made (bad input, no data in the range,
+more than 120 periods, an output that cannot be written, PDF without Chromium).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from rules_engine.periods import parse_period, periods_between
+from rules_engine.report.document import MAX_PERIODS, ReportError, check_reportable, normalize
+
+EXIT_INPUT = 2
+FORMATS = ("html", "markdown", "pdf")
+
+
+def _fail(message: str, hint: str | None = None) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"  help: {hint}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _check_output(output: str | None) -> None:
+    """Refuse an output that cannot be written before doing any work."""
+    if output is None:
+        return
+    path = Path(output)
+    if path.is_dir():
+        _fail(f"{output}: is a folder, not a file", "name the report file, e.g. report.html")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        _fail(f"{output}: cannot write, folder `{parent}` does not exist", "create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        _fail(f"{output}: cannot write to folder `{parent}` (permission denied)")
+    if path.exists() and not os.access(path, os.W_OK):
+        _fail(f"{output}: cannot overwrite (permission denied)")
+
+
+def _range_labels(kind: str, first: str | None, last: str | None) -> tuple[str, str] | None:
+    """Validate ``--from``/``--to`` (order and the 120-period limit) without a policy."""
+    if first is None and last is None:
+        return None
+    start_label, end_label = first or last or "", last or first or ""
+    try:
+        start = parse_period(start_label, kind, "UTC")  # type: ignore[arg-type]
+        end = parse_period(end_label, kind, "UTC")  # type: ignore[arg-type]
+    except ValueError as exc:
+        _fail(f"period: {exc}")
+    _check_range(start_label, end_label, len(periods_between(start, end)))
+    return start.label, end.label
+
+
+def _check_range(first: str, last: str, count: int) -> None:
+    if count == 0:
+        _fail(f"--to {last} comes before --from {first}", "swap them")
+    if count > MAX_PERIODS:
+        _fail(
+            f"{first} to {last} is {count} periods; a report covers at most {MAX_PERIODS}",
+            "split the range into several reports",
+        )
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _fail(f"{path}: no such file", "write one with `sla eval --format json --output FILE`")
+    except IsADirectoryError:
+        _fail(f"{path}: is a folder, not an evaluation document")
+    except UnicodeDecodeError:
+        _fail(f"{path}: not UTF-8 text", "give the JSON written by `sla eval --format json`")
+    except OSError as exc:
+        _fail(f"{path}: cannot read ({exc.strerror})")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}")
+    if not isinstance(doc, dict):
+        _fail(f"{path}: not an evaluation document (expected a JSON object)")
+    return doc
+
+
+def _select(doc: dict[str, Any], labels: tuple[str, str] | None) -> dict[str, Any]:
+    """Keep the periods of ``doc`` within ``--from``/``--to`` (labels of one kind sort in
+    time order: ``2026-02`` < ``2026-10``, ``2026-Q1`` < ``2026-Q4``)."""
+    if labels is None:
+        return doc
+    first, last = labels
+    kept = [p for p in doc["periods"] if first <= str(p.get("period")) <= last]
+    if not kept:
+        have = ", ".join(str(p.get("period")) for p in doc["periods"]) or "none"
+        _fail(
+            f"the document has no periods from {first} to {last} (it has: {have})",
+            "choose a range the evaluation covered",
+        )
+    return {**doc, "periods": kept}
+
+
+def _evaluate(
+    policy_path: str,
+    data_path: str,
+    first: str | None,
+    last: str | None,
+    as_of: str | None,
+    timezone: str | None,
+) -> dict[str, Any]:
+    from rules_engine.cli.eval_cmd import InputProblem, load_inputs
+
+    try:
+        loaded = load_inputs(policy_path, data_path, None, first, last, as_of, timezone)
+    except InputProblem as exc:
+        text = str(exc)
+        click.echo(text if text.startswith("error") or "\n" in text else f"error: {text}", err=True)
+        sys.exit(EXIT_INPUT)
+    _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
+    from rules_engine.engine import EvaluationOptions, evaluate
+
+    evaluation = evaluate(
+        loaded.policy,
+        loaded.bundle,  # type: ignore[arg-type]
+        loaded.periods,
+        loaded.as_of,
+        EvaluationOptions(as_of_source=loaded.as_of_source),
+    )
+    doc: dict[str, Any] = evaluation.document
+    revision = git_revision(Path(policy_path).resolve().parent)
+    if revision:
+        doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
+    return doc
+
+
+def git_revision(folder: Path) -> str | None:
+    """``git rev-parse HEAD`` in the policy's folder; None outside a repository or
+    without git."""
+    git = shutil.which("git")
+    if git is None or not folder.is_dir():
+        return None
+    try:
+        result = subprocess.run(
+            [git, "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    revision = result.stdout.strip()
+    return revision if result.returncode == 0 and revision else None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        # mkstemp makes the file private; give it the mode a plain open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write_outputs(output: Path, text: bytes, charts: dict[str, str]) -> None:
+    """The report and its chart files; all or nothing."""
+    written: list[Path] = []
+    try:
+        for relative, svg in charts.items():
+            target = output.parent / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, svg.encode("utf-8"))
+            written.append(target)
+        write_atomic(output, text)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+@click.command(name="report")
+@click.argument("policy_path", metavar="POLICY", required=False, type=click.Path())
+@click.option("--data", "data_path", type=click.Path(), help="Data file or folder.")
+@click.option("--from", "first", help="First period, e.g. 2026-01 or 2026-Q1.")
+@click.option("--to", "last", help="Last period (at most 120 periods in all).")
+@click.option("--as-of", "as_of", help="Evaluate as of this timestamp (default: now).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="html",
+    show_default=True,
+    help="html (self-contained), markdown, or pdf (needs Chromium).",
+)
+@click.option("--output", type=click.Path(), help="Write here (default: stdout).")
+@click.option(
+    "--from-json",
+    "from_json",
+    type=click.Path(),
+    help="Report on a kept `sla eval --format json` document instead of evaluating.",
+)
+@click.option(
+    "--charts",
+    type=click.Choice(("embed", "files")),
+    default="embed",
+    show_default=True,
+    help="Markdown only: embed charts as data URIs, or write SVG files beside the output.",
+)
+@click.option("--timezone", help="Zone for data timestamps written without one.")
+def report(
+    policy_path: str | None,
+    data_path: str | None,
+    first: str | None,
+    last: str | None,
+    as_of: str | None,
+    output_format: str,
+    output: str | None,
+    from_json: str | None,
+    charts: str,
+    timezone: str | None,
+) -> None:
+    """Render a performance report: summary, trends, wins, shortfalls, money, audit."""
+    _check_output(output)
+    if output_format == "pdf" and output is None and sys.stdout.isatty():
+        _fail("a PDF cannot be written to a terminal", "add `--output report.pdf`")
+    if charts == "files" and (output_format != "markdown" or output is None):
+        _fail("`--charts files` needs `--format markdown` and `--output`")
+    if from_json is not None:
+        if policy_path or data_path:
+            _fail("give either POLICY with --data, or --from-json, not both")
+        raw = _read_json(from_json)
+        try:
+            doc = normalize(raw)
+        except ReportError as exc:
+            _fail(f"{from_json}: {exc.message}", exc.hint)
+        doc = _select(doc, _range_labels(str(doc["policy"]["period"]), first, last))
+    else:
+        if not policy_path or not data_path:
+            _fail(
+                "a report needs POLICY and --data (or --from-json EVAL.json)",
+                "sla report policy.sla --data data/ --from 2026-01 --to 2026-06",
+            )
+        if first is None and last is None:
+            _fail("a report needs a range", "add --from P --to P, e.g. --from 2026-01 --to 2026-06")
+        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone)
+    try:
+        doc = normalize(doc)
+        check_reportable(doc)
+        data, chart_files = _render(doc, output_format, charts, output)
+    except ReportError as exc:
+        _fail(exc.message, exc.hint)
+    if output is None:
+        if output_format == "pdf":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        _write_outputs(Path(output), data, chart_files)
+    except OSError as exc:
+        _fail(f"{output}: cannot write ({exc.strerror})", "check the folder and free space")
+    click.echo(f"wrote {output}", err=True)
+
+
+def _render(
+    doc: dict[str, Any], output_format: str, charts: str, output: str | None
+) -> tuple[bytes, dict[str, str]]:
+    if output_format == "html":
+        from rules_engine.report.html import render_html
+
+        return render_html(doc).encode("utf-8"), {}
+    if output_format == "pdf":
+        from rules_engine.report.pdf import render_pdf
+
+        return render_pdf(doc), {}
+    from rules_engine.report.markdown import render_markdown, render_markdown_with_charts
+
+    if charts == "files" and output is not None:
+        chart_dir = f"{Path(output).stem}-charts"
+        text, files = render_markdown_with_charts(doc, chart_dir)
+        return text.encode("utf-8"), files
+    return render_markdown(doc).encode("utf-8"), {}
