@@ -559,16 +559,27 @@ class _Differ:
         if a.timezone != b.timezone:
             self.add(clause, "timezone", "changed", a.timezone, b.timezone, "", a.span, b.span)
         days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        for i, day in enumerate(days):
-            wa = a.windows[i] if i < len(a.windows) else ()
-            wb = b.windows[i] if i < len(b.windows) else ()
+        pairs = [
+            (
+                a.windows[i] if i < len(a.windows) else (),
+                b.windows[i] if i < len(b.windows) else (),
+            )
+            for i in range(7)
+        ]
+        i = 0
+        while i < 7:
+            j = i
+            while j + 1 < 7 and pairs[j + 1] == pairs[i]:
+                j += 1  # consecutive days with the same change read as one (`mon-fri`)
+            wa, wb = pairs[i]
             if wa != wb:
+                day = days[i] if i == j else f"{days[i]}-{days[j]}"
                 before = sum(w.end - w.start for w in wa)
                 after = sum(w.end - w.start for w in wb)
                 direction: Direction = (
                     "higher" if after > before else "lower" if after < before else "changed"
                 )
-                detail = f"open {duration_text(before)} -> {duration_text(after)} on {day}"
+                detail = f"open {duration_text(before)} -> {duration_text(after)} a day"
                 self.add(
                     clause,
                     f"open {day}",
@@ -579,6 +590,7 @@ class _Differ:
                     a.span,
                     b.span,
                 )
+            i = j + 1
         ha, hb = set(a.holidays), set(b.holidays)
         for spec in sorted(hb - ha, key=holiday_text):
             self.add(clause, "holidays", "added", None, holiday_text(spec), new_span=spec.span)

@@ -194,9 +194,13 @@ class ReplayResult:
             for v in self.verdicts:
                 value = ""
                 if v.old_value != v.new_value:
-                    value = f" (value {v.old_value or '-'} -> {v.new_value or '-'})"
+                    value = f"value {v.old_value or '-'} -> {v.new_value or '-'}"
+                if v.old == v.new:
+                    lines.append(f"  {v.period} {v.target}: {v.new}, {value}")
+                    continue
+                verdict = f"{v.old or 'absent'} -> {v.new or 'absent'}"
                 lines.append(
-                    f"  {v.period} {v.target}: {v.old or 'absent'} -> {v.new or 'absent'}{value}"
+                    f"  {v.period} {v.target}: {verdict}" + (f" ({value})" if value else "")
                 )
         if self.records:
             lines.append("records:")
@@ -326,8 +330,9 @@ def compare_documents(
         ):
             a_rules, b_rules = _by_rule(po.get(key)), _by_rule(pn.get(key))
             for rule in sorted(set(a_rules) | set(b_rules)):
-                a_amt = a_rules.get(rule, Decimal(0))
-                b_amt = b_rules.get(rule, Decimal(0))
+                # a rule absent on one side paid zero, in the other side's minor unit
+                a_amt = a_rules.get(rule, 0 * b_rules.get(rule, Decimal(0)))
+                b_amt = b_rules.get(rule, 0 * a_amt)
                 if a_amt != b_amt:
                     money.append(MoneyChange(label, f"{kind} {rule}", a_amt, b_amt))
         for rule in sorted(_exit_rules(po) | _exit_rules(pn)):
@@ -336,13 +341,20 @@ def compare_documents(
                 exits.append(ExitChange(label, rule, held_old, held_new))
         year = label[:4]
         for period, acc in ((po, year_old), (pn, year_new)):
-            credit = _money(period.get(_NET_FIELD)) or _money(period.get("credits_total"))
-            bonus = _money(period.get("bonus_total"))
-            acc[(year, "credits")] = acc.get((year, "credits"), Decimal(0)) + (credit or 0)
-            acc[(year, "bonuses")] = acc.get((year, "bonuses"), Decimal(0)) + (bonus or 0)
+            net = _money(period.get(_NET_FIELD))
+            credit = net if net is not None else _money(period.get("credits_total"))
+            for kind, amount in (
+                ("credits", credit),
+                ("bonuses", _money(period.get("bonus_total"))),
+            ):
+                if amount is not None:
+                    acc[(year, kind)] = (
+                        acc[(year, kind)] + amount if (year, kind) in acc else amount
+                    )
     totals = tuple(
         YearTotal(year, kind, year_old[(year, kind)], year_new[(year, kind)])
         for (year, kind) in year_old
+        if (year, kind) in year_new
     )
     currency = str(new.get("currency") or old.get("currency") or "")
     if isinstance(new.get("currency"), Mapping):
@@ -393,9 +405,12 @@ def _compare_targets(
 def _value(target: Mapping[str, Any] | None) -> str | None:
     if target is None:
         return None
-    for key in ("value", "value_s", "count"):
-        if target.get(key) is not None:
-            return str(target[key])
+    if target.get("value") is not None:
+        return str(target["value"])
+    if target.get("value_s") is not None:
+        return f"{target['value_s']}s"
+    if target.get("count") is not None:
+        return str(target["count"])
     return None
 
 

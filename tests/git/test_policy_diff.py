@@ -232,17 +232,20 @@ def test_calendar_windows_holidays_closed() -> None:
     changes = diff_policies(
         base, dataclasses.replace(base, calendars={"business": shorter})
     ).changes
-    # 08:00-18:00 is 10h, 09:00-17:00 is 8h, on each of mon..fri
-    assert [c.aspect for c in changes] == [
-        "open mon",
-        "open tue",
-        "open wed",
-        "open thu",
-        "open fri",
-    ]
-    assert all(c.direction == "lower" for c in changes)
-    assert changes[0].detail == "open 10h -> 8h on mon"
+    # 08:00-18:00 is 10h, 09:00-17:00 is 8h, the same change mon..fri reads as one
+    assert [(c.aspect, c.direction) for c in changes] == [("open mon-fri", "lower")]
+    assert changes[0].detail == "open 10h -> 8h a day"
     assert (changes[0].old, changes[0].new) == ("08:00-18:00", "09:00-17:00")
+    saturday = dataclasses.replace(
+        BUSINESS, windows=(*BUSINESS.windows[:5], (m.Window(9 * 3600, 13 * 3600),), ())
+    )
+    changes = diff_policies(
+        base, dataclasses.replace(base, calendars={"business": saturday})
+    ).changes
+    # sat: closed -> 09:00-13:00 = 4h more
+    assert [(c.aspect, c.direction, c.old, c.new) for c in changes] == [
+        ("open sat", "higher", "closed", "09:00-13:00")
+    ]
     other = dataclasses.replace(
         BUSINESS,
         holidays=(m.HolidaySpec("US", except_names=("Columbus Day",)),),
