@@ -530,18 +530,21 @@ class _Checker:
                     if value is not None:
                         closed.append(value)
         windows: list[tuple[m.Window, ...]] = []
+        overlaps: dict[tuple[int, int, int, int, Span], list[str]] = {}
         for index, entries in enumerate(days):
             entries.sort(key=lambda e: (e[0], e[1]))
             for (s1, e1, _), (s2, e2, span2) in itertools.pairwise(entries):
                 if s2 < e1:
-                    self.error(
-                        "SLA304",
-                        f"windows {_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-{_hhmm(e2)} "
-                        f"overlap on {WEEKDAYS[index]}",
-                        span2,
-                        "merge them into one window",
-                    )
+                    overlaps.setdefault((s1, e1, s2, e2, span2), []).append(WEEKDAYS[index])
             windows.append(tuple(m.Window(s, e) for s, e, _ in entries))
+        for (s1, e1, s2, e2, span2), names in overlaps.items():
+            self.error(
+                "SLA304",
+                f"windows {_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-{_hhmm(e2)} overlap "
+                f"on {', '.join(names)}",
+                span2,
+                "merge them into one window",
+            )
         self.calendars[name] = m.Calendar(
             name, zone, tuple(windows), tuple(holidays), tuple(sorted(set(closed))), decl.span
         )
@@ -869,13 +872,26 @@ class _Checker:
                     did_you_mean(node.name, candidates)
                     or f"declare it: `dataset {fields.dataset} {{ {node.name} string }}`",
                 )
+            elif other == "priority":
+                self.error(
+                    "SLA203",
+                    f"unknown tier `{node.name}`",
+                    node.span,
+                    did_you_mean(node.name, self.tiers)
+                    or (
+                        f"the tiers are {', '.join(self.tiers)}"
+                        if self.tiers
+                        else f"declare it: `tier {node.name} coverage 24x7`"
+                    ),
+                )
             else:
                 self.error(
                     "SLA207",
                     f"`{node.name}` is neither a field of `{fields.dataset}` nor a tier",
                     node.span,
                     did_you_mean(node.name, candidates)
-                    or f'write a string in quotes (`"{node.name}"`) or declare the tier',
+                    or f'a string is quoted (`"{node.name}"`)'
+                    + (f"; the tiers are {', '.join(self.tiers)}" if self.tiers else ""),
                 )
             return None
         return self.literal(node)
@@ -926,7 +942,8 @@ class _Checker:
         if node.op not in ("=", "!=") and lkind not in _ORDERED:
             self.error(
                 "SLA301",
-                f"`{node.op}` does not apply to {_TYPE_WORDS[lkind]}s",
+                f"`{node.op}` needs ordered values, and `{_operand_text(lop)}` is "
+                f"{_TYPE_WORDS[lkind]}",
                 node.span,
                 "use `=` or `!=`",
             )
@@ -1191,7 +1208,10 @@ class _Checker:
                 "SLA312",
                 f"`time from ... to ...` needs timestamps; `{name.name}` is {_TYPE_WORDS[kind]}",
                 name.span,
-                None,
+                "the timestamps of `"
+                + fields.dataset
+                + "` are "
+                + ", ".join(f for f, t in fields.types.items() if t == "timestamp"),
             )
             return None
         return name.name
@@ -1345,10 +1365,10 @@ class _Checker:
         kind = _LIT_KINDS[type(value)]
         self.error(
             "SLA301",
-            f"`{measure_word}` is compared with {_TYPE_WORDS[wanted]}, "
-            f"and `{self.source(value.span)}` is {_TYPE_WORDS[kind]}",
+            f"`{measure_word}` is {_TYPE_WORDS[wanted]}, but `{self.source(value.span)}` is "
+            f"{_TYPE_WORDS[kind]}",
             value.span,
-            _MISMATCH_HINTS.get((wanted, kind)),
+            _EXAMPLES[wanted],
         )
 
     def limit(self, lit: ast.DurationLit) -> int | None:
@@ -1532,7 +1552,8 @@ class _Checker:
                     f"`{node.count} of last {node.window} periods` can never hold: "
                     f"{node.count} is more than {node.window}",
                     node.span,
-                    f"write `{node.window} of last {node.count} periods`?",
+                    "the number of periods counted cannot exceed the window: "
+                    "`N of last M periods` with N <= M",
                 )
                 return None
             if target is None:
@@ -1771,6 +1792,12 @@ _MISMATCH_HINTS: dict[tuple[str, str], str] = {
     ("number", "string"): "compare a number with a number",
     ("duration", "number"): "give the unit: `30m`, `4h`, `2d`",
     ("number", "percent"): "a number compares with a number (a score of `4.2`, say)",
+}
+
+_EXAMPLES: dict[str, str] = {
+    "duration": "compare with a duration such as `30m` or `4h`",
+    "number": "compare with a plain number such as `4.2`",
+    "percent": "compare with a percentage such as `99.9%`",
 }
 
 _FIT_HINTS: dict[type, str] = {

@@ -239,7 +239,7 @@ def _amount_value(tier: CreditTier) -> tuple[str, Fraction]:
 
 
 def credit_tier_order(policy: CheckedPolicy) -> Iterator[Diagnostic]:
-    """SLA504 (a tier that can never apply) and SLA505 (the same threshold twice)."""
+    """SLA504 (a tier that never pays) and SLA505 (the same threshold twice)."""
     for rule in policy.credits:
         simple = [t for t in rule.tiers if isinstance(t.condition, ValueBelow)]
         for i, tier in enumerate(simple):
@@ -253,8 +253,10 @@ def credit_tier_order(policy: CheckedPolicy) -> Iterator[Diagnostic]:
                 if prior.threshold == cond.threshold and prior.op == cond.op:
                     yield diagnostic(
                         "SLA505",
-                        f"credit tiers `{other.label}` and `{tier.label}` have the same threshold",
+                        f"credit tier `{tier.label}` repeats the threshold of the tier at "
+                        f"line {other.span.line}",
                         tier.span,
+                        "tiers do not add up (the largest credit applies): "
                         "give each tier its own threshold",
                     )
                     continue
@@ -271,8 +273,8 @@ def credit_tier_order(policy: CheckedPolicy) -> Iterator[Diagnostic]:
                 if strict_pay <= loose_pay:
                     yield diagnostic(
                         "SLA504",
-                        f"credit tier `{strict.label}` can never apply: `{loose.label}` "
-                        "matches whenever it does and pays as much or more",
+                        f"credit tier `{strict.label}` never pays: whenever it matches, "
+                        f"`{loose.label}` matches too and pays as much or more",
                         strict.span,
                         "the stricter threshold should pay the larger credit",
                     )
