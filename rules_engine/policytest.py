@@ -198,6 +198,8 @@ class Case(_Strict):
 
 
 class TestFile(_Strict):
+    __test__ = False  # not a pytest test class
+
     policy: str
     cases: list[Case]
 
@@ -211,6 +213,8 @@ _FIELDS_BY_PLACE: list[tuple[str, type[BaseModel]]] = [
 
 class TestFileError(Exception):
     """A test file that cannot be run: YAML, schema, policy or data problems."""
+
+    __test__ = False
 
     def __init__(self, file: str, line: int, column: int, message: str, hint: str = "") -> None:
         self.file, self.line, self.column = file, line, column
@@ -510,6 +514,7 @@ def _mark_lookbacks(
 
 @dataclass
 class TestRun:
+    __test__ = False
     results: list[CaseResult] = field(default_factory=list)
     coverage: dict[str, PolicyCoverage] = field(default_factory=dict)
     errors: list[TestFileError] = field(default_factory=list)  # files that could not run
