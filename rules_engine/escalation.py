@@ -234,7 +234,8 @@ class EscalationReport:
             if r.compliance is not None:
                 c = r.compliance
                 lines.append(
-                    f"  compliance: {c.verdict} ({c.required} steps required: {c.on_time} on "
+                    f"  compliance: {c.verdict} ({c.required} step{'' if c.required == 1 else 's'} "
+                    f"required: {c.on_time} on "
                     f"time, {c.late} late, {c.missed} missed)"
                 )
                 for p in c.problems:
