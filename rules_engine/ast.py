@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from rules_engine.model import NO_SPAN, Span
 
@@ -104,6 +104,7 @@ __all__ = [
     "ValueObjective",
     "VerdictCondition",
     "VerdictWord",
+    "to_data",
 ]
 
 
@@ -844,3 +845,32 @@ class Policy:
     items: tuple[Item, ...]
     comments: tuple[Comment, ...] = ()
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+# --------------------------------------------------------------------------- JSON form
+
+
+def to_data(node: object) -> Any:
+    """A node as plain JSON data (``sla parse --json``): ``{"type": ..., fields, "span"}``.
+
+    Exact numbers become strings (``Fraction`` as ``"19/20"``, ``Decimal`` as written), so
+    nothing is rounded on the way out.
+    """
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        if isinstance(node, Span):
+            return {
+                "file": node.file,
+                "line": node.line,
+                "column": node.column,
+                "end_line": node.end_line,
+                "end_column": node.end_column,
+            }
+        out: dict[str, Any] = {"type": type(node).__name__}
+        for f in dataclasses.fields(node):
+            out[f.name] = to_data(getattr(node, f.name))
+        return out
+    if isinstance(node, tuple | list):
+        return [to_data(x) for x in node]
+    if isinstance(node, Fraction | Decimal):
+        return str(node)
+    return node

@@ -77,11 +77,16 @@ class ParseError(Exception):
 
 # --------------------------------------------------------------------------- the Lark parser
 
-_COMMENTS: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("sla_comments")
+_COMMENTS: contextvars.ContextVar[list[Token] | None] = contextvars.ContextVar(
+    "sla_comments", default=None
+)
 
 
 def _collect_comment(token: Token) -> Token:
-    _COMMENTS.get().append(token)
+    """Lexer callback: comments are ignored by the grammar but kept for the formatter."""
+    sink = _COMMENTS.get()
+    if sink is not None:
+        sink.append(token)
     return token
 
 
@@ -96,6 +101,7 @@ def _lark() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         lexer_callbacks={"COMMENT": _collect_comment},
+        cache=True,  # the analysed tables, keyed by the grammar's hash, in the temp dir
     )
 
 
@@ -136,11 +142,22 @@ def _terminal_words() -> dict[str, str]:
     return words
 
 
+_COMPARISONS = frozenset({"`=`", "`!=`", "`<`", "`<=`", "`>`", "`>=`"})
+
+
 def _expected_words(names: set[str] | frozenset[str]) -> list[str]:
+    """Terminal names to words: kinds of token first, then keywords, then punctuation."""
     table = _terminal_words()
     words = {table.get(name, name) for name in names if name not in ("COMMENT", "WS")}
-    # keywords and punctuation first (alphabetical), then classes of tokens
-    return sorted(words, key=lambda w: (not w.startswith("`"), w))
+    if words >= _COMPARISONS:
+        words = (words - _COMPARISONS) | {"a comparison (`=`, `<`, `<=`, ...)"}
+
+    def order(word: str) -> tuple[int, str]:
+        if not word.startswith("`"):
+            return (0, word)
+        return (1 if word[1:2].isalpha() else 2, word)
+
+    return sorted(words, key=order)
 
 
 # --------------------------------------------------------------------------- reading bytes

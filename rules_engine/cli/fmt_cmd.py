@@ -1,0 +1,100 @@
+"""``sla fmt [-w] [--check] [--diff] PATHS...``: the canonical layout of policies.
+
+Without ``-w``, ``--check`` or ``--diff`` the formatted text goes to standard output.
+``-`` reads standard input. Exit codes: 0 done (and, with ``--check``, nothing would
+change), 1 a file would change under ``--check`` or does not parse, 2 a path that
+cannot be read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from rules_engine.diagnostics import diagnostic, render_text
+from rules_engine.formatter import format_policy
+from rules_engine.parser import ParseError, decode_source, read_source
+
+
+def _policy_files(paths: tuple[str, ...]) -> list[str]:
+    """Files named, plus ``*.sla`` under folders (sorted); missing paths are kept so the
+    read reports them."""
+    files: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            files.extend(sorted(str(f) for f in p.rglob("*.sla") if f.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def _write(path: str, text: str) -> None:
+    """Replace the file atomically, so an interrupted run never leaves half a policy."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(prefix=".sla-fmt-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        with contextlib.suppress(OSError):  # keep the file's mode where we can
+            os.chmod(temp, os.stat(path).st_mode & 0o7777)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+@click.command(name="fmt")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-w", "--write", is_flag=True, help="Rewrite files in place.")
+@click.option("--check", is_flag=True, help="Exit 1 if any file would change; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+def fmt(paths: tuple[str, ...], write: bool, check: bool, show_diff: bool) -> None:
+    """Format policies (files, or folders searched for *.sla) in the canonical layout."""
+    if write and check:
+        raise click.UsageError("use either -w (rewrite) or --check (report only), not both")
+    status = 0
+    changed: list[str] = []
+    for path in _policy_files(paths):
+        text: str | None = None
+        try:
+            if path == "-":
+                text = decode_source(sys.stdin.buffer.read(), "<stdin>")
+            else:
+                text = read_source(path)
+            formatted = format_policy(text, "<stdin>" if path == "-" else path)
+        except ParseError as error:
+            sources = {error.span.file: text} if text is not None else None
+            found = diagnostic(error.code, error.message, error.span, error.hint)
+            click.echo(render_text([found], sources), err=True)
+            status = max(status, 2 if error.code == "SLA100" else 1)
+            continue
+        if formatted != text:
+            changed.append(path)
+        if show_diff and formatted != text:
+            name = "<stdin>" if path == "-" else path
+            diff = difflib.unified_diff(
+                text.splitlines(keepends=True),
+                formatted.splitlines(keepends=True),
+                fromfile=f"{name} (original)",
+                tofile=f"{name} (formatted)",
+            )
+            click.echo("".join(diff), nl=False)
+        if write and formatted != text and path != "-":
+            _write(path, formatted)
+            click.echo(f"formatted {path}", err=True)
+        elif not (write or check or show_diff):
+            click.echo(formatted, nl=False)
+    if check:
+        for path in changed:
+            click.echo(f"would reformat {path}", err=True)
+        if changed:
+            status = max(status, 1)
+    raise SystemExit(status)
