@@ -355,7 +355,8 @@ def severity(target: Mapping[str, Any], objective: Objective) -> Fraction:
 
 
 def fmt_duration(seconds: Any) -> str:
-    """``5400`` -> ``1h 30m``; ``"2678.400"`` -> ``44m 38.4s``; negative gets a minus."""
+    """``5400`` -> ``1h 30m``; ``"2678.400"`` -> ``44m 38.4s``; ``97200`` -> ``27h``;
+    ``1209600`` -> ``14d``; negative gets a minus."""
     value = exact(seconds)
     if value is None:
         return "-"
@@ -364,7 +365,11 @@ def fmt_duration(seconds: Any) -> str:
     whole = int(value)
     frac = value - whole
     parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    # Days only from three of them up: contracts write `27h` and `40h`, but `14d`.
+    units = (
+        (("d", 86400), ("h", 3600), ("m", 60)) if whole >= 3 * 86400 else (("h", 3600), ("m", 60))
+    )
+    for unit, size in units:
         if whole >= size:
             parts.append(f"{whole // size}{unit}")
             whole %= size

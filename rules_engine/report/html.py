@@ -473,6 +473,8 @@ def _customer(report: Report) -> str:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (dict, list)):
         return escape(json.dumps(value, sort_keys=True, ensure_ascii=False))
     return escape("-" if value is None else str(value))

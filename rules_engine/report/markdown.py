@@ -105,6 +105,8 @@ def _text(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (dict, list)):
         return _text(json.dumps(value, sort_keys=True, ensure_ascii=False))
     return _text(value)

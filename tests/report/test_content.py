@@ -1,0 +1,99 @@
+"""What the report says about the fixture document, worked out by hand from its numbers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from rules_engine.report.content import build_report
+
+
+def test_summary_counts_and_money(sample: dict[str, Any]) -> None:
+    report = build_report(sample)
+    s = report.summary
+    # 2026-03: p1 at_risk; email, p3, change met; satisfaction no_data
+    assert s.latest == "2026-03" and not s.latest_over
+    assert s.latest_counts == {"met": 3, "at_risk": 1, "breached": 0, "no_data": 1}
+    # 01: 4 met + change breached; 02: p1, email breached, p3 no_data, 2 met; 03 as above
+    assert s.all_counts == {"met": 9, "at_risk": 1, "breached": 3, "no_data": 2}
+    # credits: 0.00 (Jan) + 800.00 (Feb); March is running
+    assert s.credits_total == "800.00 USD"
+    assert s.bonus_total == "0.00 USD"
+    assert s.exit_right is None
+    assert report.title == "Fixture services"
+    assert report.parties == "Northwind MSP for Contoso Ltd"
+    assert report.range_text == "2026-01 to 2026-03"
+
+
+def test_shortfalls_worst_first(sample: dict[str, Any]) -> None:
+    report = build_report(sample)
+    # change_turnaround Jan: (90 - 50) / 10 = 4 budgets over
+    # p1_response Feb: (95 - 80) / 5 = 3
+    # email Feb: (99.9 - 99.776786) / 0.1 = 1.23214
+    assert [(s.target.name, s.period) for s in report.shortfalls] == [
+        ("change_turnaround", "2026-01"),
+        ("p1_response", "2026-02"),
+        ("email_availability", "2026-02"),
+    ]
+    assert report.shortfalls[1].severity == 3
+    assert [(s.target.name, s.period) for s in report.at_risk] == [("p1_response", "2026-03")]
+    assert len(report.summary.sentences) == 4  # one per shortfall, at-risk included
+
+
+def test_wins_and_improvements(sample: dict[str, Any]) -> None:
+    report = build_report(sample)
+    # March, met: change 100% (headroom 1), email 100% (1), p3 3h of 27h: (27 - 3) / 27 = 8/9
+    assert [(w.target.name, w.headroom) for w in report.wins] == [
+        ("change_turnaround", 1),
+        ("email_availability", 1),
+        ("p3_resolution", Fraction(8, 9)),
+    ]
+    texts = {i.target.name: i.text for i in report.improvements}
+    assert texts == {
+        "p1_response": "breached in 2026-02, at risk in 2026-03",
+        "email_availability": "breached in 2026-02, met in 2026-03",
+        "p3_resolution": "no data in 2026-02, met in 2026-03",
+        "change_turnaround": "from 95.0000% to 100.0000%",
+    }
+
+
+def test_budget_burn_and_pace(sample: dict[str, Any]) -> None:
+    report = build_report(sample)
+    feb = report.budget["email_availability"]["2026-02"]
+    # 5400 s used of 2419.2 s: 5400 / 2419.2 = 2.232142857...
+    assert feb.burned == Fraction(5400) / Fraction("2419.2")
+    march = report.budget["p1_response"]["2026-03"]
+    # 1 of 1 record used; as-of 03-16 12:00 UTC is 15.5 of 31 days = 1/2 of March,
+    # so the burn rate is 1 / (1/2) = 2 (twice the sustainable pace)
+    assert march.burned == 1
+    assert march.rate == 2
+    zero = report.budget["p1_response"]["2026-02"]
+    assert zero.burned is None  # zero budget: no share to burn, only used records
+
+
+def test_customer_share_and_listings(sample: dict[str, Any]) -> None:
+    report = build_report(sample)
+    assert report.pauses == {"p1_response": {"2026-02": 3600}}
+    assert [t.name for t in report.customer_targets] == ["change_turnaround"]
+    assert report.escalations[0]["record"] == "BR-9"
+    assert report.disputed[0]["id"] == "EX-1"
+    assert report.warnings and "P9" in report.warnings[0]
+    assert report.holidays["business"]["closed"] == ["2026-03-02"]
+    audit = dict(report.audit)
+    assert audit["Git revision"] == "0123456789abcdef0123456789abcdef01234567"
+    assert audit["Policy SHA-256"] == "ab" * 32
+    assert audit["Data SHA-256"] == "cd" * 32
+    assert audit["As of"] == "2026-03-16T12:00:00+00:00"
+    assert audit["Engine version"] == "0.1.0"
+
+
+def test_conformance_documents_report(conformance_doc: dict[str, Any]) -> None:
+    report = build_report(conformance_doc)
+    breached = sum(
+        1
+        for p in conformance_doc["periods"]
+        for t in p["targets"].values()
+        if t["verdict"] == "breached"
+    )
+    assert len(report.shortfalls) == breached
+    assert len(report.trends) == len(conformance_doc["periods"][0]["targets"])
