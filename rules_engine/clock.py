@@ -28,9 +28,12 @@ import bisect
 import datetime as dt
 import difflib
 import itertools
+import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -241,6 +244,68 @@ class RealTimeClock(Clock):
         return []
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """Lookup grids over the interval table, for gathers instead of binary searches
+    (a gather is some 20 times faster per instant).
+
+    Every window boundary falls on a multiple of ``width`` from ``origin``, so inside a
+    bucket of time the clock runs throughout or not at all: ``F(t) = cum[k] + open[k] *
+    (t - start of bucket k)``. Likewise every interval starts and ends on a multiple of
+    ``width`` of counted time from ``cum0``, so each bucket of counted time lies in one
+    interval, and the instant where ``F`` reaches ``g`` is ``g + closed[m]`` with ``m``
+    the bucket of ``g - 1`` (the earliest instant: a goal at a window's end is reached at
+    that end, not when the next window opens) and ``closed[m]`` that interval's start
+    minus the counted time before it.
+    """
+
+    origin: int
+    width: int
+    cum: pl.Series  # F at the start of each bucket of time
+    open: pl.Series  # 1 while the clock runs in the bucket, else 0
+    cum0: int
+    closed: pl.Series  # per bucket of counted time: interval start - counted time before it
+
+    MAX_BUCKETS: ClassVar[int] = 4_000_000
+
+    @classmethod
+    def build(cls, starts: list[int], ends: list[int], cum: list[int], end: int) -> _Grid | None:
+        """The grids for disjoint sorted intervals (the first is the empty sentinel at
+        ``origin``) with the counted time ``cum`` before each; None when the boundaries
+        share no step coarse enough to index."""
+        origin = starts[0]
+        width = 0
+        for boundary in itertools.chain(starts, ends, [end]):
+            width = math.gcd(width, boundary - origin)
+        width = width or _DAY_S * US_PER_S
+        buckets = -(-(end - origin) // width) + 1
+        counted = (cum[-1] + ends[-1] - starts[-1] - cum[0]) // width
+        if max(buckets, counted) > cls.MAX_BUCKETS:
+            return None
+        first = pl.Series([(s - origin) // width for s in starts[1:]], dtype=pl.Int64)
+        last = pl.Series([(e - origin) // width for e in ends[1:]], dtype=pl.Int64)
+        steps = pl.zeros(buckets + 1, dtype=pl.Int64, eager=True).scatter(first, 1)
+        running = steps.scatter(last, -1).cum_sum().head(buckets)
+        before = (running * width).cum_sum().shift(1, fill_value=0) + cum[0]
+        at = pl.Series([(c - cum[0]) // width for c in cum[1:]], dtype=pl.Int64)
+        # An interval's start minus the counted time before it only grows, so a running
+        # maximum carries it over the interval's buckets.
+        gaps = pl.Series([s - c for s, c in zip(starts[1:], cum[1:], strict=True)], dtype=pl.Int64)
+        floor = min(gaps.to_list(), default=0)
+        closed = pl.repeat(floor, counted, dtype=pl.Int64, eager=True).scatter(at, gaps).cum_max()
+        return cls(origin, width, before, running, cum[0], closed)
+
+    def reach(self, goal: pl.Series) -> pl.Series:
+        """Earliest instants where ``F`` reaches ``goal`` (null beyond the table)."""
+        m = (goal - 1 - self.cum0) // self.width
+        size = len(self.closed)
+        if size == 0:
+            return pl.Series(goal.name, [None] * len(goal), dtype=pl.Int64)
+        inside = (m >= 0) & (m < size)
+        moved = goal + self.closed.gather(m.clip(0, size - 1))
+        return pl.select(pl.when(pl.lit(inside)).then(pl.lit(moved))).to_series()
+
+
 class CalendarClock(Clock):
     """Weekly open windows in the calendar's zone, closed on holidays and ``closed`` dates.
 
@@ -276,6 +341,7 @@ class CalendarClock(Clock):
         self._len = pl.Series("len", [], dtype=pl.Int64)
         self._c = pl.Series("c", [], dtype=pl.Int64)
         self._c_end = pl.Series("c_end", [], dtype=pl.Int64)
+        self._grid: _Grid | None = None
 
     def __repr__(self) -> str:
         return f"CalendarClock({self.name!r}, {self.timezone!r})"
@@ -368,6 +434,8 @@ class CalendarClock(Clock):
         )
         self._c = pl.Series("c", self._cum, dtype=pl.Int64)
         self._c_end = self._c + self._len
+        table_end = _wall_to_us(dt.date(last_year + 1, 1, 1), 0, tz)
+        self._grid = _Grid.build(starts, ends, self._cum, max(table_end, ends[-1]))
 
     @staticmethod
     def _f_scalar(starts: list[int], ends: list[int], cum: list[int], t: int) -> int:
@@ -422,6 +490,11 @@ class CalendarClock(Clock):
 
     def _cumulative(self, t: pl.Series) -> pl.Series:
         self._cover(*_bounds(t))
+        grid = self._grid
+        if grid is not None:
+            offset = t - grid.origin
+            k = offset // grid.width
+            return grid.cum.gather(k) + grid.open.gather(k) * (offset - k * grid.width)
         i = self._locate(t)
         into = t - self._s.gather(i)
         length = self._len.gather(i)
@@ -431,6 +504,9 @@ class CalendarClock(Clock):
     def is_open(self, ts: pl.Series) -> pl.Series:
         t = _to_us(ts)
         self._cover(*_bounds(t))
+        grid = self._grid
+        if grid is not None:
+            return grid.open.gather((t - grid.origin) // grid.width).cast(pl.Boolean).alias(ts.name)
         i = self._locate(t)
         start = self._s.gather(i)
         return ((t >= start) & (t < start + self._len.gather(i))).alias(ts.name)
@@ -440,19 +516,27 @@ class CalendarClock(Clock):
         amount = _us_series(us, len(t))
         goal = self._cumulative(t) + amount
         self._cover_cumulative(*_bounds(goal))
-        j = self._c_end.search_sorted(goal, "left").cast(pl.Int64)
-        size = len(self._c_end)
-        reachable = (j < size) & (goal > self._c.gather(j.clip(upper_bound=size - 1)))
-        jj = j.clip(upper_bound=size - 1)
-        moved = self._s.gather(jj) + (goal - self._c.gather(jj))
-        out = pl.select(
-            pl.when(pl.lit(amount) == 0)
-            .then(pl.lit(t))
-            .when(pl.lit(reachable))
-            .then(pl.lit(moved))
-            .otherwise(None)
-        ).to_series()
-        return out.cast(_TIMESTAMP).alias(ts.name)
+        if self._grid is not None:
+            moved = self._grid.reach(goal)
+        else:
+            j = self._c_end.search_sorted(goal, "left").cast(pl.Int64)
+            size = len(self._c_end)
+            jj = j.clip(upper_bound=size - 1)
+            start = self._c.gather(jj)
+            found = self._s.gather(jj) + (goal - start)
+            inside = pl.lit((j < size) & (goal > start))
+            moved = pl.select(pl.when(inside).then(pl.lit(found))).to_series()
+        out = pl.select(pl.when(pl.lit(amount) == 0).then(pl.lit(t)).otherwise(pl.lit(moved)))
+        return out.to_series().cast(_TIMESTAMP).alias(ts.name)
+
+    def elapsed_us(self, start: pl.Series, end: pl.Series) -> pl.Series:
+        a, b = _to_us(start), _to_us(end)
+        lo_a, hi_a = _bounds(a)
+        lo_b, hi_b = _bounds(b)
+        lows = [x for x in (lo_a, lo_b) if x is not None]
+        highs = [x for x in (hi_a, hi_b) if x is not None]
+        self._cover(min(lows, default=None), max(highs, default=None))
+        return (self._cumulative(b) - self._cumulative(a)).alias(end.name)
 
 
 def build_clock(calendar: Calendar | None) -> Clock:

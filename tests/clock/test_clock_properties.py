@@ -17,7 +17,7 @@ from clock_helpers import US
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules_engine.clock import CalendarClock, build_clock
+from rules_engine.clock import CalendarClock, _Grid, build_clock
 from rules_engine.model import Calendar, HolidaySpec, Window
 
 ZONES = {
@@ -34,11 +34,12 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @st.composite
 def day_windows(draw: st.DrawFn) -> tuple[Window, ...]:
-    """0-3 sorted disjoint windows on a quarter-hour grid, 24:00 allowed."""
-    marks = draw(st.lists(st.integers(0, 96), min_size=0, max_size=6, unique=True))
+    """0-3 sorted disjoint windows on a quarter-hour or minute grid, 24:00 allowed."""
+    unit = draw(st.sampled_from([QUARTER_HOUR, 60]))
+    marks = draw(st.lists(st.integers(0, 86_400 // unit), max_size=6, unique=True))
     marks.sort()
     pairs = zip(marks[::2], marks[1::2], strict=False)
-    return tuple(Window(a * QUARTER_HOUR, b * QUARTER_HOUR) for a, b in pairs)
+    return tuple(Window(a * unit, b * unit) for a, b in pairs)
 
 
 @st.composite
@@ -193,3 +194,31 @@ def test_24x7_equals_real_elapsed_time(points: list[int]) -> None:
     assert clock.elapsed_us(a, b).to_list() == [y - x for x, y in itertools.pairwise(points)]
     amounts = pl.Series([y - x for x, y in itertools.pairwise(points)], dtype=pl.Int64)
     assert clock.add_open_time(a, amounts).cast(pl.Int64).to_list() == points[1:]
+
+
+@SETTINGS
+@given(data=st.data(), calendar=calendars())
+def test_binary_search_path_agrees_with_the_grid(data: st.DataObject, calendar: Calendar) -> None:
+    # Calendars whose boundaries share no coarse step (odd seconds, historic offsets) fall
+    # back from the lookup grid to a binary search; both must give the same answers.
+    ts = data.draw(st.lists(instants(calendar.timezone), min_size=1, max_size=20))
+    amounts = data.draw(st.lists(st.integers(0, 100 * 3600 * US), min_size=1, max_size=1))
+    fast = build_clock(calendar)
+    saved = _Grid.MAX_BUCKETS
+    _Grid.MAX_BUCKETS = 0
+    try:
+        slow = build_clock(calendar)
+        results = [
+            (
+                c.cumulative_us(_col(*ts)).to_list(),
+                c.is_open(_col(*ts)).to_list(),
+                c.add_open_time(_col(*ts), amounts[0]).to_list(),
+            )
+            for c in (slow, fast)
+        ]
+        assert isinstance(slow, CalendarClock) and slow._grid is None
+    finally:
+        _Grid.MAX_BUCKETS = saved
+    assert results[0][1:] == results[1][1:]
+    # F's origin is the same for both (the start of the first table), so F itself agrees.
+    assert results[0][0] == results[1][0]
