@@ -415,6 +415,16 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
     for exit_ in policy.exits:
         out.append(ClauseCoverage("exit", exit_.name, str(exit_.span), ("held", "not held")))
         lookbacks += [(exit_.name, c) for c in _walk_conditions(exit_.condition)]
+    for esc in policy.escalations.values():
+        for i, step in enumerate(esc.steps, 1):
+            out.append(
+                ClauseCoverage(
+                    "escalation step",
+                    _step_name(esc.name, i, step),
+                    str(step.span),
+                    ("crossed", "not crossed"),
+                )
+            )
     seen: set[str] = set()
     for owner, cond in lookbacks:
         if not isinstance(cond, _LOOKBACK):
@@ -425,6 +435,36 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
         seen.add(label)
         out.append(ClauseCoverage("look-back", label, str(cond.span), ("held", "not held")))
     return out
+
+
+def _step_name(block: str, index: int, step: m.EscalationStep) -> str:
+    from rules_engine.policy_diff import step_text
+
+    return f"{block} #{index} ({step_text(step)})"
+
+
+def observe_escalations(
+    policy: m.CheckedPolicy, coverage: PolicyCoverage, bundle: Any, as_of: dt.datetime
+) -> None:
+    """A step is seen ``crossed`` when an open record in scope has crossed it at the case's
+    as-of, and ``not crossed`` when an open record in scope has not reached it yet."""
+    if not policy.escalations:
+        return
+    from rules_engine.escalation import EscalationError, escalations_due
+
+    try:
+        report = escalations_due(policy, bundle.tables, as_of)
+    except EscalationError:
+        return  # the evaluation reports it; coverage just sees nothing
+    for result in report.results:
+        esc = policy.escalations[result.name]
+        for i, step in enumerate(esc.steps, 1):
+            clause = coverage.clause("escalation step", _step_name(esc.name, i, step))
+            crossed = sum(any(s.index == i for s in r.crossed) for r in result.records)
+            if crossed:
+                clause.seen.add("crossed")
+            if result.open_in_scope > crossed:
+                clause.seen.add("not crossed")
 
 
 ConditionCheck = Callable[[m.Condition, Sequence[Any], int, bool], bool]
@@ -714,6 +754,7 @@ def _run_case(
     document = evaluation.document if hasattr(evaluation, "document") else evaluation
     history = getattr(evaluation, "history", ())
     observe(policy, coverage, document, history)
+    observe_escalations(policy, coverage, bundle, as_of)
     return check_expectations(file, case, raw, policy, document)
 
 

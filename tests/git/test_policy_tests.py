@@ -191,3 +191,46 @@ def test_yaml_keeps_strings_and_refuses_duplicates() -> None:
     with pytest.raises(TestFileError) as info:
         load_yaml("a: 1\nb: 2\na: 3\n", "x.yaml")
     assert (info.value.line, info.value.column, info.value.message) == (3, 1, "duplicate key `a`")
+
+
+ESCALATION = """
+escalation p1_open {
+  of tickets where priority = P1 and open
+  at 30m notify "Service desk lead"
+  at 4h notify "Customer CIO"
+}
+"""
+
+ESCALATION_CASES = """\
+policy: ./policy.sla
+cases:
+  - name: an hour-old open P1 has crossed the first step only
+    as_of: 2026-01-05T11:00:00Z
+    periods: [2026-01]
+    data:
+      tickets:
+        - {id: E1, priority: P1, created_at: 2026-01-05T10:00:00Z, first_response_at: 2026-01-05T10:05:00Z}
+    expect:
+      targets: {p1_response: {2026-01: met}}
+  - name: a ten-minute-old open P1 has crossed nothing
+    as_of: 2026-01-05T10:10:00Z
+    periods: [2026-01]
+    data:
+      tickets:
+        - {id: E2, priority: P1, created_at: 2026-01-05T10:00:00Z, first_response_at: 2026-01-05T10:05:00Z}
+    expect:
+      targets: {p1_response: {2026-01: met}}
+"""
+
+
+def test_escalation_steps_covered_by_what_open_records_reached(tmp_path: Path) -> None:
+    (tmp_path / "policy.sla").write_text(POLICY + ESCALATION)
+    (tmp_path / "policy_test.yaml").write_text(ESCALATION_CASES)
+    run = run_tests([tmp_path])
+    assert (run.passed, run.failed, run.errored) == (2, 0, 0)
+    cov = next(iter(run.coverage.values()))
+    # E1 is 60m old at as-of: past 30m, short of 4h; E2 is 10m old: short of both
+    first = cov.clause("escalation step", 'p1_open #1 (at 30m notify "Service desk lead")')
+    second = cov.clause("escalation step", 'p1_open #2 (at 4h notify "Customer CIO")')
+    assert first.seen == {"crossed", "not crossed"}
+    assert second.seen == {"not crossed"}
