@@ -3,8 +3,10 @@
 A clock is a monotone function ``F`` from instants to cumulative counted time, in integer
 microseconds; the time a clock counts between ``a`` and ``b`` is ``F(b) - F(a)``. That
 makes business time additive by construction and lets the evaluator work on whole
-columns: one ``search_sorted`` over the sorted open intervals of the calendar, a gather
-of the cumulative open time before each interval, and the clamped position inside it.
+columns: the calendar becomes a sorted table of open intervals (UTC microseconds) with
+the open time before each, and ``F(t)`` is that cumulative time plus ``t``'s clamped
+position inside its interval, found with a gather from a lookup grid (a binary search
+when the boundaries share no coarse step). No Python code runs per record.
 
 - ``24x7`` counts real time: ``F(t)`` is ``t``'s epoch microseconds.
 - A calendar counts its weekly open windows, written in wall-clock time in the
@@ -33,13 +35,15 @@ import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 import polars as pl
 
 from rules_engine.model import CLOCK_24X7, NO_SPAN, Calendar, HolidaySpec, Span
+
+if TYPE_CHECKING:
+    from holidays import HolidayBase
 
 __all__ = [
     "CalendarClock",
@@ -85,7 +89,7 @@ def _to_us(ts: pl.Series) -> pl.Series:
 def _us_series(us: pl.Series | int, length: int) -> pl.Series:
     if isinstance(us, pl.Series):
         return us.cast(pl.Int64)
-    return pl.Series("us", [us], dtype=pl.Int64).extend_constant(us, length - 1)
+    return pl.repeat(us, length, dtype=pl.Int64, eager=True)
 
 
 def _bounds(column: pl.Series) -> tuple[int | None, int | None]:
@@ -120,15 +124,22 @@ def _wall_to_us(day: dt.date, seconds: int, tz: dt.tzinfo) -> int:
     return local_us - offset // _ONE_US
 
 
-def _country_holidays(spec: HolidaySpec, years: Iterable[int]) -> holidays.HolidayBase:
+def _country_holidays(spec: HolidaySpec, years: Iterable[int]) -> HolidayBase:
+    """The package's holidays of ``years``; CalendarError for an unknown country or
+    subdivision. Imported late: the package takes a noticeable part of a second to load."""
+    import holidays
+
     with warnings.catch_warnings():
         # "available only from 2001 to 2035": outside it the package knows no holidays,
         # which is what the clock then counts.
         warnings.simplefilter("ignore")
         try:
-            return holidays.country_holidays(spec.country, subdiv=spec.subdivision, years=years)
+            table: HolidayBase = holidays.country_holidays(
+                spec.country, subdiv=spec.subdivision, years=years
+            )
         except NotImplementedError as exc:
             raise CalendarError(_spec_problem(spec) or str(exc)) from None
+    return table
 
 
 def _at(span: Span) -> str:
@@ -136,6 +147,10 @@ def _at(span: Span) -> str:
 
 
 def _spec_problem(spec: HolidaySpec) -> str | None:
+    """Why the package refuses a clause; slow (it loads every country), so only called
+    once the package has refused it."""
+    import holidays
+
     supported: dict[str, list[str]] = holidays.list_supported_countries()
     if spec.country not in supported:
         close = difflib.get_close_matches(spec.country, supported, n=1)
@@ -145,7 +160,10 @@ def _spec_problem(spec: HolidaySpec) -> str | None:
     if spec.subdivision is not None and spec.subdivision not in subdivisions:
         close = difflib.get_close_matches(spec.subdivision, subdivisions, n=1)
         hint = f"did you mean `{close[0]}`?" if close else f"one of {', '.join(subdivisions)}"
-        return f"{_at(spec.span)}`{spec.country}` has no subdivision `{spec.subdivision}`; help: {hint}"
+        return (
+            f"{_at(spec.span)}`{spec.country}` has no subdivision `{spec.subdivision}`; "
+            f"help: {hint}"
+        )
     return None
 
 
@@ -155,10 +173,10 @@ def holiday_spec_problems(spec: HolidaySpec, years: Iterable[int]) -> list[str]:
     An unknown country or subdivision, and ``except`` names that no holiday of the
     country has in ``years`` (names must match the package's exactly).
     """
-    problem = _spec_problem(spec)
-    if problem is not None:
-        return [problem]
-    table = _country_holidays(spec, years)
+    try:
+        table = _country_holidays(spec, years)
+    except CalendarError as exc:
+        return [str(exc)]
     known = sorted({name for day in table for name in table.get_list(day)})
     problems = []
     for name in spec.except_names:
@@ -328,9 +346,7 @@ class CalendarClock(Clock):
         if len(calendar.windows) != 7:
             raise CalendarError(f"calendar `{calendar.name}` needs 7 weekdays of windows")
         for spec in calendar.holidays:
-            problem = _spec_problem(spec)
-            if problem is not None:
-                raise CalendarError(problem)
+            _country_holidays(spec, ())  # fail early on an unknown country or subdivision
         self._closed_by_year: dict[int, dict[dt.date, list[str]]] = {}
         self._years: tuple[int, int] | None = None
         self._origin_us = 0
@@ -381,7 +397,11 @@ class CalendarClock(Clock):
     # ----------------------------------------------------------------- the interval table
 
     def _year_of(self, us: int) -> int:
-        return _instant(us).astimezone(self._tz).year
+        try:
+            return _instant(us).astimezone(self._tz).year
+        except OverflowError:
+            year = LAST_YEAR + 1 if us > 0 else FIRST_YEAR - 1
+            return year
 
     def _build(self, first_year: int, last_year: int) -> None:
         """(Re)build the table for local years ``[first_year, last_year]``, keeping ``F``'s
@@ -442,18 +462,17 @@ class CalendarClock(Clock):
         i = max(bisect.bisect_right(starts, t) - 1, 0)
         return cum[i] + min(max(t - starts[i], 0), ends[i] - starts[i])
 
-    def _cover(self, lo_us: int | None, hi_us: int | None) -> None:
-        """Widen the table to the local years of two instants (None: nothing to cover)."""
+    def _cover(self, lo_us: int | None, hi_us: int | None) -> bool:
+        """Widen the table to the local years of two instants; False when there is
+        nothing to cover (no instant at all)."""
         if lo_us is None or hi_us is None:
-            if self._years is None:
-                year = 2000
-                self._build(year, year)
-            return
+            return False
         lo, hi = self._year_of(lo_us), self._year_of(hi_us)
         if self._years is None:
             self._build(lo, hi)
         elif lo < self._years[0] or hi > self._years[1]:
             self._build(min(lo, self._years[0]), max(hi, self._years[1]))
+        return True
 
     def _cover_cumulative(self, lo: int | None, hi: int | None) -> None:
         """Widen the table until it holds cumulative values ``lo`` (exclusive) to ``hi``, or
@@ -489,7 +508,8 @@ class CalendarClock(Clock):
     # ----------------------------------------------------------------- the API
 
     def _cumulative(self, t: pl.Series) -> pl.Series:
-        self._cover(*_bounds(t))
+        if not self._cover(*_bounds(t)):
+            return t  # every instant is null
         grid = self._grid
         if grid is not None:
             offset = t - grid.origin
@@ -503,7 +523,8 @@ class CalendarClock(Clock):
 
     def is_open(self, ts: pl.Series) -> pl.Series:
         t = _to_us(ts)
-        self._cover(*_bounds(t))
+        if not self._cover(*_bounds(t)):
+            return pl.Series(ts.name, [None] * len(t), dtype=pl.Boolean)
         grid = self._grid
         if grid is not None:
             return grid.open.gather((t - grid.origin) // grid.width).cast(pl.Boolean).alias(ts.name)
@@ -515,6 +536,8 @@ class CalendarClock(Clock):
         t = _to_us(ts)
         amount = _us_series(us, len(t))
         goal = self._cumulative(t) + amount
+        if self._years is None:
+            return ts.cast(_TIMESTAMP)  # every instant is null
         self._cover_cumulative(*_bounds(goal))
         if self._grid is not None:
             moved = self._grid.reach(goal)

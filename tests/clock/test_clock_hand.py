@@ -338,3 +338,22 @@ def test_bad_inputs_are_one_line_errors() -> None:
         build_clock(calendar(NY, holidays=(HolidaySpec("UZZ"),)))
     with pytest.raises(CalendarError, match="1900-2200 only, but an instant falls in 2500"):
         clock.cumulative_us(column(dt.datetime(2500, 6, 1, tzinfo=dt.UTC)))
+
+
+def test_empty_and_all_null_columns_on_a_fresh_clock() -> None:
+    for make in (lambda: column(), lambda: column(None, None)):
+        clock = build_clock(US_BUSINESS)
+        ts = make()
+        n = len(ts)
+        assert clock.cumulative_us(ts).to_list() == [None] * n
+        assert clock.elapsed_us(ts, ts).to_list() == [None] * n
+        assert clock.is_open(ts).to_list() == [None] * n
+        assert clock.add_open_time(ts, 5).to_list() == [None] * n
+        assert build_clock(None).add_open_time(ts, 5).to_list() == [None] * n
+
+
+def test_instants_beyond_python_datetimes_are_calendar_errors() -> None:
+    clock = build_clock(US_BUSINESS)
+    far = pl.Series("t", [2**62], dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+    with pytest.raises(CalendarError, match="1900-2200 only"):
+        clock.cumulative_us(far)
