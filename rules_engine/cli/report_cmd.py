@@ -260,6 +260,9 @@ def report(
             )
         if first is None and last is None:
             _fail("a report needs a range", "add --from P --to P, e.g. --from 2026-01 --to 2026-06")
+        # Order and size first: no reason to load data for a range that cannot be reported.
+        kind = "quarter" if "Q" in (first or last or "").upper() else "month"
+        _range_labels(kind, first, last)
         doc = _evaluate(policy_path, data_path, first, last, as_of, timezone)
     try:
         doc = normalize(doc)

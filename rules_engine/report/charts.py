@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -54,13 +55,21 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name) or "target"
 
 
-def _strip_scripts(root: Any) -> Any:
-    """pygal always adds a small config script; the report needs none (no JS)."""
-    for parent in list(root.iter()):
-        for child in list(parent):
-            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
-                parent.remove(child)
-    return root
+def _finish(label: str) -> Callable[[Any], Any]:
+    """An XML filter: drop pygal's config script (the report needs no JS) and title the
+    chart after its target instead of "Pygal"."""
+
+    def apply(root: Any) -> Any:
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                    parent.remove(child)
+        for child in root:
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "title":
+                child.text = label
+        return root
+
+    return apply
 
 
 def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
@@ -95,7 +104,7 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
             zones.append(("breach zone", threshold, _BREACH, "stroke:none"))
         else:
             zones.append(("breach zone", y_max, _BREACH, "stroke:none"))
-            zones.append(("within objective", threshold, _SAFE, "stroke:none"))
+            zones.append(("safe zone", threshold, _SAFE, "stroke:none"))
         zones.append(("objective", threshold, _LINE, "stroke-width:2;stroke-dasharray:6,4"))
     prefix = f"#chart-{_slug(trend.target.name)}"
     css = [f"{prefix} .serie-{i} .line{{{line}}}" for i, (_, _, _, line) in enumerate(zones)]
@@ -108,7 +117,9 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
         disable_xml_declaration=True,
         show_legend=True,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        # one row: pygal sizes the legend as (series // columns) rows, so 3 series in 4
+        # columns would get no room at all
+        legend_at_bottom_columns=len(zones) + 1,
         show_y_guides=False,
         show_x_guides=False,
         range=(y_min, y_max),
@@ -155,6 +166,6 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
             }
         )
     chart.add("value", points, dots_size=5)
-    chart.add_xml_filter(_strip_scripts)
+    chart.add_xml_filter(_finish(f"{trend.target.label}: trend"))
     svg: str = chart.render(is_unicode=True)
     return svg
