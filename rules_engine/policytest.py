@@ -638,8 +638,13 @@ def _run_file(
 ) -> None:
     spec, raw = read_test_file(file)
     policy = _load_policy(file, spec, raw)
-    key = str((file.parent / spec.policy).resolve())
-    coverage = out.coverage.setdefault(key, PolicyCoverage(spec.policy, clauses_of(policy)))
+    resolved = (file.parent / spec.policy).resolve()
+    key = str(resolved)
+    try:
+        shown = str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = key
+    coverage = out.coverage.setdefault(key, PolicyCoverage(shown, clauses_of(policy)))
     for index, case in enumerate(spec.cases):
         if pattern is not None and not pattern.search(f"{file}::{case.name}"):
             continue

@@ -68,7 +68,7 @@ def test_all_pass_with_full_coverage(folder: Path) -> None:
     assert code == 0, out
     assert "PASS policy_test.yaml::a slow P1 breaches January and pays a credit" in out
     # 4 clauses (target, credit tier, bonus, its look-back) x 2 outcomes, all observed
-    assert "coverage ./policy.sla: 8/8 outcomes observed (100.0%)" in out
+    assert "coverage policy.sla: 8/8 outcomes observed (100.0%)" in out
     assert out.splitlines()[-1] == "2 passed, 0 failed, 0 errors; clause coverage 100.0%"
 
 
