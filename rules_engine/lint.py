@@ -19,6 +19,8 @@ raised by the checker.
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 
@@ -143,10 +145,9 @@ def scope_tiers(expr: Expr | None, tiers: frozenset[str]) -> frozenset[str]:
     return tiers
 
 
-def _scopes_overlap(a: Expr | None, b: Expr | None) -> bool:
+def _overlap(left: dict[str, frozenset[object]], right: dict[str, frozenset[object]]) -> bool:
     """False only when some field is pinned to disjoint value sets in the two scopes."""
-    left, right = _allowed_values(a), _allowed_values(b)
-    return all(not (left[f] and right[f]) or (left[f] & right[f]) for f in left.keys() & right)
+    return all(left[f] & right[f] for f in left.keys() & right)
 
 
 def _measure_key(target: Target) -> object:
@@ -184,29 +185,29 @@ def tier_without_targets(policy: CheckedPolicy) -> Iterator[Diagnostic]:
 
 def conflicting_targets(policy: CheckedPolicy) -> Iterator[Diagnostic]:
     """SLA502: overlapping scopes, same measure and percentage, different limits."""
-    targets = list(policy.targets.values())
-    for i, later in enumerate(targets):
-        for earlier in targets[:i]:
-            if earlier.dataset != later.dataset or _measure_key(earlier) != _measure_key(later):
-                continue
+    tiers = frozenset(policy.tiers)
+    groups: dict[object, list[_ScopedTarget]] = {}
+    for target in policy.targets.values():
+        objective = target.objective
+        if isinstance(objective, PercentWithin):
+            kind: tuple[str, object] = ("within", objective.percent)
+        elif isinstance(objective, PercentileAtMost):
+            kind = ("percentile", objective.percentile)
+        else:
+            continue
+        key = (target.dataset, _measure_key(target), kind)
+        groups.setdefault(key, []).append(
+            (target, _allowed_values(target.scope), scope_tiers(target.scope, tiers))
+        )
+    for members in groups.values():
+        for i, j in _candidate_pairs(members):
+            (earlier, allowed_a, tiers_a), (later, allowed_b, tiers_b) = members[i], members[j]
             a, b = earlier.objective, later.objective
-            same_kind = (
-                isinstance(a, PercentWithin)
-                and isinstance(b, PercentWithin)
-                and a.percent == b.percent
-            ) or (
-                isinstance(a, PercentileAtMost)
-                and isinstance(b, PercentileAtMost)
-                and a.percentile == b.percentile
-            )
-            if not same_kind:
-                continue
             assert isinstance(a, PercentWithin | PercentileAtMost)
             assert isinstance(b, PercentWithin | PercentileAtMost)
-            if a.limit_s == b.limit_s or not _scopes_overlap(earlier.scope, later.scope):
+            if a.limit_s == b.limit_s or not _overlap(allowed_a, allowed_b):
                 continue
-            tiers = frozenset(policy.tiers)
-            if tiers and not (scope_tiers(earlier.scope, tiers) & scope_tiers(later.scope, tiers)):
+            if tiers and not tiers_a & tiers_b:
                 continue
             yield diagnostic(
                 "SLA502",
@@ -215,6 +216,32 @@ def conflicting_targets(policy: CheckedPolicy) -> Iterator[Diagnostic]:
                 later.span,
                 "narrow one scope so that they do not overlap, or use one limit",
             )
+
+
+_ScopedTarget = tuple[Target, dict[str, frozenset[object]], frozenset[str]]
+
+
+def _candidate_pairs(members: list[_ScopedTarget]) -> list[tuple[int, int]]:
+    """Index pairs that may overlap, without comparing every pair: targets are bucketed
+    by the values they pin on the most often pinned field (``service = "email"``)."""
+    counts = Counter(f for _, allowed, _ in members for f in allowed)
+    if not counts:
+        return list(itertools.combinations(range(len(members)), 2))
+    pinned = counts.most_common(1)[0][0]
+    buckets: dict[object, list[int]] = {}
+    free: list[int] = []
+    for index, (_, allowed, _) in enumerate(members):
+        if pinned in allowed:
+            for value in allowed[pinned]:
+                buckets.setdefault(value, []).append(index)
+        else:
+            free.append(index)
+    pairs: set[tuple[int, int]] = set()
+    for bucket in buckets.values():
+        pairs.update(itertools.combinations(bucket, 2))
+    for i in free:
+        pairs.update((min(i, j), max(i, j)) for j in range(len(members)) if j != i)
+    return sorted(pairs)
 
 
 def pause_on_start_state(policy: CheckedPolicy) -> Iterator[Diagnostic]:
