@@ -87,8 +87,7 @@ def main() -> None:
     result = check_source(text, "gen.sla")
     assert result.errors == [], result.errors[:3]
     print(
-        f"first parse+check (cold caches): {first * 1000:.1f} ms, "
-        f"{len(result.warnings)} warnings"
+        f"first parse+check (cold caches): {first * 1000:.1f} ms, {len(result.warnings)} warnings"
     )
 
     tree = parse(text, "gen.sla")
