@@ -83,14 +83,29 @@ class _Loader(yaml.SafeLoader):
     float)."""
 
 
+class YamlNumber(str):
+    """A number written with a fraction in YAML (``99.5``), kept as its exact text.
+
+    Expectations compare it exactly; inline records hand it to the data loader as a
+    JSON number, as a data file would."""
+
+    __slots__ = ()
+
+
+_NUMBER_TAG = "tag:sla-rules-engine,2026:number"
+
 _Loader.yaml_implicit_resolvers = {
     first: [
-        (tag, regexp)
+        (_NUMBER_TAG if tag == "tag:yaml.org,2002:float" else tag, regexp)
         for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float")
+        if tag != "tag:yaml.org,2002:timestamp"
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_constructor(
+    _NUMBER_TAG,
+    lambda loader, node: YamlNumber(loader.construct_scalar(node)),  # type: ignore[arg-type]
+)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
@@ -581,7 +596,8 @@ Evaluate = Callable[[m.CheckedPolicy, Any, Sequence[Any], dt.datetime], Any]
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Test files named, plus ``*_test.yaml`` under folders (hidden folders skipped)."""
+    """Test files named, ``*_test.yaml`` under folders (hidden folders skipped), and the
+    tests of a policy file named directly."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -591,6 +607,12 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
                     rel = file.relative_to(path).parts
                     if not any(part.startswith(".") for part in rel[:-1]):
                         found.append(file)
+        elif path.suffix == ".sla":
+            # a policy named directly: the tests beside it (`x.sla` -> `x_test.yaml`)
+            found += [
+                t for t in (path.with_name(f"{path.stem}_test{ext}") for ext in (".yaml", ".yml"))
+                if t.exists()
+            ]  # fmt: skip
         else:
             found.append(path)
     return sorted(dict.fromkeys(found))
@@ -706,6 +728,9 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, YamlNumber):
+        # a JSON number, which the loader reads exactly as it reads a data file's
+        return yaml.safe_load(str(value))
     return value
 
 

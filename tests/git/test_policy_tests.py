@@ -234,3 +234,30 @@ def test_escalation_steps_covered_by_what_open_records_reached(tmp_path: Path) -
     second = cov.clause("escalation step", 'p1_open #2 (at 4h notify "Customer CIO")')
     assert first.seen == {"crossed", "not crossed"}
     assert second.seen == {"not crossed"}
+
+
+def test_decimal_numbers_in_records_and_expectations(tmp_path: Path) -> None:
+    policy = (
+        POLICY
+        + "\ntarget satisfaction {\n  of surveys\n  measure mean score\n  require mean >= 4.2\n}\n"
+    )
+    (tmp_path / "policy.sla").write_text(policy)
+    (tmp_path / "policy_test.yaml").write_text(
+        """\
+policy: ./policy.sla
+cases:
+  - name: unquoted decimals
+    as_of: 2026-02-01T00:00:00Z
+    periods: [2026-01]
+    data:
+      surveys:
+        - {id: S1, submitted_at: 2026-01-10T10:00:00Z, score: 4.5}
+        - {id: S2, submitted_at: 2026-01-11T10:00:00Z, score: 4.0}
+    expect:
+      targets:
+        # (4.5 + 4.0) / 2 = 4.25 >= 4.2
+        satisfaction: {2026-01: {verdict: met, value: 4.25}}
+"""
+    )
+    run = run_tests([tmp_path / "policy.sla"])  # a policy named directly runs its tests
+    assert [(r.name, r.status) for r in run.results] == [("unquoted decimals", "passed")]
