@@ -365,7 +365,9 @@ class CalendarClock(Clock):
     # ----------------------------------------------------------------- holidays
 
     def _holidays_of_year(self, year: int) -> dict[dt.date, list[str]]:
-        """Dates of ``year`` the holiday clauses close, with the names that close them."""
+        """What the package computes for ``year``: the dates the holiday clauses close,
+        with the names that close them (``except`` names removed). An observed day can
+        fall in a neighbouring year (New Year's Day 2028 is observed on 2027-12-31)."""
         cached = self._closed_by_year.get(year)
         if cached is not None:
             return cached
@@ -374,21 +376,27 @@ class CalendarClock(Clock):
             table = _country_holidays(spec, [year])
             excepted = set(spec.except_names)
             for day in sorted(table):
-                if day.year != year:
-                    continue
-                names = [n for n in table.get_list(day) if n not in excepted]
-                for name in names:
-                    if name not in out.setdefault(day, []):
+                for name in table.get_list(day):
+                    if name not in excepted and name not in out.setdefault(day, []):
                         out[day].append(name)
         self._closed_by_year[year] = out
         return out
 
-    def holidays_used(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
-        used: list[tuple[dt.date, str]] = []
-        for year in range(first.year, last.year + 1):
+    def _holidays_between(self, first: dt.date, last: dt.date) -> dict[dt.date, list[str]]:
+        """Closing holidays on dates in ``[first, last]``, asking the package for the
+        neighbouring years too so that observed days moved across New Year are kept."""
+        out: dict[dt.date, list[str]] = {}
+        for year in range(first.year - 1, last.year + 2):
             for day, names in self._holidays_of_year(year).items():
                 if first <= day <= last:
-                    used.append((day, "; ".join(names)))
+                    merged = out.setdefault(day, [])
+                    merged.extend(n for n in names if n not in merged)
+        return out
+
+    def holidays_used(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+        used = [
+            (day, "; ".join(names)) for day, names in self._holidays_between(first, last).items()
+        ]
         used.extend(
             (day, "closed") for day in sorted(set(self.calendar.closed)) if first <= day <= last
         )
@@ -414,8 +422,7 @@ class CalendarClock(Clock):
         tz = self._tz
         windows = self.calendar.windows
         closed = set(self.calendar.closed)
-        for year in range(first_year, last_year + 1):
-            closed.update(self._holidays_of_year(year))
+        closed.update(self._holidays_between(dt.date(first_year, 1, 1), dt.date(last_year, 12, 31)))
         table_start = _wall_to_us(dt.date(first_year, 1, 1), 0, tz)
         raw: list[tuple[int, int]] = []
         day = dt.date(first_year, 1, 1)

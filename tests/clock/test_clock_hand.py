@@ -21,7 +21,7 @@ from rules_engine.clock import (
 from rules_engine.model import HolidaySpec
 
 NY = "America/New_York"
-S01 = Path("/work/shared/conformance/s01_acme_core_ny/expected.json")
+CONFORMANCE = Path("/work/shared/conformance")
 
 US_BUSINESS = calendar(
     NY, holidays=(HolidaySpec("US"),), closed=(dt.date(2026, 4, 3), dt.date(2026, 12, 24))
@@ -80,16 +80,41 @@ def test_s01_hand_checks_as_columns() -> None:
     assert clock.elapsed_us(starts, ends).to_list() == [75 * M * US, 2 * H * US, None, None]
 
 
-def test_holidays_used_matches_s01_expected() -> None:
-    if not S01.exists():
+@pytest.mark.parametrize(
+    ("scenario", "name", "zone", "first", "last"),
+    [
+        # The oracle lists whole calendar years, from the first period's year to the
+        # as-of's year: s01 Jan-Jun 2026 (as-of 2026-07-01), s07 2026 (as-of 2027-01-10),
+        # s10 May-Jun 2026 (as-of 2026-06-15).
+        ("s01_acme_core_ny", "business", NY, dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        (
+            "s07_lookback_bonus_exit",
+            "office",
+            "America/Denver",
+            dt.date(2026, 1, 1),
+            dt.date(2027, 12, 31),
+        ),
+        (
+            "s10_boundaries_at_risk",
+            "business",
+            "America/Los_Angeles",
+            dt.date(2026, 1, 1),
+            dt.date(2026, 12, 31),
+        ),
+    ],
+)
+def test_holidays_used_matches_the_conformance_lists(
+    scenario: str, name: str, zone: str, first: dt.date, last: dt.date
+) -> None:
+    path = CONFORMANCE / scenario / "expected.json"
+    if not path.exists():
         pytest.skip("the shared conformance scenarios are not on this machine")
-    expected = json.loads(S01.read_text())["calendars"]["business"]
-    clock = build_clock(US_BUSINESS)
-    used = clock.holidays_used(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    holidays = [[day.isoformat(), name] for day, name in used if name != "closed"]
-    closed = [day.isoformat() for day, name in used if name == "closed"]
-    assert holidays == expected["holidays_used"]
-    assert closed == expected["closed"]
+    expected = json.loads(path.read_text())["calendars"][name]
+    closed = tuple(dt.date.fromisoformat(day) for day in expected["closed"])
+    clock = build_clock(calendar(zone, holidays=(HolidaySpec("US"),), closed=closed, name=name))
+    used = clock.holidays_used(first, last)
+    assert [[day.isoformat(), n] for day, n in used if n != "closed"] == expected["holidays_used"]
+    assert [day.isoformat() for day, n in used if n == "closed"] == expected["closed"]
 
 
 def test_holidays_used_is_clipped_to_the_range() -> None:
@@ -357,3 +382,14 @@ def test_instants_beyond_python_datetimes_are_calendar_errors() -> None:
     far = pl.Series("t", [2**62], dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
     with pytest.raises(CalendarError, match="1900-2200 only"):
         clock.cumulative_us(far)
+
+
+def test_new_years_day_observed_in_the_year_before() -> None:
+    clock = build_clock(calendar(NY, holidays=(HolidaySpec("US"),)))
+    # 2028-01-01 is a Saturday, observed Fri 2027-12-31. Thu 12-30 17:00 -> Mon 2028-01-03
+    # 09:00: 1h Thursday + Friday closed + 1h Monday = 2h.
+    a, b = at(NY, 2027, 12, 30, 17), at(NY, 2028, 1, 3, 9)
+    assert business_seconds(clock, a, b) == 2 * H
+    assert (dt.date(2027, 12, 31), "New Year's Day (observed)") in clock.holidays_used(
+        dt.date(2027, 12, 1), dt.date(2028, 1, 31)
+    )
