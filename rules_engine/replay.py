@@ -449,12 +449,18 @@ def as_document(result: Any) -> Document:
 
 def period_range(policy: CheckedPolicy, first: str, last: str) -> list[Any]:
     """The periods ``first..last`` in ``policy``'s kind and zone; ValueError when reversed."""
-    from rules_engine.periods import parse_period, periods_between
+    from rules_engine.periods import parse_period, period_containing, periods_between
 
     start = parse_period(first, policy.period, policy.timezone)
     end = parse_period(last, policy.period, policy.timezone)
     if end.start < start.start:
         raise ValueError(f"`--to {last}` comes before `--from {first}`")
+    opening = period_containing(policy.effective, policy.period, policy.timezone)
+    if start.start < opening.start:
+        raise ValueError(
+            f"period {start.label} starts before `{policy.source_path}` takes effect "
+            f"({policy.effective.isoformat()})"
+        )
     return periods_between(start, end)
 
 

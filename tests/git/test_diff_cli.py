@@ -180,3 +180,21 @@ def test_bad_data_exits_2_with_location(repo: Path) -> None:
     )
     assert code == 2
     assert "tickets.jsonl" in err and "created_at" in err
+
+
+def test_replay_before_the_policy_takes_effect(repo: Path) -> None:
+    code, _, err = sla(
+        "diff",
+        "HEAD:policy.sla",
+        "policy.sla",
+        "--data",
+        "data",
+        "--from",
+        "2025-12",
+        "--to",
+        "2026-01",
+    )
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "error: period 2025-12 starts before `HEAD:policy.sla` takes effect (2026-01-01)"
+    )
