@@ -7,10 +7,12 @@ several runs. Goals (issue 2): parse + check of 2,000 lines under 100 ms; the wh
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rules_engine.api import check_source
@@ -69,12 +71,14 @@ def generate(lines: int) -> str:
     return "".join(parts)
 
 
-def timed(fn: object, runs: int) -> list[float]:
+def timed(
+    fn: Callable[[], object], runs: int, clock: Callable[[], float] = time.perf_counter
+) -> list[float]:
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
+        start = clock()
+        fn()
+        times.append(clock() - start)
     return times
 
 
@@ -99,21 +103,36 @@ def main() -> None:
             f"{label:12s} best {min(values) * 1000:7.1f} ms   "
             f"median {statistics.median(values) * 1000:7.1f} ms"
         )
+    cpu = timed(lambda: check_source(text, "gen.sla"), 10, time.process_time)
+    print(
+        f"parse+check CPU time (process_time, robust to a loaded machine): best "
+        f"{min(cpu) * 1000:.1f} ms   median {statistics.median(cpu) * 1000:.1f} ms"
+    )
     goal = "met" if min(both) < 0.1 else "NOT met"
     print(f"goal parse+check < 100 ms: {goal}")
 
     sla = Path(sys.executable).parent / "sla"
     command = [str(sla), "check", str(SMALL)]
     runs = []
+    cpu_runs = []
     for _ in range(7):
         start = time.perf_counter()
+        before = os.times()
         done = subprocess.run(command, capture_output=True, check=False)
+        after = os.times()
         runs.append(time.perf_counter() - start)
+        cpu_runs.append(
+            after.children_user
+            - before.children_user
+            + after.children_system
+            - before.children_system
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     print(
         f"whole process `sla check {SMALL.relative_to(ROOT)}`: best {min(runs):.3f} s, "
         f"median {statistics.median(runs):.3f} s"
     )
+    print(f"  its CPU time (user + system): median {statistics.median(cpu_runs):.3f} s")
     print(f"goal whole process < 0.3 s: {'met' if statistics.median(runs) < 0.3 else 'NOT met'}")
 
 

@@ -169,9 +169,11 @@ class _Checker:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         self._line_starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        newline = text.find("\n")
+        while newline >= 0:
+            self._line_starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
+        self._schema: dict[str, dict[str, FieldType] | None] = {}
         self.tiers: dict[str, m.Tier] = {}
         self.calendars: dict[str, m.Calendar] = {}
         self.datasets: dict[str, m.DatasetDecl] = {}
@@ -684,7 +686,7 @@ class _Checker:
 
     def dataset(self, decl: ast.DatasetDecl) -> None:
         name = decl.name.name
-        builtin = dataset_fields(name) or {}
+        builtin = self.schema_fields(name) or {}
         fields: list[m.FieldDecl] = []
         seen: dict[str, Span] = {}
         for f in decl.fields:
@@ -720,8 +722,14 @@ class _Checker:
         if name not in self.datasets:
             self.datasets[name] = m.DatasetDecl(name, tuple(fields), anchor, decl.span)
 
+    def schema_fields(self, name: str) -> dict[str, FieldType] | None:
+        """The built-in dataset's fields (cached: the schema derives them on each call)."""
+        if name not in self._schema:
+            self._schema[name] = dataset_fields(name)
+        return self._schema[name]
+
     def fields_of(self, name: ast.Name) -> _Fields | None:
-        builtin = dataset_fields(name.name)
+        builtin = self.schema_fields(name.name)
         declared = self.datasets.get(name.name)
         if builtin is None and declared is None:
             self.error(
@@ -790,7 +798,7 @@ class _Checker:
         yield m.PauseRule(dataset, tuple(s.value for s in decl.statuses), reason, decl.span)
 
     def fields_of_builtin(self) -> _Fields:
-        types = dict(dataset_fields("tickets") or {})
+        types = dict(self.schema_fields("tickets") or {})
         declared = self.datasets.get("tickets")
         if declared is not None:
             types.update({f.name: f.type for f in declared.fields})

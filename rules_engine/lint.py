@@ -20,7 +20,6 @@ raised by the checker.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 
@@ -223,25 +222,28 @@ _ScopedTarget = tuple[Target, dict[str, frozenset[object]], frozenset[str]]
 
 def _candidate_pairs(members: list[_ScopedTarget]) -> list[tuple[int, int]]:
     """Index pairs that may overlap, without comparing every pair: targets are bucketed
-    by the values they pin on the most often pinned field (``service = "email"``)."""
-    counts = Counter(f for _, allowed, _ in members for f in allowed)
-    if not counts:
+    by the values they pin on one field (``service = "email"``), the field that leaves
+    the fewest pairs to compare."""
+    best: list[tuple[int, int]] | None = None
+    for pinned in {f for _, allowed, _ in members for f in allowed}:
+        buckets: dict[object, list[int]] = {}
+        free: list[int] = []
+        for index, (_, allowed, _) in enumerate(members):
+            if pinned in allowed:
+                for value in allowed[pinned]:
+                    buckets.setdefault(value, []).append(index)
+            else:
+                free.append(index)
+        pairs: set[tuple[int, int]] = set()
+        for bucket in buckets.values():
+            pairs.update(itertools.combinations(bucket, 2))
+        for i in free:
+            pairs.update((min(i, j), max(i, j)) for j in range(len(members)) if j != i)
+        if best is None or len(pairs) < len(best):
+            best = sorted(pairs)
+    if best is None:
         return list(itertools.combinations(range(len(members)), 2))
-    pinned = counts.most_common(1)[0][0]
-    buckets: dict[object, list[int]] = {}
-    free: list[int] = []
-    for index, (_, allowed, _) in enumerate(members):
-        if pinned in allowed:
-            for value in allowed[pinned]:
-                buckets.setdefault(value, []).append(index)
-        else:
-            free.append(index)
-    pairs: set[tuple[int, int]] = set()
-    for bucket in buckets.values():
-        pairs.update(itertools.combinations(bucket, 2))
-    for i in free:
-        pairs.update((min(i, j), max(i, j)) for j in range(len(members)) if j != i)
-    return sorted(pairs)
+    return best
 
 
 def pause_on_start_state(policy: CheckedPolicy) -> Iterator[Diagnostic]:
