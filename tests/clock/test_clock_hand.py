@@ -393,3 +393,12 @@ def test_new_years_day_observed_in_the_year_before() -> None:
     assert (dt.date(2027, 12, 31), "New Year's Day (observed)") in clock.holidays_used(
         dt.date(2027, 12, 1), dt.date(2028, 1, 31)
     )
+
+
+def test_a_window_to_midnight_belongs_to_its_start_date() -> None:
+    night = windows("00:00-06:00", "22:00-24:00")
+    clock = build_clock(calendar(NY, night, night, closed=(dt.date(2026, 1, 13),)))
+    # Mon 01-12 21:00 -> Wed 01-14 07:00 with Tuesday closed: Monday's 22:00-24:00 counts
+    # (it starts on Monday) = 2h; Tuesday's 00:00-06:00 and 22:00-24:00 do not; Wednesday
+    # 00:00-06:00 = 6h. Total 8h.
+    assert business_seconds(clock, at(NY, 2026, 1, 12, 21), at(NY, 2026, 1, 14, 7)) == 8 * H
