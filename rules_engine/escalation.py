@@ -130,7 +130,8 @@ class Compliance:
     on_time: int
     late: int
     missed: int
-    problems: tuple[StepCheck, ...]  # the late and missed steps
+    problems: tuple[StepCheck, ...]  # the late and missed steps, earliest due first
+    problems_omitted: int = 0  # beyond the listing limit
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +141,7 @@ class Compliance:
             "late": self.late,
             "missed": self.missed,
             "problems": [p.to_json() for p in self.problems],
+            "problems_omitted": self.problems_omitted,
         }
 
 
@@ -247,6 +249,10 @@ class EscalationReport:
                     lines.append(
                         f"    {p.record_id} step {p.step} ({p.contact}) due {_iso(p.due_at)}: {when}"
                     )
+                if c.problems_omitted:
+                    lines.append(
+                        f"    ... and {c.problems_omitted} more (raise --limit to list them)"
+                    )
         return "\n".join(lines) + "\n"
 
 
@@ -254,6 +260,17 @@ def _iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _epoch_us(moment: dt.datetime) -> int:
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _from_epoch_us(us: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=us)
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:
@@ -379,7 +396,6 @@ def _ladder(
             ).alias("_stop"),
             pl.col("id").cast(pl.String).alias("_id"),
         )
-        .sort("_anchor", "_id")
     )
     columns: list[pl.Series] = []
     for i, step in enumerate(esc.steps, 1):
@@ -409,15 +425,19 @@ def escalations_due(
     *,
     grace_s: int = 0,
     names: Sequence[str] | None = None,
+    limit: int | None = 1000,
 ) -> EscalationReport:
-    """Every escalation block of ``policy`` (or those in ``names``) as of ``as_of``."""
+    """Every escalation block of ``policy`` (or those in ``names``) as of ``as_of``.
+
+    ``limit`` caps the late and missed steps listed per block (the counts are always
+    complete); None lists them all."""
     as_of = _as_utc(as_of)
     clocks = clocks_for(policy.calendars)
     results = []
     for esc in policy.escalations.values():
         if names is not None and esc.name not in names:
             continue
-        results.append(_assess_block(policy, esc, tables, as_of, clocks, grace_s))
+        results.append(_assess_block(policy, esc, tables, as_of, clocks, grace_s, limit))
     return EscalationReport(as_of, tuple(results))
 
 
@@ -439,6 +459,7 @@ def _assess_block(
     as_of: dt.datetime,
     clocks: Mapping[str, Clock],
     grace_s: int,
+    limit: int | None,
 ) -> EscalationResult:
     after = _after_hours(esc, as_of, clocks)
     labels = tuple(step_label(s) for s in esc.steps)
@@ -455,40 +476,53 @@ def _assess_block(
     crossed_any = pl.any_horizontal(
         [(pl.col(f"_due{i}") <= as_of_lit).fill_null(False) for i in range(1, n + 1)]
     )
+    escalated = open_now.filter(crossed_any).sort("_anchor", "_id")
+    due_cols = [f"_due{i}" for i in range(1, n + 1)]
+    rows = escalated.select(
+        "_id",
+        pl.col("_anchor").dt.epoch("us"),
+        *(pl.col(c).dt.epoch("us") for c in due_cols),
+        *(f"_clock{i}" for i in range(1, n + 1)),
+    ).iter_rows()
+    as_of_us = _epoch_us(as_of)
+    applies = bool(after is not None and after.applies)
     records: list[OpenRecord] = []
-    for row in open_now.filter(crossed_any).iter_rows(named=True):
-        steps = [
-            StepDue(i, labels[i - 1], esc.steps[i - 1].contact, row[f"_clock{i}"], row[f"_due{i}"])
-            for i in range(1, n + 1)
-        ]
-        crossed = sorted(
-            (s for s in steps if s.due_at is not None and s.due_at <= as_of),
-            key=lambda s: (s.due_at, s.index),
-        )
-        pending = sorted(
-            (s for s in steps if s not in crossed),
-            key=lambda s: (s.due_at is None, s.due_at or as_of, s.index),
-        )
-        contact = crossed[-1].contact
+    for row in rows:
+        dues: tuple[int | None, ...] = row[2 : 2 + n]
+        clocks_of = row[2 + n :]
+        order = sorted(range(n), key=lambda i: (dues[i] is None, dues[i] or 0, i))
+        crossed = [i for i in order if dues[i] is not None and dues[i] <= as_of_us]  # type: ignore[operator]
+        later = [i for i in order if i not in crossed]
+
+        contact = esc.steps[crossed[-1]].contact
         notify: tuple[str, ...] = (contact,)
-        if after is not None and after.applies:
+        if after is not None and applies:
             notify = (after.contact, contact) if after.first else (contact, after.contact)
         records.append(
             OpenRecord(
-                row["_id"],
-                row["_anchor"],
-                tuple(crossed),
+                row[0],
+                _from_epoch_us(row[1]),
+                tuple(_step_due(esc, labels, i, dues[i], clocks_of[i]) for i in crossed),
                 notify,
-                bool(after is not None and after.applies),
-                pending[0] if pending else None,
+                applies,
+                _step_due(esc, labels, later[0], dues[later[0]], clocks_of[later[0]])
+                if later
+                else None,
             )
         )
     compliance = None
     if "escalations" in frame.columns:
-        compliance = _compliance(esc, frame, as_of, grace_s)
+        compliance = _compliance(esc, frame, as_of, grace_s, limit)
     return EscalationResult(
         esc.name, esc.dataset, esc.span, labels, after, open_now.height, tuple(records), compliance
     )
+
+
+def _step_due(
+    esc: Escalation, labels: tuple[str, ...], i: int, due_us: int | None, clock: str
+) -> StepDue:
+    due = None if due_us is None else _from_epoch_us(due_us)
+    return StepDue(i + 1, labels[i], esc.steps[i].contact, clock, due)
 
 
 def _contact_key(expr: pl.Expr) -> pl.Expr:
@@ -496,7 +530,7 @@ def _contact_key(expr: pl.Expr) -> pl.Expr:
 
 
 def _compliance(
-    esc: Escalation, frame: pl.DataFrame, as_of: dt.datetime, grace_s: int
+    esc: Escalation, frame: pl.DataFrame, as_of: dt.datetime, grace_s: int, limit: int | None
 ) -> Compliance:
     as_of_lit = pl.lit(as_of, dtype=UTC_US)
     required = pl.concat(
@@ -517,57 +551,46 @@ def _compliance(
         & (pl.col("due_at") <= as_of_lit)
         & (pl.col("_stop").is_null() | (pl.col("_stop") > pl.col("due_at")))
     )
-    events = (
+    first_notice = (
         frame.select("_id", "escalations")
         .explode("escalations")
         .filter(pl.col("escalations").is_not_null())
         .unnest("escalations")
         .filter(pl.col("at").is_not_null() & (pl.col("at") <= as_of_lit))
-        .select("_id", _contact_key(pl.col("contact")).alias("_key"), pl.col("at").cast(UTC_US))
+        .group_by("_id", _contact_key(pl.col("contact")).alias("_key"))
+        .agg(pl.col("at").cast(UTC_US).min().alias("notified_at"))
     )
-    grace = pl.duration(seconds=grace_s)
-    first = (
-        required.join(events, on=["_id", "_key"], how="left")
-        .group_by("_id", "step", maintain_order=True)
-        .agg(
-            pl.col("contact").first(),
-            pl.col("due_at").first(),
-            # the earliest notification on time, else the earliest one at all
-            pl.col("at").filter(pl.col("at") <= pl.col("due_at") + grace).min().alias("_ok"),
-            pl.col("at").min().alias("_any"),
-        )
-        .with_columns(
-            pl.when(pl.col("_ok").is_not_null())
-            .then(pl.lit("on_time"))
-            .when(pl.col("_any").is_not_null())
-            .then(pl.lit("late"))
-            .otherwise(pl.lit("missed"))
-            .alias("status"),
-            pl.coalesce("_ok", "_any").alias("notified_at"),
-        )
-        .sort("due_at", "_id", "step")
+    # the earliest notification of the step's contact decides: by the due instant (plus
+    # grace) it is on time, later it is late, none is missed
+    on_time = pl.col("notified_at") <= pl.col("due_at") + pl.duration(seconds=grace_s)
+    checked = required.join(first_notice, on=["_id", "_key"], how="left").with_columns(
+        pl.when(pl.col("notified_at").is_null())
+        .then(pl.lit("missed"))
+        .when(on_time)
+        .then(pl.lit("on_time"))
+        .otherwise(pl.lit("late"))
+        .alias("status")
     )
-    counts = {s: 0 for s in ("on_time", "late", "missed")}
-    problems: list[StepCheck] = []
-    for row in first.iter_rows(named=True):
-        counts[row["status"]] += 1
-        if row["status"] == "on_time":
-            continue
-        late_s = None
-        if row["status"] == "late":
-            late_s = int((row["notified_at"] - row["due_at"]).total_seconds())
-        problems.append(
-            StepCheck(
-                row["_id"],
-                row["step"],
-                row["contact"],
-                row["due_at"],
-                row["notified_at"],
-                row["status"],
-                late_s,
-            )
-        )
-    total = first.height
+    counts = dict.fromkeys(("on_time", "late", "missed"), 0)
+    for status, count in checked.group_by("status").len().iter_rows():
+        counts[str(status)] = int(count)
+    bad = checked.filter(pl.col("status") != "on_time")
+    listed = bad.sort("due_at", "_id", "step")
+    if limit is not None:
+        listed = listed.head(limit)
+    listed = listed.with_columns(
+        pl.when(pl.col("status") == "late")
+        .then((pl.col("notified_at") - pl.col("due_at")).dt.total_seconds())
+        .otherwise(None)
+        .alias("late_s")
+    )
+    problems = tuple(
+        StepCheck(*row)
+        for row in listed.select(
+            "_id", "step", "contact", "due_at", "notified_at", "status", "late_s"
+        ).iter_rows()
+    )
+    total = checked.height
     if total == 0:
         verdict = Verdict.NO_DATA
     elif counts["late"] or counts["missed"]:
@@ -575,5 +598,11 @@ def _compliance(
     else:
         verdict = Verdict.MET
     return Compliance(
-        verdict, total, counts["on_time"], counts["late"], counts["missed"], tuple(problems)
+        verdict,
+        total,
+        counts["on_time"],
+        counts["late"],
+        counts["missed"],
+        problems,
+        bad.height - len(problems),
     )

@@ -86,7 +86,16 @@ def read_ledger(
     if frame is None or frame.height == 0:
         return []
     log = IssueLog()
-    known = _ids_by_dataset(tables)
+    holders = _id_columns(tables)
+    ids = frame["record_id"].cast(pl.String) if "record_id" in frame.columns else None
+    held = pl.Series("held", [False] * frame.height)
+    if ids is not None:
+        wanted = ids.drop_nulls().unique().implode()
+        for holder in holders:
+            # look the (few) ledger ids up in the (many) records, not the other way round
+            found = holder.filter(holder.is_in(wanted).fill_null(False)).unique()
+            held = held | ids.is_in(found.implode()).fill_null(False)
+    held_list = held.to_list()
     if rows is not None:
         numbers = rows.to_list()
     elif ROW in frame.columns:
@@ -94,21 +103,31 @@ def read_ledger(
     else:
         numbers = list(range(1, frame.height + 1))
     entries: list[ExclusionEntry] = []
-    for position, record in enumerate(frame.iter_rows(named=True)):
+
+    def column(name: str) -> pl.Series:
+        if name in frame.columns:
+            return frame[name]
+        return pl.Series(name, [None] * frame.height)
+
+    records = zip(
+        *(column(n) for n in ("id", "record_id", "service", "start", "end", "reason", "approved")),
+        strict=True,
+    )
+    for position, (raw_id, record_id, service, start, end, raw_reason, raw_approved) in enumerate(
+        records
+    ):
         row = int(numbers[position])
-        entry_id = str(record.get("id") or f"row {row}")
-        record_id = record.get("record_id")
-        service, start, end = record.get("service"), record.get("start"), record.get("end")
-        reason, approved = str(record.get("reason") or ""), bool(record.get("approved"))
+        entry_id = str(raw_id or f"row {row}")
+        reason, approved = str(raw_reason or ""), bool(raw_approved)
         if record_id is not None:
-            if not any(record_id in ids for ids in known.values()):
+            if not held_list[position]:
                 log.error(
                     file,
                     f"exclusion `{entry_id}` names record `{record_id}`, which no dataset holds",
                     row=row,
                     field="record_id",
                     value=record_id,
-                    hint=_suggest(str(record_id), known),
+                    hint=_suggest(str(record_id), holders),
                 )
                 continue
             entries.append(
@@ -144,17 +163,17 @@ def read_ledger(
     return entries
 
 
-def _ids_by_dataset(tables: Mapping[str, pl.DataFrame]) -> dict[str, set[str]]:
-    return {
-        name: set(frame["id"].cast(pl.String).drop_nulls().to_list())
+def _id_columns(tables: Mapping[str, pl.DataFrame]) -> list[pl.Series]:
+    return [
+        frame["id"].cast(pl.String)
         for name, frame in tables.items()
         if name != EXCLUSIONS and "id" in frame.columns
-    }
+    ]
 
 
-def _suggest(record_id: str, known: Mapping[str, set[str]]) -> str:
-    pool = [i for ids in known.values() for i in ids]
-    if len(pool) <= _SUGGEST_LIMIT:
+def _suggest(record_id: str, holders: list[pl.Series]) -> str:
+    if sum(len(c) for c in holders) <= _SUGGEST_LIMIT:
+        pool = [i for column in holders for i in column.drop_nulls().to_list()]
         close = difflib.get_close_matches(record_id, pool, n=1)
         if close:
             return f"did you mean `{close[0]}`?"
@@ -170,7 +189,11 @@ def apply_exclusions(
     if record_ids:
         for name, frame in tables.items():
             if name != EXCLUSIONS and "id" in frame.columns:
-                out[name] = frame.filter(~pl.col("id").cast(pl.String).is_in(record_ids))
+                out[name] = frame.filter(
+                    ~pl.col("id")
+                    .cast(pl.String)
+                    .is_in(pl.Series(record_ids, dtype=pl.String).implode())
+                )
     for entry in entries:
         if entry.service is None or entry.start is None or entry.end is None:
             continue

@@ -48,6 +48,13 @@ if TYPE_CHECKING:
     help="Seconds a notification may come after its step falls due and still be on time.",
 )
 @click.option("--name", "names", multiple=True, help="Only this escalation block (repeatable).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Late or missed steps listed per block (counts stay complete); 0 lists all.",
+)
 @click.option("--timezone", default=None, help="Zone for data timestamps written without one.")
 def escalations(
     policy_path: str,
@@ -56,11 +63,12 @@ def escalations(
     output_format: str,
     grace_s: int,
     names: tuple[str, ...],
+    limit: int,
     timezone: str | None,
 ) -> None:
     """List escalations due as of a time, and check the escalations that happened."""
     try:
-        report = _run(policy_path, data_path, as_of_text, grace_s, names, timezone)
+        report = _run(policy_path, data_path, as_of_text, grace_s, names, limit or None, timezone)
     except InputProblem as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(EXIT_INPUT) from None
@@ -77,6 +85,7 @@ def _run(
     as_of_text: str | None,
     grace_s: int,
     names: tuple[str, ...],
+    limit: int | None,
     timezone: str | None,
 ) -> EscalationReport:
     from rules_engine.api import load_policy, read_policy_text
@@ -104,6 +113,8 @@ def _run(
     except DataError as exc:
         raise InputProblem("\n".join(str(issue) for issue in exc.issues)) from None
     try:
-        return escalations_due(policy, tables, as_of, grace_s=grace_s, names=names or None)
+        return escalations_due(
+            policy, tables, as_of, grace_s=grace_s, names=names or None, limit=limit
+        )
     except EscalationError as exc:
         raise InputProblem(f"error: {exc}") from None
