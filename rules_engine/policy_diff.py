@@ -591,11 +591,7 @@ class _Differ:
                     b.span,
                 )
             i = j + 1
-        ha, hb = set(a.holidays), set(b.holidays)
-        for spec in sorted(hb - ha, key=holiday_text):
-            self.add(clause, "holidays", "added", None, holiday_text(spec), new_span=spec.span)
-        for spec in sorted(ha - hb, key=holiday_text):
-            self.add(clause, "holidays", "removed", holiday_text(spec), None, old_span=spec.span)
+        self._holidays(clause, a.holidays, b.holidays)
         ca, cb = set(a.closed), set(b.closed)
         for day_ in sorted(cb - ca):
             self.add(clause, "closed", "added", None, f"closed {day_.isoformat()}", new_span=b.span)
@@ -604,6 +600,50 @@ class _Differ:
                 clause, "closed", "removed", f"closed {day_.isoformat()}", None, old_span=a.span
             )
         self.residual(clause, a, b, ("name", "timezone", "windows", "holidays", "closed"))
+
+    def _holidays(
+        self, clause: str, old: Sequence[m.HolidaySpec], new: Sequence[m.HolidaySpec]
+    ) -> None:
+        """Lists of one country and subdivision pair up, so an `except` edit reads as
+        the days that open or close rather than a list removed and another added."""
+        removed = [h for h in old if h not in new]
+        added = [h for h in new if h not in old]
+        for spec in list(removed):
+            same = next(
+                (
+                    h
+                    for h in added
+                    if (h.country, h.subdivision) == (spec.country, spec.subdivision)
+                ),
+                None,
+            )
+            if same is None:
+                continue
+            removed.remove(spec)
+            added.remove(same)
+            opened = [n for n in same.except_names if n not in spec.except_names]
+            closed = [n for n in spec.except_names if n not in same.except_names]
+            parts = []
+            if opened:
+                parts.append("open again on " + ", ".join(opened))
+            if closed:
+                parts.append("closed again on " + ", ".join(closed))
+            # more open days is more time on a business clock
+            direction: Direction = (
+                "higher"
+                if opened and not closed
+                else "lower"
+                if closed and not opened
+                else "changed"
+            )
+            self.add(
+                clause, "holidays", direction, holiday_text(spec), holiday_text(same),
+                "; ".join(parts), spec.span, same.span,
+            )  # fmt: skip
+        for spec in sorted(added, key=holiday_text):
+            self.add(clause, "holidays", "added", None, holiday_text(spec), new_span=spec.span)
+        for spec in sorted(removed, key=holiday_text):
+            self.add(clause, "holidays", "removed", holiday_text(spec), None, old_span=spec.span)
 
     def tiers(self) -> None:
         self.keyed("tier", self.old.tiers, self.new.tiers, _tier_text, self._tier)

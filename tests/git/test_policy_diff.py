@@ -254,9 +254,17 @@ def test_calendar_windows_holidays_closed() -> None:
     changes = diff_policies(base, dataclasses.replace(base, calendars={"business": other})).changes
     got = [(c.aspect, c.direction, c.old, c.new) for c in changes]
     assert got == [
-        ("holidays", "added", None, 'holidays "US" except "Columbus Day"'),
-        ("holidays", "removed", 'holidays "US"', None),
+        ("holidays", "higher", 'holidays "US"', 'holidays "US" except "Columbus Day"'),
         ("closed", "added", None, "closed 2026-12-31"),
+    ]
+    assert changes[0].detail == "open again on Columbus Day"
+    other_country = dataclasses.replace(BUSINESS, holidays=(m.HolidaySpec("GB", "ENG"),))
+    changes = diff_policies(
+        base, dataclasses.replace(base, calendars={"business": other_country})
+    ).changes
+    assert [(c.direction, c.old, c.new) for c in changes] == [
+        ("added", None, 'holidays "GB" subdivision "ENG"'),
+        ("removed", 'holidays "US"', None),
     ]
 
 
