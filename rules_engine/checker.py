@@ -1637,6 +1637,13 @@ class _Checker:
         return None if value is None else m.FixedAmount(value, node.span)
 
     def credit(self, decl: ast.CreditDecl) -> m.CreditRule:
+        if not decl.tiers:
+            self.error(
+                "SLA208",
+                f"credit rule `{decl.name.name}` has no `when ... credit ...` clause",
+                decl.name.span,
+                "add `when TARGET breached credit 5% of fee`",
+            )
         tiers: list[m.CreditTier] = []
         for tier in decl.tiers:
             condition = self.condition(tier.condition, "credit")
