@@ -211,6 +211,12 @@ class Case(_Strict):
     data_path: str | None = None
     expect: Expect
 
+    @model_validator(mode="after")
+    def _one_data_source(self) -> Case:
+        if self.data and self.data_path is not None:
+            raise ValueError("give inline `data` or a `data_path`, not both")
+        return self
+
 
 class TestFile(_Strict):
     __test__ = False  # not a pytest test class

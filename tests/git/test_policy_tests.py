@@ -178,6 +178,25 @@ def test_json_and_junit(folder: Path) -> None:
     assert [c.get("name") for c in failing] == ["two met months pay the bonus"]
 
 
+def test_junit_validates_against_the_junit_10_schema(folder: Path) -> None:
+    xmlschema = pytest.importorskip("xmlschema")
+    schema_file = Path(__file__).resolve().parents[1] / "report" / "schemas" / "junit-10.xsd"
+    if not schema_file.exists():
+        pytest.skip("junit-10.xsd is not vendored")
+    (folder / "policy_test.yaml").write_text(CASES.replace('2026-02: "80.00"', '2026-02: "1.00"'))
+    code, out, _ = sla("test", "--format", "junit")
+    assert code == 1
+    xmlschema.XMLSchema(str(schema_file)).validate(out)
+    # a file that cannot run is an <error> (Ant/Jenkins JUnit; that XSD spells it <errors>)
+    (folder / "broken_test.yaml").write_text("policy: ./policy.sla\ncases: []\nextra: 1\n")
+    code, out, _ = sla("test", "--format", "junit")
+    assert code == 2
+    root = ET.fromstring(out.split("\n", 1)[1])
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
+    [error] = root.iter("error")
+    assert error.get("message") == "unknown key `extra`"
+
+
 def test_no_tests_found_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = sla("test")
@@ -261,3 +280,15 @@ cases:
     )
     run = run_tests([tmp_path / "policy.sla"])  # a policy named directly runs its tests
     assert [(r.name, r.status) for r in run.results] == [("unquoted decimals", "passed")]
+
+
+def test_data_and_data_path_together_is_an_error(folder: Path) -> None:
+    text = CASES.replace(
+        "    data:\n      tickets:\n        - {id: A1",
+        "    data_path: ./data\n    data:\n      tickets:\n        - {id: A1",
+        1,
+    )
+    (folder / "policy_test.yaml").write_text(text)
+    code, out, _ = sla("test")
+    assert code == 2
+    assert out.startswith("policy_test.yaml:3:5: error: `cases.0`: value error, give inline `data`")
