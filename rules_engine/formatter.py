@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rules_engine import ast
-from rules_engine.parser import parse
+from rules_engine.parser import parse, reserved_words
 
 __all__ = ["expr_text", "format_policy", "print_policy"]
 
@@ -53,7 +53,9 @@ def print_policy(policy: ast.Policy, source: str | None = None) -> str:
 
 
 # Keywords the parser would take instead of a name at a position (the lexer is contextual:
-# elsewhere a keyword is an ordinary name, as in `owner customer` or `<= budget`).
+# elsewhere a keyword is an ordinary name, as in `owner customer` or `<= budget`). The
+# sets hold for positions right after a keyword or punctuation, whose lexer state is
+# specific; checked by the round-trip property in tests/language/test_properties.py.
 _EXPR_START = frozenset({"not", "open", "true", "false"})
 _OPERAND = frozenset({"true", "false"})
 _MEASURE = frozenset({"time", "mean", "sum", "count"})
@@ -398,7 +400,12 @@ class _Printer:
         header = f"dataset {_name(item.name)}"
         if item.anchor is not None:
             header += f" by {_name(item.anchor)}"
-        body = [(f"{_name(f.name)} {_name(f.type)}", *_lines(f.span)) for f in item.fields]
+        # a field line follows a name, where the lexer state is shared with every place a
+        # name can end (LALR merges them), so there any keyword reads as a keyword
+        words = reserved_words()
+        body = [
+            (f"{_name(f.name, words)} {_name(f.type, words)}", *_lines(f.span)) for f in item.fields
+        ]
         self.block(0, header, item.span, body)
 
     def pause(self, item: ast.PauseDecl) -> None:
@@ -490,17 +497,17 @@ class _Printer:
         ordered = sorted(comments, key=lambda c: (c.span.line, c.span.column))
         tail = self._attach(ordered)
         self._align_tiers()
-        out: list[str] = []
+        out: list[tuple[str, str]] = []  # (code, trailing comment); ("", "") is a blank line
         last_source = 0  # the source line of what was printed last
         after_top_block = False  # the last thing printed closed a top-level block
         after_header = False  # the last thing printed opened a block
 
-        def emit(text: str, first: int, last: int, forced_blank: bool) -> None:
+        def emit(code: str, comment: str, first: int, last: int, forced_blank: bool) -> None:
             nonlocal last_source
             blank = forced_blank or self._blank_between(last_source, first)
-            if out and not after_header and out[-1] != "" and blank:
-                out.append("")
-            out.append(text)
+            if out and not after_header and out[-1] != ("", "") and blank:
+                out.append(("", ""))
+            out.append((code, comment))
             last_source = last or last_source
 
         for unit in self.units:
@@ -510,24 +517,23 @@ class _Printer:
             depth = unit.depth + 1 if unit.closes else unit.depth
             for comment in leading:
                 line = comment.span.line
-                emit(INDENT * depth + comment.text, line, line, force)
+                emit(INDENT * depth + comment.text, "", line, line, force)
                 force = False
                 after_header = after_top_block = False
-            if unit.closes and out and out[-1] == "":
+            if unit.closes and out and out[-1] == ("", ""):
                 out.pop()
-            text = INDENT * unit.depth + unit.text.replace("\n", "\n" + INDENT * unit.depth)
-            if trailing:
-                text += "  " + trailing[0].text
-            emit(text, unit.first, unit.last, force and not unit.closes)
+            code = INDENT * unit.depth + unit.text.replace("\n", "\n" + INDENT * unit.depth)
+            comment_text = trailing[0].text if trailing else ""
+            emit(code, comment_text, unit.first, unit.last, force and not unit.closes)
             after_top_block = unit.top_block_end
             after_header = unit.opens
         for comment in tail:
             line = comment.span.line
-            emit(comment.text, line, line, after_top_block)
+            emit(comment.text, "", line, line, after_top_block)
             after_top_block = after_header = False
-        while out and out[-1] == "":
+        while out and out[-1] == ("", ""):
             out.pop()
-        return "\n".join(out) + "\n" if out else ""
+        return "".join(line + "\n" for line in _align_comments(out))
 
     def _align_tiers(self) -> None:
         run: list[_Unit] = []
@@ -558,3 +564,23 @@ def _align(run: list[_Unit]) -> None:
                 continue
             parts.append(cell.ljust(widths[i]) if i < columns - 1 else cell)
         unit.text = " ".join(parts).rstrip()
+
+
+def _align_comments(lines: list[tuple[str, str]]) -> list[str]:
+    """Trailing comments of consecutive one-line clauses start in one column (as gofmt)."""
+    out: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(code) for code, _ in run), default=0)
+        out.extend(f"{code.ljust(width)}  {comment}" for code, comment in run)
+        run.clear()
+
+    for code, comment in lines:
+        if comment and code.strip() and "\n" not in code:
+            run.append((code, comment))
+            continue
+        flush()
+        out.append(f"{code}  {comment}" if comment else code)
+    flush()
+    return out

@@ -40,6 +40,7 @@ __all__ = [
     "parse",
     "read_source",
     "reserved_words",
+    "tokenize",
 ]
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -158,6 +159,19 @@ def _expected_words(names: set[str] | frozenset[str]) -> list[str]:
         return (1 if word[1:2].isalpha() else 2, word)
 
     return sorted(words, key=order)
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    """The tokens of ``text`` as ``(kind, text)`` pairs, without context (for tests and
+    debugging: the parser itself lexes in context, where keywords may be names).
+
+    >>> tokenize("95% within 1h30m")
+    [('PERCENT', '95%'), ('WITHIN', 'within'), ('DURATION', '1h30m')]
+    """
+    try:
+        return [(t.type, str(t)) for t in _lark().lex(text)]
+    except UnexpectedInput as exc:
+        raise _translate(exc, text, "<memory>") from None
 
 
 # --------------------------------------------------------------------------- reading bytes
@@ -416,18 +430,23 @@ def _token_hint(token: Token, expected: set[str], text: str) -> str | None:
         return "compare with a single `=` (not `==`)"
     if token.type == "NUMBER" and "DURATION" in expected:
         return f"a duration needs a unit: `{value}m`, `{value}h` or `{value}d` (s, m, h, d, w)"
+    if token.type == "NUMBER" and "DATE" in expected:
+        return "dates are `YYYY-MM-DD`, with two-digit month and day"
     if token.type == "NUMBER" and "PERCENT" in expected:
         return f"a percentage needs `%`: `{value}%`"
-    if token.type == "OF" and re.search(r"\d\s*$", before):
-        number = re.search(r"(\d+(?:\.\d+)?)\s*$", before)
+    share = re.search(r"(\d+(?:\.\d+)?)\s+of\s*$", before)
+    if (token.type == "OF" and re.search(r"\d\s*$", before)) or (value == "fee" and share):
+        number = re.search(r"(\d+(?:\.\d+)?)\s*(?:of\s*)?$", before)
         shown = number.group(1) if number else "25"
         return f"a share of the fee needs `%`: `{shown}% of fee`"
     if token.type == "STRING" and "NAME" in expected and "STRING" not in expected:
         return f"names are written without quotes: {value[1:-1]!s}"
     if token.type == "NAME" and "STRING" in expected and "NAME" not in expected:
         return f'text is quoted: `"{value}"`'
-    if token.type in _COMPARE_TOKENS and re.search(r"\bopen\s*$", before):
-        return "`open` is a keyword: write `` `open` `` for a field named open"
+    keyword = re.search(r"\b([a-z]+)\s*$", before)
+    if token.type in _COMPARE_TOKENS and keyword and keyword.group(1) in reserved_words():
+        word = keyword.group(1)
+        return f"`{word}` is a keyword: write `` `{word}` `` for a field named {word}"
     return None
 
 
@@ -440,12 +459,15 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Pa
     hint: str | None = None
     word = re.match(r"[0-9][0-9A-Za-z_.:%-]*", rest)
     found = f"`{char}`"
-    if char == '"':
-        found = "an unterminated string"
-        hint = 'close the string with `"` on the same line'
-    elif char == "`":
-        found = "an unterminated `` ` `` name"
-        hint = "close the name with a backtick on the same line"
+    if char in '"`':
+        what = "string" if char == '"' else "backtick name"
+        return ParseError(
+            f"this {what} is not closed on its line",
+            Span(path, line, column, line, column + 1),
+            code="SLA102",
+            expected=expected,
+            hint="close it with a " + ('`"`' if char == '"' else "backtick") + " on the same line",
+        )
     elif word:
         found = f"`{word.group(0)}`"
         hint = _number_hint(word.group(0))
@@ -464,17 +486,18 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Pa
 
 
 def _number_hint(word: str) -> str | None:
-    if re.fullmatch(r"\d+\.\d+[wdhms]\w*", word):
+    """Recognise the usual ways a number-like word goes wrong (by its beginning)."""
+    if re.match(r"\d{1,2}:\d{2}:\d{2}", word):
+        return "times of day are `HH:MM`, without seconds"
+    if re.match(r"\d+\.\d+[wdhms]", word):
         return "durations use whole units: write `1h30m`, not `1.5h`"
-    m = re.fullmatch(r"(\d+)\s*(min|mins|minutes?|hrs?|hours?|days?|weeks?|secs?|seconds?)", word)
+    m = re.match(r"(\d+)(min|mins|minutes?|hrs?|hours?|days?|weeks?|secs?|seconds?)\b", word)
     if m:
         unit = {"mi": "m", "mn": "m", "hr": "h", "ho": "h", "da": "d", "we": "w", "se": "s"}
         return f"write durations as `{m.group(1)}{unit.get(m.group(2)[:2], 'm')}`"
     if re.fullmatch(r"\d+[wdhms]\d+", word):
         return "every number in a duration needs a unit: `1h30m`"
-    if re.fullmatch(r"\d{1,2}:\d{2}:\d{2}", word):
-        return "times of day are `HH:MM`"
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", word):
+    if re.match(r"\d{4}-\d{1,2}-\d{1,2}", word):
         return "dates are `YYYY-MM-DD`, with two-digit month and day"
     if re.fullmatch(r"[0-9]+[A-Za-z_]\w*", word):
         return "a name cannot start with a digit"
