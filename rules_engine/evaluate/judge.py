@@ -115,10 +115,6 @@ class RecordStats:
     detail: dict[str, dict[str, Any]] | None
 
 
-def _seconds_or_none(us: int | None) -> num.Seconds | None:
-    return None if us is None else num.us_to_seconds(int(us))
-
-
 def record_stats(
     classified: pl.DataFrame, periods: int, limit_s: int | None, detail: bool
 ) -> list[RecordStats]:
@@ -135,51 +131,52 @@ def record_stats(
         )
         .iter_rows()
     }
-    listed = classified.filter(pl.col("status") != "met").sort("_pidx", "id")
-    by_period: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
     limit = None if limit_s is None else num.seconds(limit_s)
-    for pidx, rid, status, measured, is_open in listed.select(
-        "_pidx", "id", "status", "measured_us", "open"
-    ).iter_rows():
-        breached_rows, pending_rows = by_period.setdefault(int(pidx), ([], []))
-        if status == "breached":
-            breached_rows.append(
-                {
-                    "id": rid,
-                    "measured_s": _seconds_or_none(measured),
-                    "limit_s": limit,
-                    "open": bool(is_open),
-                }
-            )
-        else:
-            pending_rows.append(
-                {"id": rid, "elapsed_s": _seconds_or_none(measured), "limit_s": limit}
-            )
+    by_period: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    breached = classified.filter(pl.col("status") == "breached").sort("_pidx", "id")
+    for pidx, rid, measured, is_open in zip(
+        breached["_pidx"].to_list(),
+        breached["id"].to_list(),
+        num.seconds_list(breached["measured_us"]),
+        breached["open"].to_list(),
+        strict=True,
+    ):
+        by_period.setdefault(pidx, ([], []))[0].append(
+            {"id": rid, "measured_s": measured, "limit_s": limit, "open": is_open}
+        )
+    pending = classified.filter(pl.col("status") == "pending").sort("_pidx", "id")
+    for pidx, rid, elapsed in zip(
+        pending["_pidx"].to_list(),
+        pending["id"].to_list(),
+        num.seconds_list(pending["measured_us"]),
+        strict=True,
+    ):
+        by_period.setdefault(pidx, ([], []))[1].append(
+            {"id": rid, "elapsed_s": elapsed, "limit_s": limit}
+        )
     details: dict[int, dict[str, dict[str, Any]]] = {}
     if detail:
-        for pidx, rid, status, measured, gross, paused, wall, clock, is_open in (
-            classified.sort("_pidx", "id")
-            .select(
-                "_pidx",
-                "id",
-                "status",
-                "measured_us",
-                "gross_us",
-                "paused_us",
-                "wall_us",
-                "clock",
-                "open",
-            )
-            .iter_rows()
+        rows = classified.sort("_pidx", "id")
+        for pidx, rid, status, measured, gross, paused, wall, clock, is_open in zip(
+            rows["_pidx"].to_list(),
+            rows["id"].to_list(),
+            rows["status"].to_list(),
+            num.seconds_list(rows["measured_us"]),
+            num.seconds_list(rows["gross_us"]),
+            num.seconds_list(rows["paused_us"]),
+            num.seconds_list(rows["wall_us"]),
+            rows["clock"].to_list(),
+            rows["open"].to_list(),
+            strict=True,
         ):
-            details.setdefault(int(pidx), {})[rid] = {
+            details.setdefault(pidx, {})[rid] = {
                 "status": status,
-                "measured_s": _seconds_or_none(measured),
-                "gross_s": _seconds_or_none(gross),
-                "paused_s": _seconds_or_none(paused),
-                "wall_s": _seconds_or_none(wall),
+                "measured_s": measured,
+                "gross_s": gross,
+                "paused_s": paused,
+                "wall_s": wall,
                 "clock": clock,
-                "open": bool(is_open),
+                "open": is_open,
             }
     out = []
     for pidx in range(periods):

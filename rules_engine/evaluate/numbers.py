@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
+import polars as pl
+
 US_PER_S = 1_000_000
 
 Seconds = int | str
@@ -88,3 +90,26 @@ def duration_words(total_s: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def seconds_list(us: pl.Series) -> list[Seconds | None]:
+    """:func:`us_to_seconds` over a whole column (nulls stay None), without a Fraction per
+    value: whole seconds as ints, the rest rounded half-even to milliseconds as text."""
+    frame = pl.DataFrame({"us": us.cast(pl.Int64)})
+    magnitude = pl.col("us").abs()
+    ms = magnitude // 1000
+    rest = magnitude % 1000
+    rounded = ms + ((rest > 500) | ((rest == 500) & (ms % 2 == 1))).cast(pl.Int64)
+    sign = pl.when(pl.col("us") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    text = pl.concat_str(
+        sign,
+        (rounded // 1000).cast(pl.String),
+        pl.lit("."),
+        (rounded % 1000).cast(pl.String).str.zfill(3),
+    )
+    whole = pl.when(pl.col("us") % US_PER_S == 0).then(pl.col("us") // US_PER_S)
+    out = frame.select(whole.alias("whole"), text.alias("text"))
+    return [
+        w if w is not None else t
+        for w, t in zip(out["whole"].to_list(), out["text"].to_list(), strict=True)
+    ]

@@ -1,11 +1,54 @@
-"""The evaluation document as JSON: stable key order, two-space indent, UTF-8, one final
-newline, so identical inputs give byte-identical files."""
+"""The evaluation document as JSON, stable to the byte.
+
+Objects keep the engine's key order; nesting is indented by two spaces, but an object or
+array holding only scalars is written on one line. So every breached record is one line
+(easy to grep and diff), and a million-record document is written by the C encoder in a
+fraction of the time the pure-Python indenting encoder needs.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+_ENCODE = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(", ", ": "), check_circular=False
+).encode
+
+
+def _flat(value: Any) -> bool:
+    if isinstance(value, dict):
+        return not any(isinstance(v, dict | list) for v in value.values())
+    if isinstance(value, list):
+        return not any(isinstance(v, dict | list) for v in value)
+    return True
+
+
+def _write(value: Any, depth: int, out: list[str]) -> None:
+    if _flat(value):
+        out.append(_ENCODE(value))
+        return
+    pad = "  " * (depth + 1)
+    if isinstance(value, dict):
+        out.append("{\n")
+        last = len(value) - 1
+        for i, (key, item) in enumerate(value.items()):
+            out.append(f"{pad}{_ENCODE(str(key))}: ")
+            _write(item, depth + 1, out)
+            out.append(",\n" if i < last else "\n")
+        out.append("  " * depth + "}")
+        return
+    out.append("[\n")
+    last = len(value) - 1
+    for i, item in enumerate(value):
+        out.append(pad)
+        _write(item, depth + 1, out)
+        out.append(",\n" if i < last else "\n")
+    out.append("  " * depth + "]")
+
 
 def render_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    out: list[str] = []
+    _write(document, 0, out)
+    out.append("\n")
+    return "".join(out)

@@ -47,3 +47,11 @@ def test_whole_microseconds_round_trip(us: int) -> None:
     else:
         assert isinstance(shown, str)
         assert abs(Fraction(shown) - Fraction(us, 1_000_000)) <= Fraction(1, 2000)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(min_value=-(10**13), max_value=10**13)), max_size=50))
+def test_seconds_list_matches_the_exact_scalar_form(values: list[int | None]) -> None:
+    import polars as pl
+
+    got = num.seconds_list(pl.Series(values, dtype=pl.Int64))
+    assert got == [None if v is None else num.us_to_seconds(v) for v in values]

@@ -182,3 +182,11 @@ def test_explain_unknown_target_suggests_a_name() -> None:
     )
     assert result.exit_code == 2
     assert "did you mean `p1_response`" in result.output
+
+
+def test_json_writer_round_trips_and_keeps_flat_items_on_one_line() -> None:
+    document = _document()
+    text = FORMATS["json"](document)
+    assert json.loads(text) == json.loads(json.dumps(document))
+    # a flat object (a breached record) sits on one line
+    assert '{"id": "QS-0201", "measured_s": 1500, "limit_s": 900, "open": false}' in text
