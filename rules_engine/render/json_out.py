@@ -11,9 +11,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
-_ENCODE = json.JSONEncoder(
+_ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(", ", ": "), check_circular=False
-).encode
+)
+_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+# one C encoder for every row: JSONEncoder.encode builds a new one per call
+_ROW: Any = (
+    _C_ENCODER(
+        None,
+        _ENCODER.default,
+        json.encoder.encode_basestring,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        False,
+    )
+    if _C_ENCODER is not None
+    else None
+)
+
+
+def _encode(value: Any) -> str:
+    if _ROW is None:  # pragma: no cover - interpreters without the C accelerator
+        return _ENCODER.encode(value)
+    return "".join(_ROW(value, 0))
 
 
 def _flat(value: Any) -> bool:
@@ -26,17 +49,23 @@ def _flat(value: Any) -> bool:
 
 def _write(value: Any, depth: int, out: list[str]) -> None:
     if _flat(value):
-        out.append(_ENCODE(value))
+        out.append(_encode(value))
         return
     pad = "  " * (depth + 1)
     if isinstance(value, dict):
         out.append("{\n")
         last = len(value) - 1
         for i, (key, item) in enumerate(value.items()):
-            out.append(f"{pad}{_ENCODE(str(key))}: ")
+            out.append(f"{pad}{_encode(str(key))}: ")
             _write(item, depth + 1, out)
             out.append(",\n" if i < last else "\n")
         out.append("  " * depth + "}")
+        return
+    if all(type(item) is dict and _flat(item) for item in value):
+        # rows of a table (breached records): one encoder pass per row, no recursion
+        out.append("[\n" + pad)
+        out.append((",\n" + pad).join(map(_encode, value)))
+        out.append("\n" + "  " * depth + "]")
         return
     out.append("[\n")
     last = len(value) - 1
