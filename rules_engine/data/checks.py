@@ -112,17 +112,15 @@ def _duplicate_ids(frame: pl.DataFrame, file: str, log: IssueLog) -> None:
 def _stop_before_start(
     frame: pl.DataFrame, start: str, stop: str, file: str, log: IssueLog
 ) -> None:
-    bad = frame.select(
-        pl.col(ROW).alias("row"),
-        pl.col(stop).dt.to_string("%Y-%m-%dT%H:%M:%SZ").alias("value"),
-        pl.col(start).dt.to_string("%Y-%m-%dT%H:%M:%SZ").alias("at"),
-        (pl.col(stop) < pl.col(start)).alias("bad"),
-    ).filter(pl.col("bad"))
+    bad = frame.select(ROW, start, stop).filter(pl.col(stop) < pl.col(start))
     if len(bad):
+        picked = bad.select(
+            pl.col(ROW).alias("row"), _iso(stop).alias("value"), _iso(start).alias("at")
+        )
         _emit(
             log,
             file,
-            bad,
+            picked,
             len(bad),
             stop,
             f"`{stop}` is before `{start}` ({{at}})",
@@ -130,21 +128,22 @@ def _stop_before_start(
         )
 
 
+def _iso(name: str) -> pl.Expr:
+    return pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _absurd_times(frame: pl.DataFrame, spec: DatasetSpec, file: str, log: IssueLog) -> None:
     for column in spec.columns:
         if column.kind != "timestamp" or column.name not in frame.columns:
             continue
         col = pl.col(column.name)
-        bad = frame.select(
-            pl.col(ROW).alias("row"),
-            col.dt.to_string("%Y-%m-%dT%H:%M:%SZ").alias("value"),
-            ((col < EARLIEST) | (col >= LATEST)).alias("bad"),
-        ).filter(pl.col("bad"))
+        bad = frame.select(ROW, column.name).filter((col < EARLIEST) | (col >= LATEST))
         if len(bad):
+            picked = bad.select(pl.col(ROW).alias("row"), _iso(column.name).alias("value"))
             _emit(
                 log,
                 file,
-                bad,
+                picked,
                 len(bad),
                 column.name,
                 "timestamp before 1990 or after 2099 is probably wrong",

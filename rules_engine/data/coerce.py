@@ -21,6 +21,7 @@ from rules_engine.data.issues import IssueLog, show_value
 
 _ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%z"
 _ISO_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
+_ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _HAS_TIME = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
 _DURATION = r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{1,6}))?S)?)?$"
 _TRUE = ("true", "t", "yes", "y", "1")
@@ -60,7 +61,7 @@ def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
             return _naive_failure(raw)
         return _localize(raw.cast(pl.Datetime("us")), timezone), []
     if isinstance(raw.dtype, pl.Date):
-        return pl.Series(raw.name, [None] * len(raw), TIMESTAMP), [
+        return nulls(raw.name, TIMESTAMP, len(raw)), [
             Failure(
                 raw.is_not_null(), "expected a timestamp, got a date", "add a time and an offset"
             )
@@ -81,7 +82,7 @@ def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
 
 
 def _naive_failure(raw: pl.Series) -> Converted:
-    return pl.Series(raw.name, [None] * len(raw), TIMESTAMP), [
+    return nulls(raw.name, TIMESTAMP, len(raw)), [
         Failure(
             raw.is_not_null(),
             "timestamp has no time zone (a naive Parquet datetime)",
@@ -107,41 +108,40 @@ def _localize(naive: pl.Series, timezone: str) -> pl.Series:
 def _timestamps_slow(
     text: pl.Series, parsed: pl.Series, failed: pl.Series, timezone: str | None
 ) -> Converted:
-    """The values the fast ISO parse missed: naive ones, ``2026-01-02 10:00``, garbage."""
+    """The values the fast ISO parse missed: naive ones, ``2026-01-02 10:00``, garbage.
+    Naive values in a named zone are localized in bulk; the rest go one by one."""
     failures: list[Failure] = []
     has_time = text.str.contains(_HAS_TIME).fill_null(False)
     not_a_timestamp = failed & ~has_time
     candidates = failed & has_time
+    if timezone is not None:
+        naive = text.str.to_datetime(_ISO_NAIVE, time_unit="us", strict=False)
+        local = _localize(naive.filter(candidates), timezone)
+        parsed = parsed.scatter(candidates.arg_true(), local)
+        candidates = candidates & parsed.is_null()
+    index = candidates.arg_true()
     values: list[dt.datetime | None] = []
     bad: list[bool] = []
-    naive: list[bool] = []
+    naive_flags: list[bool] = []
     zone = ZoneInfo(timezone) if timezone else None
-    for value, todo in zip(text.to_list(), candidates.to_list(), strict=True):
-        if not todo:
-            values.append(None)
-            bad.append(False)
-            naive.append(False)
-            continue
+    for value in text.gather(index).to_list():
+        stamp: dt.datetime | None
         try:
             stamp = dt.datetime.fromisoformat(value.replace("z", "Z"))
         except ValueError:
-            values.append(None)
-            bad.append(True)
-            naive.append(False)
-            continue
-        if stamp.tzinfo is None:
-            if zone is None:
-                values.append(None)
-                bad.append(False)
-                naive.append(True)
-                continue
-            stamp = stamp.replace(tzinfo=zone, fold=0)
-        values.append(stamp.astimezone(dt.UTC))
-        bad.append(False)
-        naive.append(False)
-    patch = pl.Series(text.name, values, TIMESTAMP)
-    result = parsed.zip_with(~candidates, patch)
-    bad_mask = not_a_timestamp | pl.Series(bad, dtype=pl.Boolean)
+            stamp = None
+        is_naive = stamp is not None and stamp.tzinfo is None
+        if stamp is not None and stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=zone, fold=0) if zone is not None else None
+        values.append(None if stamp is None else stamp.astimezone(dt.UTC))
+        bad.append(stamp is None and not is_naive)
+        naive_flags.append(is_naive and zone is None)
+    if len(index):
+        parsed = parsed.scatter(index, pl.Series(values, dtype=TIMESTAMP))
+    positions = pl.int_range(0, len(text), eager=True)
+    bad_mask = not_a_timestamp | positions.is_in(
+        index.filter(pl.Series(bad, dtype=pl.Boolean)).implode()
+    )
     if bad_mask.any():
         failures.append(
             Failure(
@@ -150,7 +150,7 @@ def _timestamps_slow(
                 "write e.g. 2026-01-31T09:30:00-05:00 or 2026-01-31T14:30:00Z",
             )
         )
-    naive_mask = pl.Series(naive, dtype=pl.Boolean)
+    naive_mask = positions.is_in(index.filter(pl.Series(naive_flags, dtype=pl.Boolean)).implode())
     if naive_mask.any():
         failures.append(
             Failure(
@@ -159,7 +159,7 @@ def _timestamps_slow(
                 "add an offset (Z, -05:00) or name the zone with --timezone",
             )
         )
-    return result, failures
+    return parsed, failures
 
 
 def to_date(raw: pl.Series) -> Converted:
@@ -259,7 +259,7 @@ def to_string(raw: pl.Series) -> Converted:
 
 
 def _wrong_type(raw: pl.Series, dtype: pl.DataType, expected: str) -> Converted:
-    return pl.Series(raw.name, [None] * len(raw), dtype), [
+    return nulls(raw.name, dtype, len(raw)), [
         Failure(raw.is_not_null(), f"column has type {raw.dtype}, expected {expected}", None)
     ]
 
@@ -363,8 +363,17 @@ def _as_text(series: pl.Series) -> pl.Series:
 
 def _empty(column: Column, n: int) -> pl.Series:
     if isinstance(column.dtype, pl.List):
-        return pl.Series(column.name, [[]] * n, column.dtype)
-    return pl.Series(column.name, [None] * n, column.dtype)
+        return empty_lists(column.name, column.dtype, n)
+    return nulls(column.name, column.dtype, n)
+
+
+def nulls(name: str, dtype: pl.DataType, n: int) -> pl.Series:
+    return pl.Series(name, [], dtype).extend_constant(None, n)
+
+
+def empty_lists(name: str, dtype: pl.DataType, n: int) -> pl.Series:
+    """``n`` empty lists, without building ``n`` Python lists."""
+    return pl.Series(name, [[]], dtype).gather(pl.zeros(n, dtype=pl.UInt32, eager=True))
 
 
 def _convert_column(
@@ -401,13 +410,14 @@ def _convert_items(
     like scalars, and a bad item is reported against its record's row."""
     dtype = column.dtype
     assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+    if raw.dtype == dtype:  # typed already (Parquet written by us or the importer)
+        return raw.fill_null(pl.lit([], dtype=dtype)) if raw.null_count() else raw, []
     if raw.dtype == pl.String:  # CSV: the list as a JSON text in the cell
         raw, failure = _decode_json_cells(raw, dtype)
         if failure is not None:
             report(log, file, rows, column.name, raw, failure)
     if not isinstance(raw.dtype, pl.List) or not isinstance(raw.dtype.inner, pl.Struct):
         return _wrong_type(raw, dtype, "a list of objects")
-    raw = raw.fill_null([])
     fields = dtype.inner.fields
     have = {f.name for f in raw.dtype.inner.fields}
     exploded = (
@@ -422,7 +432,7 @@ def _convert_items(
     for f in fields:
         kind = _kind_of(f.dtype)
         if items is None or f.name not in have:
-            typed_fields.append(pl.Series(f.name, [None] * n_items, f.dtype))
+            typed_fields.append(nulls(f.name, f.dtype, n_items))
             continue
         typed, bad = convert_scalar(items[f.name], kind, timezone)
         typed_fields.append(typed.alias(f.name))
@@ -432,15 +442,13 @@ def _convert_items(
                 .group_by("__i__")
                 .agg(pl.col("bad").any())
             )
-            mask = pl.Series([False] * len(raw))
             hit = record_mask.filter(pl.col("bad"))["__i__"]
-            if len(hit):
-                mask = mask.scatter(hit, True)
+            mask = pl.int_range(0, len(raw), eager=True).is_in(hit.implode())
             failures.append(
                 Failure(mask, f"`{f.name}` of an item: {failure.message}", failure.hint)
             )
     if items is None:
-        return pl.Series(raw.name, [[]] * len(raw), dtype), failures
+        return empty_lists(raw.name, dtype, len(raw)), failures
     rebuilt = (
         pl.DataFrame([items["__i__"], *typed_fields])
         .select("__i__", pl.struct([f.name for f in fields]).alias("item"))
@@ -452,7 +460,7 @@ def _convert_items(
         .join(rebuilt, on="__i__", how="left")
         .sort("__i__")
     )
-    typed_list = full["item"].fill_null([]).cast(dtype)
+    typed_list = full["item"].cast(dtype).fill_null(pl.lit([], dtype=dtype))
     return typed_list.alias(raw.name), failures
 
 

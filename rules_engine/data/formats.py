@@ -288,9 +288,7 @@ def _records_of(document: Any, src: SourceFile) -> list[tuple[int, Any]]:
 
 def _read_csv(data: bytes, src: SourceFile, spec: DatasetSpec) -> pl.DataFrame:
     try:
-        frame = pl.read_csv(
-            io.BytesIO(data), infer_schema=False, missing_utf8_is_empty_string=False
-        )
+        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, empty_string_is_null=True)
     except Exception as exc:
         raise Unreadable(f"not readable as CSV: {_first_line(exc)}", None) from None
     if frame.width == 1 and len(spec.columns) > 1:

@@ -133,7 +133,7 @@ class IssueLog:
 
     def summarized(self) -> list[DataIssue]:
         """The issues, plus one line per kind saying how many were left out."""
-        out = list(self.issues)
+        out = sorted(self.issues, key=lambda i: (i.file, i.row or 0))
         if self.dropped_errors:
             out.append(
                 DataIssue(
