@@ -1,9 +1,12 @@
 """Text to :class:`rules_engine.ast.Policy`: the only module that imports Lark.
 
 The grammar is ``rules_engine/grammar/sla.lark`` (LALR, contextual lexer, strict), loaded
-once with :mod:`importlib.resources` and cached. Lark's trees and tokens never leave this
-module: :func:`parse` returns the typed AST, and every failure is a :class:`ParseError`
-with a span, the expected tokens in words and a hint, never a Lark exception.
+once with :mod:`importlib.resources`; the analysed tables are cached by Lark (temp dir,
+keyed by the grammar's hash) and the parser object by :func:`functools.cache`. The AST is
+built by callbacks inside the LALR parser, so there is no intermediate parse tree and no
+recursion. Lark's objects never leave this module: :func:`parse` returns the typed AST,
+and every failure is a :class:`ParseError` with a span, the expected tokens in words and
+a hint, never a Lark exception.
 
 >>> policy = parse('policy "Demo"  target t { of tickets  require 95% within 15m }')
 >>> policy.items[1].objective.limit.seconds
@@ -17,17 +20,17 @@ import contextvars
 import difflib
 import functools
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 import lark
-from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from rules_engine import ast
 from rules_engine.model import Span
@@ -47,7 +50,8 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 """A policy is a contract, not a data file: larger input is refused before parsing."""
 
 MAX_NESTING = 64
-"""Deepest parenthesis nesting accepted (deeper input is refused, not a RecursionError)."""
+"""Deepest nesting of and/or/not accepted: deeper input is refused with a span, so no later
+stage that walks the tree recursively can hit Python's recursion limit."""
 
 
 class ParseError(Exception):
@@ -78,18 +82,6 @@ class ParseError(Exception):
 
 # --------------------------------------------------------------------------- the Lark parser
 
-_COMMENTS: contextvars.ContextVar[list[Token] | None] = contextvars.ContextVar(
-    "sla_comments", default=None
-)
-
-
-def _collect_comment(token: Token) -> Token:
-    """Lexer callback: comments are ignored by the grammar but kept for the formatter."""
-    sink = _COMMENTS.get()
-    if sink is not None:
-        sink.append(token)
-    return token
-
 
 @functools.cache
 def _lark() -> lark.Lark:
@@ -99,8 +91,9 @@ def _lark() -> lark.Lark:
         parser="lalr",
         lexer="contextual",
         strict=True,
-        propagate_positions=True,
         maybe_placeholders=True,
+        keep_all_tokens=True,
+        transformer=_Builder(),
         lexer_callbacks={"COMMENT": _collect_comment},
         cache=True,  # the analysed tables, keyed by the grammar's hash, in the temp dir
     )
@@ -265,24 +258,15 @@ def parse(text: str, path: str = "<memory>") -> ast.Policy:
             code="SLA106",
             hint="split the contract, or check that this is the right file",
         )
-    _check_nesting(text, path)
-    comments: list[Token] = []
-    token = _COMMENTS.set(comments)
+    state = _ParseState(path)
+    reset = _STATE.set(state)
     try:
-        tree = _lark().parse(text)
-        items = _Builder(path).transform(tree)
+        items: list[ast.Item] = _lark().parse(text)  # type: ignore[assignment]
     except UnexpectedInput as exc:
         raise _translate(exc, text, path) from None
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, ParseError):
-            raise exc.orig_exc from None
-        if isinstance(exc.orig_exc, RecursionError):
-            raise _too_deep(text, path) from None
-        raise
-    except RecursionError:
-        raise _too_deep(text, path) from None
     finally:
-        _COMMENTS.reset(token)
+        _STATE.reset(reset)
+    comments = state.comments
     if not items:
         what = "only comments" if comments else "nothing"
         raise ParseError(
@@ -322,32 +306,6 @@ def _significant_chars(text: str) -> Iterator[tuple[int, str]]:
             continue
         yield i, ch
         i += 1
-
-
-def _check_nesting(text: str, path: str) -> None:
-    if "(" not in text or text.count("(") <= MAX_NESTING:
-        return
-    depth = 0
-    for offset, ch in _significant_chars(text):
-        if ch == "(":
-            depth += 1
-            if depth > MAX_NESTING:
-                line, column = _text_position(text, offset)
-                raise ParseError(
-                    f"parentheses nested more than {MAX_NESTING} deep",
-                    Span(path, line, column, line, column + 1),
-                    hint="split the condition into simpler parts",
-                )
-        elif ch == ")":
-            depth = max(0, depth - 1)
-
-
-def _too_deep(text: str, path: str) -> ParseError:
-    return ParseError(
-        "the expression is nested too deeply to read",
-        Span(path, 1, 1, 1, 1),
-        hint="split the condition into simpler parts (or remove repeated `not`)",
-    )
 
 
 def _token_span(token: Token, path: str) -> Span:
@@ -525,6 +483,33 @@ def _unclosed_brace(text: str) -> int | None:
 
 
 # --------------------------------------------------------------------------- tree -> AST
+#
+# The builder runs inside the LALR parser (Lark's inline transformer): each rule's
+# callback gets its children as they are reduced and returns an AST node, so no parse
+# tree is built and nothing recurses, however deep the input nests. The grammar keeps all
+# tokens, so a node's span runs from its first token (its keyword) to its last.
+
+
+@dataclass
+class _ParseState:
+    """What one call of :func:`parse` collects while Lark runs the callbacks."""
+
+    path: str
+    comments: list[Token] = field(default_factory=list)
+    depth: dict[int, int] = field(default_factory=dict)
+
+
+_STATE: contextvars.ContextVar[_ParseState | None] = contextvars.ContextVar(
+    "sla_parse_state", default=None
+)
+
+
+def _collect_comment(token: Token) -> Token:
+    """Lexer callback: comments are ignored by the grammar but kept for the formatter."""
+    state = _STATE.get()
+    if state is not None:
+        state.comments.append(token)
+    return token
 
 
 @dataclass(frozen=True)
@@ -536,26 +521,75 @@ class _Tagged:
     span: Span
 
 
+_VALUE_TOKENS = frozenset(
+    {"NAME", "ESCAPED_NAME", "STRING", "NUMBER", "PERCENT", "DURATION", "DATE", "TIME"}
+)
 _DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_PART = re.compile(r"(\d+)([wdhms])")
 _STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
-_ALL_TARGETS = object()
 
-Meta = Any
+Callback = Callable[["_Builder", Span, list[Any]], Any]
 
 
-@v_args(meta=True)
-class _Builder(Transformer[Token, list[ast.Item]]):
+def _span_of(children: list[Any], path: str) -> Span:
+    """From the first child's start to the last child's end (tokens and nodes alike)."""
+    first = last = None
+    for child in children:
+        if child is not None and not isinstance(child, list):
+            first = child
+            break
+    for child in reversed(children):
+        if child is not None and not isinstance(child, list):
+            last = child
+            break
+    if first is None or last is None:
+        return Span(path, 1, 1, 1, 1)
+    if isinstance(first, Token):
+        line, column = first.line or 1, first.column or 1
+    else:
+        line, column = first.span.line, first.span.column
+    if isinstance(last, Token):
+        end = (last.end_line or line, last.end_column or column)
+    else:
+        end = (last.span.end_line, last.span.end_column)
+    return Span(path, line, column, *end)
+
+
+def _rule(fn: Callback) -> Callable[[_Builder, list[Any]], Any]:
+    """A rule callback that gets its span and its children minus keywords and punctuation."""
+
+    @functools.wraps(fn)
+    def callback(self: _Builder, children: list[Any]) -> Any:
+        span = _span_of(children, self.path)
+        kept = [c for c in children if not isinstance(c, Token) or c.type in _VALUE_TOKENS]
+        return fn(self, span, kept)
+
+    return callback
+
+
+def _raw(fn: Callback) -> Callable[[_Builder, list[Any]], Any]:
+    """A rule callback that gets its span and every child, tokens included."""
+
+    @functools.wraps(fn)
+    def callback(self: _Builder, children: list[Any]) -> Any:
+        return fn(self, _span_of(children, self.path), children)
+
+    return callback
+
+
+class _Builder:
     """Builds AST nodes bottom-up; raises :class:`ParseError` for what the grammar lets by."""
 
-    def __init__(self, path: str) -> None:
-        super().__init__(visit_tokens=False)
-        self.path = path
+    @property
+    def state(self) -> _ParseState:
+        state = _STATE.get()
+        if state is None:  # pragma: no cover - parse() always sets it
+            raise RuntimeError("the policy builder runs only inside parse()")
+        return state
 
-    def _span(self, meta: Meta) -> Span:
-        if getattr(meta, "empty", True):
-            return Span(self.path, 1, 1, 1, 1)
-        return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+    @property
+    def path(self) -> str:
+        return self.state.path
 
     def _tok(self, token: Token) -> Span:
         return _token_span(token, self.path)
@@ -568,23 +602,39 @@ class _Builder(Transformer[Token, list[ast.Item]]):
             self._fail(f"{what} must be a whole number, not `{token}`", self._tok(token))
         return int(str(token))
 
+    def _nested(self, node: Any, operands: Iterable[Any]) -> Any:
+        """Record the nesting depth of an and/or/not node; refuse absurd depths (the
+        checker, the formatter and the evaluator all walk these trees recursively)."""
+        depth_of = self.state.depth
+        depth = 1 + max((depth_of.get(id(o), 0) for o in operands), default=0)
+        if depth > MAX_NESTING:
+            self._fail(
+                f"the condition is nested more than {MAX_NESTING} deep",
+                node.span,
+                hint="split the condition into simpler parts (or remove repeated `not`)",
+            )
+        depth_of[id(node)] = depth
+        return node
+
     # ------------------------------------------------------------------ tokens
 
-    def start(self, meta: Meta, children: list[ast.Item]) -> list[ast.Item]:
+    def start(self, children: list[Any]) -> list[ast.Item]:
         return children
 
-    def name(self, meta: Meta, children: list[Token]) -> ast.Name:
-        token = children[0]
+    @_rule
+    def name(self, span: Span, c: list[Token]) -> ast.Name:
+        token = c[0]
         value = str(token)
         if token.type == "ESCAPED_NAME":
             value = value[1:-1]
-        return ast.Name(value, self._tok(token))
+        return ast.Name(value, span)
 
-    def string(self, meta: Meta, children: list[Token]) -> ast.StringLit:
-        token = children[0]
+    @_rule
+    def string(self, span: Span, c: list[Token]) -> ast.StringLit:
+        token = c[0]
         raw = str(token)[1:-1]
         if "\\" not in raw:
-            return ast.StringLit(raw, self._tok(token))
+            return ast.StringLit(raw, span)
         out: list[str] = []
         i = 0
         while i < len(raw):
@@ -604,213 +654,250 @@ class _Builder(Transformer[Token, list[ast.Item]]):
                 continue
             out.append(ch)
             i += 1
-        return ast.StringLit("".join(out), self._tok(token))
+        return ast.StringLit("".join(out), span)
 
-    def number(self, meta: Meta, children: list[Token]) -> ast.NumberLit:
-        text = "".join(str(c) for c in children)
-        return ast.NumberLit(Decimal(text), text, self._span(meta))
+    @_raw
+    def number(self, span: Span, c: list[Token]) -> ast.NumberLit:
+        text = "".join(str(t) for t in c)
+        return ast.NumberLit(Decimal(text), text, span)
 
-    def _money(self, meta: Meta, children: list[Token]) -> ast.MoneyLit:
+    @_raw
+    def money(self, span: Span, c: list[Token]) -> ast.MoneyLit:
         currency = None
-        if children and children[-1].type == "NAME":
-            currency = str(children[-1])
-            children = children[:-1]
-        text = "".join(str(c) for c in children)
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the lexer admits digits only
-            self._fail(f"`{text}` is not an amount", self._span(meta))
-        return ast.MoneyLit(amount, currency, text, self._span(meta))
+        if c and c[-1].type == "NAME":
+            currency = str(c[-1])
+            c = c[:-1]
+        text = "".join(str(t) for t in c)
+        return ast.MoneyLit(Decimal(text), currency, text, span)
 
-    money = _money
-    money_with_currency = _money
+    money_with_currency = money
 
-    def percent(self, meta: Meta, children: list[Token]) -> ast.PercentLit:
-        text = str(children[0])
-        return ast.PercentLit(Fraction(Decimal(text[:-1])) / 100, text, self._tok(children[0]))
+    @_rule
+    def percent(self, span: Span, c: list[Token]) -> ast.PercentLit:
+        text = str(c[0])
+        return ast.PercentLit(Fraction(Decimal(text[:-1])) / 100, text, span)
 
-    def duration(self, meta: Meta, children: list[Token]) -> ast.DurationLit:
-        token = children[0]
-        text = str(token)
+    @_rule
+    def duration(self, span: Span, c: list[Token]) -> ast.DurationLit:
+        text = str(c[0])
         parts = _DURATION_PART.findall(text)
         units = [unit for _, unit in parts]
-        order = [u for u in "wdhms" if u in units]
-        if units != order or len(set(units)) != len(units):
+        if units != [u for u in "wdhms" if u in units]:
             self._fail(
                 f"the units of duration `{text}` are out of order or repeated",
-                self._tok(token),
+                span,
                 hint="write units from largest to smallest, each once: `1d2h30m`",
             )
         seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
-        return ast.DurationLit(seconds, text, self._tok(token))
+        return ast.DurationLit(seconds, text, span)
 
-    def date(self, meta: Meta, children: list[Token]) -> ast.DateLit:
-        text = str(children[0])
+    @_rule
+    def date(self, span: Span, c: list[Token]) -> ast.DateLit:
+        text = str(c[0])
         year, month, day = (int(p) for p in text.split("-"))
-        return ast.DateLit(year, month, day, text, self._tok(children[0]))
+        return ast.DateLit(year, month, day, text, span)
 
-    def time(self, meta: Meta, children: list[Token]) -> ast.TimeLit:
-        text = str(children[0])
+    @_rule
+    def time(self, span: Span, c: list[Token]) -> ast.TimeLit:
+        text = str(c[0])
         hour, minute = (int(p) for p in text.split(":"))
-        return ast.TimeLit(hour, minute, text, self._tok(children[0]))
+        return ast.TimeLit(hour, minute, text, span)
 
-    def bool_lit(self, meta: Meta, children: list[Token]) -> ast.BoolLit:
-        return ast.BoolLit(str(children[0]) == "true", self._span(meta))
+    @_raw
+    def bool_lit(self, span: Span, c: list[Token]) -> ast.BoolLit:
+        return ast.BoolLit(str(c[0]) == "true", span)
 
-    def clock_24x7(self, meta: Meta, children: list[Token]) -> ast.Name:
-        return ast.Name("24x7", self._tok(children[0]))
+    @_raw
+    def clock_24x7(self, span: Span, c: list[Token]) -> ast.Name:
+        return ast.Name("24x7", span)
 
-    def compare_op(self, meta: Meta, children: list[Token]) -> str:
-        return str(children[0])
+    @_raw
+    def _word(self, span: Span, c: list[Token]) -> _Tagged:
+        """A keyword or operator whose text is the value (`<=`, `mean`, `breached`)."""
+        return _Tagged("word", str(c[-1]), span)
 
-    def agg_fn(self, meta: Meta, children: list[Token]) -> str:
-        return str(children[0])
+    compare_op = agg_fn = verdict = _word
 
-    def verdict(self, meta: Meta, children: list[Token]) -> str:
-        return str(children[0])
+    @_raw
+    def periods(self, span: Span, c: list[Token]) -> _Tagged:
+        return _Tagged("periods", None, span)
 
-    def periods(self, meta: Meta, children: list[Token]) -> None:
-        return None
-
-    def first(self, meta: Meta, children: list[Token]) -> bool:
-        return True
+    @_raw
+    def first(self, span: Span, c: list[Token]) -> _Tagged:
+        return _Tagged("first", True, span)
 
     # ------------------------------------------------------------------ header
 
-    def policy_decl(self, meta: Meta, c: list[Any]) -> ast.PolicyDecl:
-        return ast.PolicyDecl(c[0], self._span(meta))
+    @_rule
+    def policy_decl(self, span: Span, c: list[Any]) -> ast.PolicyDecl:
+        return ast.PolicyDecl(c[0], span)
 
-    def provider_decl(self, meta: Meta, c: list[Any]) -> ast.ProviderDecl:
-        return ast.ProviderDecl(c[0], self._span(meta))
+    @_rule
+    def provider_decl(self, span: Span, c: list[Any]) -> ast.ProviderDecl:
+        return ast.ProviderDecl(c[0], span)
 
-    def customer_decl(self, meta: Meta, c: list[Any]) -> ast.CustomerDecl:
-        return ast.CustomerDecl(c[0], self._span(meta))
+    @_rule
+    def customer_decl(self, span: Span, c: list[Any]) -> ast.CustomerDecl:
+        return ast.CustomerDecl(c[0], span)
 
-    def effective_decl(self, meta: Meta, c: list[Any]) -> ast.EffectiveDecl:
-        return ast.EffectiveDecl(c[0], self._span(meta))
+    @_rule
+    def effective_decl(self, span: Span, c: list[Any]) -> ast.EffectiveDecl:
+        return ast.EffectiveDecl(c[0], span)
 
-    def timezone_decl(self, meta: Meta, c: list[Any]) -> ast.TimezoneDecl:
-        return ast.TimezoneDecl(c[0], self._span(meta))
+    @_rule
+    def timezone_decl(self, span: Span, c: list[Any]) -> ast.TimezoneDecl:
+        return ast.TimezoneDecl(c[0], span)
 
-    def currency_decl(self, meta: Meta, c: list[Any]) -> ast.CurrencyDecl:
-        return ast.CurrencyDecl(c[0], self._span(meta))
+    @_rule
+    def currency_decl(self, span: Span, c: list[Any]) -> ast.CurrencyDecl:
+        return ast.CurrencyDecl(c[0], span)
 
-    def fee_per(self, meta: Meta, c: list[Token]) -> _Tagged:
-        return _Tagged("per", str(c[1]), self._span(meta))
+    @_raw
+    def fee_per(self, span: Span, c: list[Token]) -> _Tagged:
+        return _Tagged("per", str(c[-1]), span)
 
-    def fee_from(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("from", c[0], self._span(meta))
+    @_rule
+    def fee_from(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("from", c[0], span)
 
-    def fee_decl(self, meta: Meta, c: list[Any]) -> ast.FeeDecl:
+    @_rule
+    def fee_decl(self, span: Span, c: list[Any]) -> ast.FeeDecl:
         tags = {t.tag: t.value for t in c[1:]}
-        return ast.FeeDecl(c[0], tags.get("per"), tags.get("from"), self._span(meta))
+        return ast.FeeDecl(c[0], tags.get("per"), tags.get("from"), span)
 
-    def period_decl(self, meta: Meta, c: list[Any]) -> ast.PeriodDecl:
-        return ast.PeriodDecl(c[0], self._span(meta))
+    @_rule
+    def period_decl(self, span: Span, c: list[Any]) -> ast.PeriodDecl:
+        return ast.PeriodDecl(c[0], span)
 
-    def at_risk_decl(self, meta: Meta, c: list[Any]) -> ast.AtRiskDecl:
-        return ast.AtRiskDecl(c[0], self._span(meta))
+    @_rule
+    def at_risk_decl(self, span: Span, c: list[Any]) -> ast.AtRiskDecl:
+        return ast.AtRiskDecl(c[0], span)
 
     # ------------------------------------------------------------------ calendars
 
-    def calendar_decl(self, meta: Meta, c: list[Any]) -> ast.CalendarDecl:
-        return ast.CalendarDecl(c[0], tuple(c[1:]), self._span(meta))
+    @_rule
+    def calendar_decl(self, span: Span, c: list[Any]) -> ast.CalendarDecl:
+        return ast.CalendarDecl(c[0], tuple(c[1:]), span)
 
-    def open_clause(self, meta: Meta, c: list[Any]) -> ast.OpenClause:
+    @_rule
+    def open_clause(self, span: Span, c: list[Any]) -> ast.OpenClause:
         days = tuple(x for x in c if isinstance(x, ast.DayRange))
         windows = tuple(x for x in c if isinstance(x, ast.TimeWindow))
-        return ast.OpenClause(days, windows, self._span(meta))
+        return ast.OpenClause(days, windows, span)
 
-    def day_range(self, meta: Meta, c: list[Any]) -> ast.DayRange:
-        return ast.DayRange(c[0], c[1] if len(c) > 1 else None, self._span(meta))
+    @_rule
+    def day_range(self, span: Span, c: list[Any]) -> ast.DayRange:
+        return ast.DayRange(c[0], c[1] if len(c) > 1 else None, span)
 
-    def window(self, meta: Meta, c: list[Any]) -> ast.TimeWindow:
-        return ast.TimeWindow(c[0], c[1], self._span(meta))
+    @_rule
+    def window(self, span: Span, c: list[Any]) -> ast.TimeWindow:
+        return ast.TimeWindow(c[0], c[1], span)
 
-    def holidays_subdivision(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("subdivision", c[0], self._span(meta))
+    @_rule
+    def holidays_subdivision(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("subdivision", c[0], span)
 
-    def holidays_except(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("except", tuple(c), self._span(meta))
+    @_rule
+    def holidays_except(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("except", tuple(c), span)
 
-    def holidays_clause(self, meta: Meta, c: list[Any]) -> ast.HolidaysClause:
+    @_rule
+    def holidays_clause(self, span: Span, c: list[Any]) -> ast.HolidaysClause:
         tags = {t.tag: t.value for t in c[1:]}
-        return ast.HolidaysClause(
-            c[0], tags.get("subdivision"), tags.get("except", ()), self._span(meta)
-        )
+        return ast.HolidaysClause(c[0], tags.get("subdivision"), tags.get("except", ()), span)
 
-    def closed_clause(self, meta: Meta, c: list[Any]) -> ast.ClosedClause:
-        return ast.ClosedClause(tuple(c), self._span(meta))
+    @_rule
+    def closed_clause(self, span: Span, c: list[Any]) -> ast.ClosedClause:
+        return ast.ClosedClause(tuple(c), span)
 
     # ------------------------------------------------------------------ tiers, data
 
-    def tier_coverage(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("coverage", c[0], self._span(meta))
+    @_rule
+    def tier_coverage(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("coverage", c[0], span)
 
-    def tier_decl(self, meta: Meta, c: list[Any]) -> ast.TierDecl:
+    @_rule
+    def tier_decl(self, span: Span, c: list[Any]) -> ast.TierDecl:
         label = next((x for x in c[1:] if isinstance(x, ast.StringLit)), None)
         coverage = next((x.value for x in c[1:] if isinstance(x, _Tagged)), None)
-        return ast.TierDecl(c[0], label, coverage, self._span(meta))
+        return ast.TierDecl(c[0], label, coverage, span)
 
-    def dataset_by(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("by", c[0], self._span(meta))
+    @_rule
+    def dataset_by(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("by", c[0], span)
 
-    def field_decl(self, meta: Meta, c: list[Any]) -> ast.FieldDecl:
-        return ast.FieldDecl(c[0], c[1], self._span(meta))
+    @_rule
+    def field_decl(self, span: Span, c: list[Any]) -> ast.FieldDecl:
+        return ast.FieldDecl(c[0], c[1], span)
 
-    def dataset_decl(self, meta: Meta, c: list[Any]) -> ast.DatasetDecl:
+    @_rule
+    def dataset_decl(self, span: Span, c: list[Any]) -> ast.DatasetDecl:
         anchor = next((x.value for x in c[1:] if isinstance(x, _Tagged)), None)
         fields = tuple(x for x in c[1:] if isinstance(x, ast.FieldDecl))
-        return ast.DatasetDecl(c[0], anchor, fields, self._span(meta))
+        return ast.DatasetDecl(c[0], anchor, fields, span)
 
-    def pause_reason(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("reason", c[0], self._span(meta))
+    @_rule
+    def pause_reason(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("reason", c[0], span)
 
-    def pause_decl(self, meta: Meta, c: list[Any]) -> ast.PauseDecl:
+    @_rule
+    def pause_decl(self, span: Span, c: list[Any]) -> ast.PauseDecl:
         names = [x for x in c if isinstance(x, ast.Name)]
         statuses = tuple(x for x in c if isinstance(x, ast.StringLit))
         reason = next((x.value for x in c if isinstance(x, _Tagged)), None)
-        dataset, field = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-        return ast.PauseDecl(dataset, field, statuses, reason, self._span(meta))
+        dataset, status = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        return ast.PauseDecl(dataset, status, statuses, reason, span)
 
     # ------------------------------------------------------------------ targets
 
-    def owner_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("owner", c[0], self._span(meta))
+    @_rule
+    def owner_clause(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("owner", c[0], span)
 
-    def scope_where(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("where", c[0], self._span(meta))
+    @_rule
+    def scope_where(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("where", c[0], span)
 
-    def scope_by(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("by", c[0], self._span(meta))
+    @_rule
+    def scope_by(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("by", c[0], span)
 
-    def scope_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
+    @_rule
+    def scope_clause(self, span: Span, c: list[Any]) -> _Tagged:
         parts = {t.tag: t.value for t in c[1:]}
-        return _Tagged("of", (c[0], parts.get("where"), parts.get("by")), self._span(meta))
+        return _Tagged("of", (c[0], parts.get("where"), parts.get("by")), span)
 
-    def measure_name(self, meta: Meta, c: list[Any]) -> ast.MeasureName:
-        return ast.MeasureName(c[0], self._span(meta))
+    @_rule
+    def measure_name(self, span: Span, c: list[Any]) -> ast.MeasureName:
+        return ast.MeasureName(c[0], span)
 
-    def time_between(self, meta: Meta, c: list[Any]) -> ast.TimeBetween:
-        return ast.TimeBetween(c[0], c[1], self._span(meta))
+    @_rule
+    def time_between(self, span: Span, c: list[Any]) -> ast.TimeBetween:
+        return ast.TimeBetween(c[0], c[1], span)
 
-    def aggregate_measure(self, meta: Meta, c: list[Any]) -> ast.AggregateMeasure:
-        return ast.AggregateMeasure(c[0], c[1], self._span(meta))
+    @_rule
+    def aggregate_measure(self, span: Span, c: list[Any]) -> ast.AggregateMeasure:
+        return ast.AggregateMeasure(c[0].value, c[1], span)
 
-    def count_measure(self, meta: Meta, c: list[Any]) -> ast.AggregateMeasure:
-        return ast.AggregateMeasure("count", None, self._span(meta))
+    @_rule
+    def count_measure(self, span: Span, c: list[Any]) -> ast.AggregateMeasure:
+        return ast.AggregateMeasure("count", None, span)
 
-    def measure_clock(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("on", c[0], self._span(meta))
+    @_rule
+    def measure_clock(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("on", c[0], span)
 
-    def pause_reasons(self, meta: Meta, c: list[Any]) -> tuple[ast.StringLit, ...]:
-        return tuple(c)
+    @_rule
+    def pause_reasons(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("reasons", tuple(c), span)
 
-    def measure_excluding(self, meta: Meta, c: list[Any]) -> _Tagged:
-        reasons = c[0] if c else None
-        return _Tagged("excluding", ast.PauseExclusion(reasons, self._span(meta)), self._span(meta))
+    @_rule
+    def measure_excluding(self, span: Span, c: list[Any]) -> _Tagged:
+        reasons = c[0].value if c else None
+        return _Tagged("excluding", ast.PauseExclusion(reasons, span), span)
 
-    def measure_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
+    @_rule
+    def measure_clause(self, span: Span, c: list[Any]) -> _Tagged:
         options = self._unique(c[1:], "measure")
         clock = options.get("on")
         excluding = options.get("excluding")
@@ -818,33 +905,41 @@ class _Builder(Transformer[Token, list[ast.Item]]):
             c[0],
             clock.value if clock else None,
             excluding.value if excluding else None,
-            self._span(meta),
+            span,
         )
-        return _Tagged("measure", measure, self._span(meta))
+        return _Tagged("measure", measure, span)
 
-    def require_clause(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("require", c[0], self._span(meta))
+    @_rule
+    def require_clause(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("require", c[0], span)
 
-    def percent_within(self, meta: Meta, c: list[Any]) -> ast.PercentWithin:
-        return ast.PercentWithin(c[0], c[1], self._span(meta))
+    @_rule
+    def percent_within(self, span: Span, c: list[Any]) -> ast.PercentWithin:
+        return ast.PercentWithin(c[0], c[1], span)
 
-    def all_within(self, meta: Meta, c: list[Any]) -> ast.AllWithin:
-        return ast.AllWithin(c[0], self._span(meta))
+    @_rule
+    def all_within(self, span: Span, c: list[Any]) -> ast.AllWithin:
+        return ast.AllWithin(c[0], span)
 
-    def percentile_objective(self, meta: Meta, c: list[Any]) -> ast.PercentileObjective:
-        return ast.PercentileObjective(c[0], c[1], c[2], self._span(meta))
+    @_rule
+    def percentile_objective(self, span: Span, c: list[Any]) -> ast.PercentileObjective:
+        return ast.PercentileObjective(c[0], c[1].value, c[2], span)
 
-    def aggregate_objective(self, meta: Meta, c: list[Any]) -> ast.AggregateObjective:
-        return ast.AggregateObjective(c[0], c[1], c[2], self._span(meta))
+    @_rule
+    def aggregate_objective(self, span: Span, c: list[Any]) -> ast.AggregateObjective:
+        return ast.AggregateObjective(c[0].value, c[1].value, c[2], span)
 
-    def count_objective(self, meta: Meta, c: list[Any]) -> ast.AggregateObjective:
-        return ast.AggregateObjective("count", c[0], c[1], self._span(meta))
+    @_rule
+    def count_objective(self, span: Span, c: list[Any]) -> ast.AggregateObjective:
+        return ast.AggregateObjective("count", c[0].value, c[1], span)
 
-    def value_objective(self, meta: Meta, c: list[Any]) -> ast.ValueObjective:
-        return ast.ValueObjective(c[0], c[1], self._span(meta))
+    @_rule
+    def value_objective(self, span: Span, c: list[Any]) -> ast.ValueObjective:
+        return ast.ValueObjective(c[0].value, c[1], span)
 
-    def rate_objective(self, meta: Meta, c: list[Any]) -> ast.RateObjective:
-        return ast.RateObjective(c[0], c[1], self._span(meta))
+    @_rule
+    def rate_objective(self, span: Span, c: list[Any]) -> ast.RateObjective:
+        return ast.RateObjective(c[0], c[1], span)
 
     def _unique(self, clauses: list[_Tagged], where: str) -> dict[str, _Tagged]:
         seen: dict[str, _Tagged] = {}
@@ -859,7 +954,8 @@ class _Builder(Transformer[Token, list[ast.Item]]):
             seen[clause.tag] = clause
         return seen
 
-    def target_decl(self, meta: Meta, c: list[Any]) -> ast.TargetDecl:
+    @_rule
+    def target_decl(self, span: Span, c: list[Any]) -> ast.TargetDecl:
         title = c[1] if len(c) > 1 and isinstance(c[1], ast.StringLit) else None
         clauses = self._unique([x for x in c[1:] if isinstance(x, _Tagged)], "target")
         scope = clauses["of"].value if "of" in clauses else (None, None, None)
@@ -872,22 +968,26 @@ class _Builder(Transformer[Token, list[ast.Item]]):
             by=scope[2],
             measure=clauses["measure"].value if "measure" in clauses else None,
             objective=clauses["require"].value if "require" in clauses else None,
-            span=self._span(meta),
+            span=span,
         )
 
     # ------------------------------------------------------------------ escalation
 
-    def step_after(self, meta: Meta, c: list[Any]) -> ast.EscalationStep:
-        return ast.EscalationStep(c[0], c[1], self._span(meta))
+    @_rule
+    def step_after(self, span: Span, c: list[Any]) -> ast.EscalationStep:
+        return ast.EscalationStep(c[0], c[1], span)
 
-    def step_fraction(self, meta: Meta, c: list[Any]) -> ast.EscalationStep:
-        at = ast.PercentOf(c[0], c[1], Span(self.path, *_join(c[0].span, c[1].span)))
-        return ast.EscalationStep(at, c[2], self._span(meta))
+    @_rule
+    def step_fraction(self, span: Span, c: list[Any]) -> ast.EscalationStep:
+        at = ast.PercentOf(c[0], c[1], _span_of([c[0], c[1]], self.path))
+        return ast.EscalationStep(at, c[2], span)
 
-    def after_hours(self, meta: Meta, c: list[Any]) -> ast.AfterHoursClause:
-        return ast.AfterHoursClause(c[0], c[1], len(c) > 2 and c[2] is True, self._span(meta))
+    @_rule
+    def after_hours(self, span: Span, c: list[Any]) -> ast.AfterHoursClause:
+        return ast.AfterHoursClause(c[0], c[1], len(c) > 2, span)
 
-    def escalation_decl(self, meta: Meta, c: list[Any]) -> ast.EscalationDecl:
+    @_rule
+    def escalation_decl(self, span: Span, c: list[Any]) -> ast.EscalationDecl:
         scope = self._unique([x for x in c[1:] if isinstance(x, _Tagged)], "escalation")
         dataset, where, by = scope["of"].value if "of" in scope else (None, None, None)
         if by is not None:
@@ -902,33 +1002,41 @@ class _Builder(Transformer[Token, list[ast.Item]]):
             where,
             tuple(x for x in c[1:] if isinstance(x, ast.EscalationStep)),
             tuple(x for x in c[1:] if isinstance(x, ast.AfterHoursClause)),
-            self._span(meta),
+            span,
         )
 
     # ------------------------------------------------------------------ consequences
 
-    def percent_of_fee(self, meta: Meta, c: list[Any]) -> ast.PercentOfFee:
-        return ast.PercentOfFee(c[0], self._span(meta))
+    @_rule
+    def percent_of_fee(self, span: Span, c: list[Any]) -> ast.PercentOfFee:
+        return ast.PercentOfFee(c[0], span)
 
-    def credit_tier(self, meta: Meta, c: list[Any]) -> ast.CreditTier:
-        return ast.CreditTier(c[0], c[1], self._span(meta))
+    @_rule
+    def credit_tier(self, span: Span, c: list[Any]) -> ast.CreditTier:
+        return ast.CreditTier(c[0], c[1], span)
 
-    def credit_decl(self, meta: Meta, c: list[Any]) -> ast.CreditDecl:
-        return ast.CreditDecl(c[0], tuple(c[1:]), self._span(meta))
+    @_rule
+    def credit_decl(self, span: Span, c: list[Any]) -> ast.CreditDecl:
+        return ast.CreditDecl(c[0], tuple(c[1:]), span)
 
-    def bonus_tier(self, meta: Meta, c: list[Any]) -> ast.BonusTier:
-        return ast.BonusTier(c[0], c[1], self._span(meta))
+    @_rule
+    def bonus_tier(self, span: Span, c: list[Any]) -> ast.BonusTier:
+        return ast.BonusTier(c[0], c[1], span)
 
-    def bonus_decl(self, meta: Meta, c: list[Any]) -> ast.BonusDecl:
-        return ast.BonusDecl(c[0], tuple(c[1:]), self._span(meta))
+    @_rule
+    def bonus_decl(self, span: Span, c: list[Any]) -> ast.BonusDecl:
+        return ast.BonusDecl(c[0], tuple(c[1:]), span)
 
-    def exit_when(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("when", c[0], self._span(meta))
+    @_rule
+    def exit_when(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("when", c[0], span)
 
-    def exit_notice(self, meta: Meta, c: list[Any]) -> _Tagged:
-        return _Tagged("notice", c[0], self._span(meta))
+    @_rule
+    def exit_notice(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("notice", c[0], span)
 
-    def exit_decl(self, meta: Meta, c: list[Any]) -> ast.ExitDecl:
+    @_rule
+    def exit_decl(self, span: Span, c: list[Any]) -> ast.ExitDecl:
         clauses = self._unique(c[1:], "exit rule")
         when = clauses.get("when")
         notice = clauses.get("notice")
@@ -936,92 +1044,121 @@ class _Builder(Transformer[Token, list[ast.Item]]):
             c[0],
             when.value if when else None,
             notice.value if notice else None,
-            self._span(meta),
+            span,
         )
 
-    def cap_per(self, meta: Meta, c: list[Token]) -> str:
-        return str(c[1])
+    @_raw
+    def cap_per(self, span: Span, c: list[Token]) -> _Tagged:
+        return _Tagged("per", str(c[-1]), span)
 
-    def cap_decl(self, meta: Meta, c: list[Any]) -> ast.CapDecl:
-        return ast.CapDecl(c[0], c[1] if len(c) > 1 else None, self._span(meta))
+    @_rule
+    def cap_decl(self, span: Span, c: list[Any]) -> ast.CapDecl:
+        return ast.CapDecl(c[0], c[1].value if len(c) > 1 else None, span)
 
-    def earn_back_decl(self, meta: Meta, c: list[Any]) -> ast.EarnBackDecl:
-        return ast.EarnBackDecl(c[0], self._int(c[1], "a number of periods"), self._span(meta))
+    @_rule
+    def earn_back_decl(self, span: Span, c: list[Any]) -> ast.EarnBackDecl:
+        return ast.EarnBackDecl(c[0], self._int(c[1], "a number of periods"), span)
 
-    def all_targets(self, meta: Meta, c: list[Any]) -> object:
-        return _ALL_TARGETS
+    @_rule
+    def all_targets(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("all targets", None, span)
 
     @staticmethod
     def _subject(value: object) -> ast.Name | None:
         return value if isinstance(value, ast.Name) else None
 
-    def value_condition(self, meta: Meta, c: list[Any]) -> ast.ValueCondition:
-        return ast.ValueCondition(c[0], c[1], c[2], self._span(meta))
+    @_rule
+    def value_condition(self, span: Span, c: list[Any]) -> ast.ValueCondition:
+        return ast.ValueCondition(c[0], c[1].value, c[2], span)
 
-    def verdict_condition(self, meta: Meta, c: list[Any]) -> ast.VerdictCondition:
-        return ast.VerdictCondition(self._subject(c[0]), c[1], self._span(meta))
+    @_rule
+    def verdict_condition(self, span: Span, c: list[Any]) -> ast.VerdictCondition:
+        return ast.VerdictCondition(self._subject(c[0]), c[1].value, span)
 
-    def in_last_condition(self, meta: Meta, c: list[Any]) -> ast.InLastCondition:
+    @_rule
+    def in_last_condition(self, span: Span, c: list[Any]) -> ast.InLastCondition:
         return ast.InLastCondition(
             self._subject(c[0]),
-            c[1],
+            c[1].value,
             self._int(c[2], "a count of periods"),
             self._int(c[3], "a number of periods"),
-            self._span(meta),
+            span,
         )
 
-    def consecutive_condition(self, meta: Meta, c: list[Any]) -> ast.ConsecutiveCondition:
+    @_rule
+    def consecutive_condition(self, span: Span, c: list[Any]) -> ast.ConsecutiveCondition:
         return ast.ConsecutiveCondition(
-            self._subject(c[0]), c[1], self._int(c[2], "a count of periods"), self._span(meta)
+            self._subject(c[0]), c[1].value, self._int(c[2], "a count of periods"), span
         )
 
-    def breach_count_condition(self, meta: Meta, c: list[Any]) -> ast.BreachCountCondition:
+    @_rule
+    def breach_count_condition(self, span: Span, c: list[Any]) -> ast.BreachCountCondition:
         return ast.BreachCountCondition(
-            self._int(c[0], "a count of breaches"),
-            self._int(c[1], "a number of periods"),
-            self._span(meta),
+            self._int(c[0], "a count of breaches"), self._int(c[1], "a number of periods"), span
         )
 
-    def cond_or(self, meta: Meta, c: list[Any]) -> ast.AnyOf:
-        operands = _flatten(c, ast.AnyOf)
-        return ast.AnyOf(operands, self._span(meta))
+    @_rule
+    def cond_or(self, span: Span, c: list[Any]) -> ast.AnyOf:
+        return self._nested(ast.AnyOf(_flatten(c, ast.AnyOf), span), c)  # type: ignore[no-any-return]
 
-    def cond_and(self, meta: Meta, c: list[Any]) -> ast.AllOf:
-        return ast.AllOf(_flatten(c, ast.AllOf), self._span(meta))
+    @_rule
+    def cond_and(self, span: Span, c: list[Any]) -> ast.AllOf:
+        return self._nested(ast.AllOf(_flatten(c, ast.AllOf), span), c)  # type: ignore[no-any-return]
+
+    @_rule
+    def cond_atom(self, span: Span, c: list[Any]) -> ast.Condition:
+        """``( condition )``: the parentheses are not part of the tree."""
+        return c[0]  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ expressions
 
-    def or_expr(self, meta: Meta, c: list[Any]) -> ast.Or:
-        return ast.Or(_flatten(c, ast.Or), self._span(meta))
+    @_rule
+    def or_expr(self, span: Span, c: list[Any]) -> ast.Or:
+        return self._nested(ast.Or(_flatten(c, ast.Or), span), c)  # type: ignore[no-any-return]
 
-    def and_expr(self, meta: Meta, c: list[Any]) -> ast.And:
-        return ast.And(_flatten(c, ast.And), self._span(meta))
+    @_rule
+    def and_expr(self, span: Span, c: list[Any]) -> ast.And:
+        return self._nested(ast.And(_flatten(c, ast.And), span), c)  # type: ignore[no-any-return]
 
-    def not_expr(self, meta: Meta, c: list[Any]) -> ast.Not:
-        return ast.Not(c[0], self._span(meta))
+    @_rule
+    def not_expr(self, span: Span, c: list[Any]) -> ast.Not:
+        return self._nested(ast.Not(c[0], span), c)  # type: ignore[no-any-return]
 
-    def compare(self, meta: Meta, c: list[Any]) -> ast.Compare:
-        return ast.Compare(c[0], c[1], c[2], self._span(meta))
+    @_rule
+    def atom_expr(self, span: Span, c: list[Any]) -> ast.Expr:
+        """``( expr )``: the parentheses are not part of the tree."""
+        return c[0]  # type: ignore[no-any-return]
 
-    def value_list(self, meta: Meta, c: list[Any]) -> tuple[ast.Operand, ...]:
-        return tuple(x for x in c if x is not None)
+    @_rule
+    def compare(self, span: Span, c: list[Any]) -> ast.Compare:
+        return ast.Compare(c[0], c[1].value, c[2], span)
 
-    def in_list(self, meta: Meta, c: list[Any]) -> ast.InList:
-        return ast.InList(c[0], c[1], False, self._span(meta))
+    @_rule
+    def value_list(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("list", tuple(x for x in c if x is not None), span)
 
-    def not_in_list(self, meta: Meta, c: list[Any]) -> ast.InList:
-        return ast.InList(c[0], c[1], True, self._span(meta))
+    @_rule
+    def in_list(self, span: Span, c: list[Any]) -> ast.InList:
+        return ast.InList(c[0], c[1].value, False, span)
 
-    def is_set(self, meta: Meta, c: list[Any]) -> ast.IsSet:
-        return ast.IsSet(c[0], False, self._span(meta))
+    @_rule
+    def not_in_list(self, span: Span, c: list[Any]) -> ast.InList:
+        return ast.InList(c[0], c[1].value, True, span)
 
-    def is_not_set(self, meta: Meta, c: list[Any]) -> ast.IsSet:
-        return ast.IsSet(c[0], True, self._span(meta))
+    @_rule
+    def is_set(self, span: Span, c: list[Any]) -> ast.IsSet:
+        return ast.IsSet(c[0], False, span)
 
-    def is_open(self, meta: Meta, c: list[Any]) -> ast.IsOpen:
-        return ast.IsOpen(self._span(meta))
+    @_rule
+    def is_not_set(self, span: Span, c: list[Any]) -> ast.IsSet:
+        return ast.IsSet(c[0], True, span)
 
-    def truthy(self, meta: Meta, c: list[Any]) -> ast.Expr:
+    @_rule
+    def is_open(self, span: Span, c: list[Any]) -> ast.IsOpen:
+        return ast.IsOpen(span)
+
+    @_rule
+    def truthy(self, span: Span, c: list[Any]) -> ast.Expr:
         operand = c[0]
         if isinstance(operand, ast.Name | ast.BoolLit):
             return operand
@@ -1041,7 +1178,3 @@ def _flatten(children: list[Any], kind: type[Any]) -> tuple[Any, ...]:
         else:
             out.append(child)
     return tuple(out)
-
-
-def _join(a: Span, b: Span) -> tuple[int, int, int, int]:
-    return (a.line, a.column, b.end_line, b.end_column)

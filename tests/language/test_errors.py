@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rules_engine import ast
 from rules_engine.parser import MAX_SOURCE_BYTES, ParseError, decode_source, parse
 
 
@@ -229,16 +230,27 @@ def test_expected_tokens_are_words() -> None:
     assert error.expected == ["`-`"]
 
 
-def test_deep_parentheses_are_refused_before_parsing() -> None:
-    error = _error('policy "p"\ntarget t { of x where ' + "(" * 100 + "a" + ")" * 100 + " }")
-    assert error.message == "parentheses nested more than 64 deep"
-    # `target t { of x where ` is 22 characters; the 65th `(` is at column 22 + 65 = 87
-    assert (error.span.line, error.span.column) == (2, 87)
+def test_redundant_parentheses_nest_freely() -> None:
+    policy = parse('policy "p"\ntarget t { of x where ' + "(" * 500 + "a" + ")" * 500 + " }")
+    target = policy.items[1]
+    assert isinstance(target, ast.TargetDecl)
+    assert target.where == ast.Name("a")
 
 
-def test_a_long_chain_of_not_is_an_error_not_a_recursion_error() -> None:
+def test_a_long_chain_of_not_is_refused_at_the_65th() -> None:
     error = _error('policy "p"\ntarget t { of x where ' + "not " * 5000 + "a }")
-    assert error.message == "the expression is nested too deeply to read"
+    assert error.message == "the condition is nested more than 64 deep"
+    # the innermost `not` (the 5000th) has depth 1, so the 5000 - 64 = 4936th has depth 65;
+    # `target t { of x where ` is 22 characters, the k-th `not` starts at 23 + 4 (k - 1)
+    assert (error.span.line, error.span.column) == (2, 23 + 4 * 4935)
+
+
+def test_deeply_alternating_and_or_is_refused() -> None:
+    expr = "a = 1"
+    for level in range(100):
+        expr = f"(b = 1 {'and' if level % 2 else 'or'} {expr})"
+    error = _error('policy "p"\ntarget t { of x where ' + expr + " }")
+    assert error.message == "the condition is nested more than 64 deep"
 
 
 def test_a_moderate_chain_of_not_still_parses() -> None:

@@ -435,3 +435,21 @@ def test_spans_point_at_the_text() -> None:
 def test_spans_are_ignored_by_equality() -> None:
     assert parse('policy "p"') == parse('\n\n   policy   "p"')
     assert parse('policy "p"').items[0].span != parse('\n policy "p"').items[0].span
+
+
+def _walk(node: object) -> list[object]:
+    found = [node]
+    if isinstance(node, tuple):
+        for x in node:
+            found += _walk(x)
+    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, Span):
+        for name in node.__dataclass_fields__:
+            found += _walk(getattr(node, name))
+    return found
+
+
+def test_only_ast_nodes_and_plain_values_in_the_tree() -> None:
+    allowed = (str, int, bool, Decimal, Fraction, type(None), tuple, Span)
+    for node in _walk(parse(SKETCH)):
+        module = type(node).__module__
+        assert module == "rules_engine.ast" or isinstance(node, allowed), type(node)
