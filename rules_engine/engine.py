@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -35,7 +36,7 @@ from rules_engine.evaluate.scope import ScopeContext, compile_scope, scope_text
 from rules_engine.model import Verdict
 from rules_engine.outcomes import PeriodOutcome, TargetOutcome
 from rules_engine.periods import Period, period_containing, periods_between
-from rules_engine.schema import SCHEMA_VERSION, STOP_EVENTS
+from rules_engine.schema import DEFAULT_ANCHORS, SCHEMA_VERSION, STOP_EVENTS
 
 DOCUMENT_VERSION = "1.0"
 DETAIL_LIMIT = 1000
@@ -416,6 +417,7 @@ def evaluate(
             "sources": dict(sorted((getattr(bundle, "sources", None) or {}).items())),
             "sha256": dict(sorted((getattr(bundle, "sha256", None) or {}).items())),
             "warnings": [str(w) for w in (getattr(bundle, "warnings", []) or [])],
+            "late_start": _late_starts(policy, tables),
         },
         "as_of": as_of_utc.astimezone(history[0].start.tzinfo if history else dt.UTC).isoformat(),
         "as_of_source": options.as_of_source,
@@ -433,6 +435,31 @@ def evaluate(
     for key, value in summary.items():
         document.setdefault(key, value)
     return Evaluation(policy, as_of, tuple(sorted(periods)), outcomes, document)
+
+
+def _late_starts(policy: model.CheckedPolicy, tables: Mapping[str, pl.DataFrame]) -> list[str]:
+    """Datasets whose first record comes after the policy's ``effective`` date: look-backs
+    over the months before see no records there (DESIGN "Credits, bonuses, exits")."""
+    out: list[str] = []
+    first_period = period_containing(policy.effective, policy.period, policy.timezone)
+    for name in sorted({t.dataset for t in policy.targets.values()}):
+        table = tables.get(name)
+        anchor = DEFAULT_ANCHORS.get(name)
+        if table is None or anchor is None or anchor not in table.columns or table.height == 0:
+            continue
+        if not isinstance(table.schema[anchor], pl.Datetime):
+            continue
+        first = table[anchor].min()
+        if not isinstance(first, dt.datetime):
+            continue
+        starts_in = period_containing(first, policy.period, policy.timezone)
+        if starts_in.start > first_period.start:
+            local = first.astimezone(ZoneInfo(policy.timezone)).date()
+            out.append(
+                f"data for `{name}` starts {local} ({starts_in.label}), after the period of the "
+                f"policy's effective date {policy.effective}: earlier periods have no records"
+            )
+    return out
 
 
 def _holidays_version() -> str:

@@ -320,3 +320,17 @@ def test_as_of_must_be_aware() -> None:
         assert "time zone" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("a naive as-of was accepted")
+
+
+def test_data_starting_after_the_effective_period_is_reported() -> None:
+    # effective 2026-01-01, first ticket 2026-03-05: January and February see no records
+    data = tickets(
+        [{"id": "A", "created_at": "2026-03-05T10:00:00Z", "resolved_at": "2026-03-05T11:00:00Z"}]
+    )
+    doc = _doc(
+        policy(_resolution()), Bundle({"tickets": data}), "2026-04-01T00:00:00Z", ["2026-03"]
+    )
+    assert doc["data"]["late_start"] == [
+        "data for `tickets` starts 2026-03-05 (2026-03), after the period of the policy's "
+        "effective date 2026-01-01: earlier periods have no records"
+    ]
