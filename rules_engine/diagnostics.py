@@ -197,7 +197,11 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """``did you mean `x`?`` for the closest candidate, or None."""
+    """``did you mean `x`?`` for the closest candidate, or None.
+
+    >>> did_you_mean("p1_respons", ["p1_response", "p2_resolution"])
+    'did you mean `p1_response`?'
+    """
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
