@@ -201,6 +201,28 @@ class EscalationReport:
     def to_json(self) -> dict[str, Any]:
         return {"as_of": _iso(self.as_of), "escalations": [r.to_json() for r in self.results]}
 
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One flat row per escalated record (for tables in reports and the evaluation
+        document's ``escalations`` list)."""
+        rows = []
+        for r in self.results:
+            for rec in r.records:
+                top = rec.crossed[-1]
+                nxt = rec.next_step
+                rows.append(
+                    {
+                        "escalation": r.name,
+                        "id": rec.record_id,
+                        "step": f"{top.index}. at {top.label}",
+                        "due_at": _iso(top.due_at),
+                        "notify": ", then ".join(rec.notify),
+                        "after_hours": rec.after_hours,
+                        "next_step": None if nxt is None else f"{nxt.index}. at {nxt.label}",
+                        "next_due_at": None if nxt is None else _iso(nxt.due_at),
+                    }
+                )
+        return rows
+
     def to_text(self) -> str:
         lines = [f"escalations as of {_iso(self.as_of)}"]
         for r in self.results:

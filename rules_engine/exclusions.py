@@ -265,6 +265,48 @@ def split_bundle(bundle: Any) -> ExclusionSplit:
     )
 
 
+def dispute_effect(agreed: Mapping[str, Any], claimed: Mapping[str, Any]) -> dict[str, Any]:
+    """What the disputed exclusions change, from two evaluation documents: ``agreed``
+    (approved exclusions only: the disputed records and time count) and ``claimed``
+    (the disputed ones applied too). Per period, the targets whose verdict or value
+    differs and the money both ways; then the totals both ways."""
+    claimed_periods = {p.get("period"): p for p in claimed.get("periods") or []}
+    periods: list[dict[str, Any]] = []
+    for period in agreed.get("periods") or []:
+        other = claimed_periods.get(period.get("period"))
+        if other is None:
+            continue
+        changed = []
+        for name, facts in (period.get("targets") or {}).items():
+            theirs = (other.get("targets") or {}).get(name) or {}
+            mine = (facts.get("verdict"), facts.get("value"))
+            if mine != (theirs.get("verdict"), theirs.get("value")):
+                changed.append(
+                    {
+                        "target": name,
+                        "verdict": facts.get("verdict"),
+                        "value": facts.get("value"),
+                        "verdict_if_excluded": theirs.get("verdict"),
+                        "value_if_excluded": theirs.get("value"),
+                    }
+                )
+        money = {
+            key: {"agreed": period.get(key), "if_excluded": other.get(key)}
+            for key in ("credits_total", "bonus_total")
+            if period.get(key) != other.get(key)
+        }
+        if changed or money:
+            periods.append({"period": period.get("period"), "targets": changed, **money})
+    return {
+        "periods": periods,
+        "totals": {"agreed": agreed.get("totals"), "if_excluded": claimed.get("totals")},
+        "exit_right": {
+            "agreed": agreed.get("exit_right"),
+            "if_excluded": claimed.get("exit_right"),
+        },
+    }
+
+
 def ledger_json(
     tables: Mapping[str, pl.DataFrame], *, file: str = EXCLUSIONS
 ) -> list[dict[str, Any]]:
@@ -277,6 +319,7 @@ __all__ = [
     "ExclusionEntry",
     "ExclusionSplit",
     "apply_exclusions",
+    "dispute_effect",
     "ledger_json",
     "read_ledger",
     "split_bundle",

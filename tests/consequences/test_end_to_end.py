@@ -3,6 +3,7 @@ front end and the engine (hand-computed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 from pathlib import Path
@@ -59,3 +60,47 @@ def test_march_alone_equals_march_in_the_run() -> None:
     [alone] = run(["2026-03"])["periods"]
     keys = ("credits_total", "bonus_total", "earned_back", "annual_cap", "credits_net")
     assert {k: alone.get(k) for k in keys} == {k: whole.get(k) for k in keys}
+
+
+def test_disputed_exclusion_flips_verdict_and_money_through_the_engine() -> None:
+    from rules_engine.api import load_policy
+    from rules_engine.exclusions import dispute_effect, split_bundle
+
+    case = Path(__file__).parent / "cases" / "disputed"
+    policy = load_policy(case / "policy.sla")
+    bundle = load_data(case / "data", policy=policy)
+    split = split_bundle(bundle)
+    periods = [parse_period("2026-04", "month", "UTC")]
+    as_of = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+
+    def doc(tables: dict[str, Any]) -> dict[str, Any]:
+        view = dataclasses.replace(bundle, tables=tables)
+        return evaluate(policy, view, periods, as_of).document
+
+    agreed, claimed = doc(split.approved_tables), doc(split.all_tables)
+    # April = 2,592,000 s; 99.9% allows 2,592 s. O1 10:00-11:00 minus the approved
+    # 10 minutes = 3,000 s -> 1 - 3000/2592000 = 99.884259% breached -> 5% = 600.00.
+    # The disputed 30 minutes too: 1,200 s -> 99.953704% met -> nothing.
+    a, c = agreed["periods"][0], claimed["periods"][0]
+    assert a["targets"]["email_availability"]["verdict"] == "breached"
+    assert a["targets"]["email_availability"]["value"] == "99.884259"
+    assert c["targets"]["email_availability"]["verdict"] == "met"
+    assert c["targets"]["email_availability"]["value"] == "99.953704"
+    assert (a["credits_total"], c["credits_total"]) == ("600.00", "0.00")
+    effect = dispute_effect(agreed, claimed)
+    assert effect["periods"] == [
+        {
+            "period": "2026-04",
+            "targets": [
+                {
+                    "target": "email_availability",
+                    "verdict": "breached",
+                    "value": "99.884259",
+                    "verdict_if_excluded": "met",
+                    "value_if_excluded": "99.953704",
+                }
+            ],
+            "credits_total": {"agreed": "600.00", "if_excluded": "0.00"},
+        }
+    ]
+    assert [d["id"] for d in split.disputed] == ["X2"]

@@ -250,3 +250,29 @@ def test_step_on_a_target_without_a_time_limit_is_an_error() -> None:
 def test_no_table_means_nothing_due() -> None:
     report = escalations_due(policy(P1_LADDER), {}, ts("2026-04-08T10:00Z"))  # type: ignore[arg-type]
     assert report.results[0].records == () and report.results[0].compliance is None
+
+
+def test_flat_rows_for_reports() -> None:
+    report = escalations_due(policy(P1_LADDER), {"tickets": tickets()}, ts("2026-04-08T10:00Z"))  # type: ignore[arg-type]
+    assert report.to_rows() == [
+        {
+            "escalation": "p1_open",
+            "id": "T2",
+            "step": "3. at 4h",
+            "due_at": "2026-04-08T09:00:00Z",
+            "notify": "Customer CIO",
+            "after_hours": False,
+            "next_step": None,
+            "next_due_at": None,
+        },
+        {
+            "escalation": "p1_open",
+            "id": "T1",
+            "step": "1. at 30m",
+            "due_at": "2026-04-08T09:30:00Z",
+            "notify": "Service desk lead",
+            "after_hours": False,
+            "next_step": "2. at 50% of p1_resolution",
+            "next_due_at": "2026-04-08T11:00:00Z",
+        },
+    ]
