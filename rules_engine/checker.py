@@ -869,7 +869,7 @@ class _Checker:
             kind = fields.types.get(node.name)
             if kind is not None:
                 return m.FieldRef(node.name, node.span), kind
-            if other is not None and node.name in self.tiers:
+            if other and node.name in self.tiers:
                 return m.Literal_(node.name, "tier", node.span), "tier"
             candidates = [*fields.types, *(self.tiers if other else ())]
             if other is None:
@@ -879,6 +879,13 @@ class _Checker:
                     node.span,
                     did_you_mean(node.name, candidates)
                     or f"declare it: `dataset {fields.dataset} {{ {node.name} string }}`",
+                )
+            elif node.name in self.tiers:
+                self.error(
+                    "SLA207",
+                    f"`{node.name}` is a tier, and a tier compares only with `priority`",
+                    node.span,
+                    f"write `priority = {node.name}`",
                 )
             elif other == "priority":
                 self.error(
@@ -1028,6 +1035,7 @@ class _Checker:
             return None
         fields = self.fields_of(decl.dataset)
         if fields is None:
+            self.objective_literals(decl.objective)
             return None
         scope = None
         if decl.where is not None:
@@ -1060,6 +1068,15 @@ class _Checker:
             objective,
             decl.span,
         )
+
+    def objective_literals(self, node: ast.Objective | None) -> None:
+        """Range checks that need no dataset: so an unknown dataset hides nothing else."""
+        if isinstance(node, ast.PercentWithin | ast.RateObjective):
+            self.percent(node.percent)
+        if isinstance(node, ast.PercentWithin | ast.AllWithin):
+            self.limit(node.limit)
+        if isinstance(node, ast.ValueObjective) and isinstance(node.value, ast.PercentLit):
+            self.percent(node.value)
 
     def target_anchor(self, decl: ast.TargetDecl, fields: _Fields) -> str | None:
         if decl.by is not None:

@@ -291,3 +291,15 @@ def test_holiday_names_include_observed_days_and_subdivisions() -> None:
     assert codes(
         'calendar c { open mon 09:00-10:00 holidays "US" except "Cesar Chavez Day" }\n'
     ) == ["SLA307"]
+
+
+def test_an_unknown_dataset_hides_no_other_problem_of_the_target() -> None:
+    body = "target a { of tickest measure response_time require 101% within 0m }\n"
+    assert codes(body) == ["SLA204", "SLA302", "SLA314"]
+
+
+def test_a_tier_on_the_wrong_side_of_a_comparison() -> None:
+    body = "tier P1\ntarget a { of tickets where 4h < P1 measure response_time require 90% within 1h }\n"
+    result = check_source(HEAD + body, "unit.sla")
+    [only] = result.diagnostics
+    assert (only.code, only.help) == ("SLA207", "write `priority = P1`")
