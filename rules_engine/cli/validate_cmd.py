@@ -1,4 +1,4 @@
-"""``sla validate --data PATH [--policy POLICY] [--timezone Z] [--max-errors N]``.
+"""``sla validate --data PATH [--policy POLICY] [--dataset NAME] [--timezone Z] [--max-errors N]``.
 
 Exit codes: 0 clean (warnings allowed), 1 invalid data, 2 unreadable input (a file that
 cannot be read at all, an unknown dataset, a policy that does not check).
@@ -40,6 +40,7 @@ def _policy(path: str | None) -> CheckedPolicy | None:
 @click.option(
     "--policy", "policy_path", type=click.Path(), help="Type declared datasets and fields."
 )
+@click.option("--dataset", help="The dataset of a single file not named after it.")
 @click.option("--timezone", help="Zone of timestamps written without an offset.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option(
@@ -52,6 +53,7 @@ def _policy(path: str | None) -> CheckedPolicy | None:
 def validate(
     data_path: str,
     policy_path: str | None,
+    dataset: str | None,
     timezone: str | None,
     max_errors: int,
     output_format: str,
@@ -62,7 +64,9 @@ def validate(
     counts: dict[str, int] = {}
     code = 0
     try:
-        bundle = load_data(data_path, policy=policy, timezone=timezone, max_errors=max_errors)
+        bundle = load_data(
+            data_path, policy=policy, timezone=timezone, max_errors=max_errors, name=dataset
+        )
         issues = bundle.warnings
         counts = {name: len(table) for name, table in bundle.tables.items()}
     except DataError as error:

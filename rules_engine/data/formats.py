@@ -10,7 +10,6 @@ per-record path that can say which line is wrong.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import io
 import json
 import os

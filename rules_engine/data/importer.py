@@ -1,0 +1,530 @@
+"""Importing a ticket-system export through a mapping into the normalized ticket table.
+
+Every step is columnar: values are renamed and typed per column, rows that cannot be
+typed are rejected with a reason (and counted), and event logs are grouped into one
+record per ticket with the status sequence turned into pauses, a first response and a
+status history. The result goes through the loader's checks, so an import reports the
+same problems ``sla validate`` would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from rules_engine.data.checks import ORDERED, check_table
+from rules_engine.data.coerce import (
+    check_timezone,
+    coerce_table,
+    to_boolean,
+    to_date,
+    to_duration,
+    to_number,
+    to_timestamp,
+)
+from rules_engine.data.dtypes import TIMESTAMP, dataset_spec
+from rules_engine.data.formats import ROW, SourceFile, Unreadable, _read_bytes, describe
+from rules_engine.data.issues import DataIssue, IssueLog, show_value
+from rules_engine.data.mapping import FieldMap, Mapping
+
+MAX_MEMBER_BYTES = 2 * 2**30
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: rows read, records built, rows rejected (by reason, with the
+    first examples), and the warnings of the checks on the result."""
+
+    input: str
+    mapping: str
+    rows_read: int = 0
+    records: int = 0
+    rejected_rows: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejected_records: int = 0
+    record_reasons: Counter[str] = field(default_factory=Counter)
+    examples: list[DataIssue] = field(default_factory=list)
+    warnings: list[DataIssue] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.input} via {self.mapping}:",
+            f"  rows read:        {self.rows_read}",
+            f"  records written:  {self.records}",
+            f"  rows rejected:    {self.rejected_rows}",
+        ]
+        for reason, count in self.reasons.most_common():
+            out.append(f"    {count:>8}  {reason}")
+        out.append(f"  records rejected: {self.rejected_records}")
+        for reason, count in self.record_reasons.most_common():
+            out.append(f"    {count:>8}  {reason}")
+        for issue in self.examples:
+            out.append(f"  {issue}")
+        for issue in self.warnings:
+            out.append(f"  {issue}")
+        return out
+
+
+class ImportError_(Exception):
+    """The input cannot be imported at all (unreadable, or columns the mapping needs
+    are missing); the message names the file and the problem."""
+
+
+def import_export(
+    path: str | Path,
+    mapping: Mapping,
+    *,
+    origin: str = "<mapping>",
+    timezone: str | None = None,
+    max_errors: int = 100,
+) -> tuple[pl.DataFrame, ImportSummary]:
+    """Read ``path`` (CSV, JSON, JSON Lines; optionally .gz or inside a .zip) and
+    build the normalized table the mapping describes."""
+    path = Path(path)
+    summary = ImportSummary(str(path), origin)
+    zone = timezone or mapping.timestamps.timezone
+    if zone is not None:
+        try:
+            check_timezone(zone)
+        except ValueError as exc:
+            raise ImportError_(f"{origin}: {exc}") from None
+    raw = _read_source(path, mapping)
+    summary.rows_read = len(raw)
+    _check_columns(raw, mapping, origin, str(path))
+    raw = _blank_missing(raw, mapping.missing)
+    log = IssueLog(max_errors=max_errors)
+    typed, rejected = _type_fields(raw, mapping, zone, str(path), log, summary)
+    if mapping.group is not None:
+        table = _group(typed.filter(~rejected), mapping)
+    else:
+        table = typed.filter(~rejected)
+    summary.rejected_rows = int(rejected.sum())
+    spec = dataset_spec(mapping.dataset)
+    assert spec is not None
+    known = {c.name for c in spec.columns}
+    extras = [c for c in table.columns if c not in known and c != ROW]
+    check_log = IssueLog(max_errors=max_errors)
+    normalized = coerce_table(table.drop(extras), spec, str(path), None, check_log)
+    normalized = pl.concat([normalized, table.select(extras)], how="horizontal")
+    normalized = _reject_records(normalized, mapping.dataset, str(path), log, summary)
+    summary.examples = [i for i in log.summarized() if i.severity == "error"]
+    normalized = check_table(normalized, spec, str(path), None, check_log)
+    summary.warnings = check_log.summarized()
+    out = normalized.drop(ROW)
+    summary.records = len(out)
+    return out, summary
+
+
+def write_table(frame: pl.DataFrame, out: Path) -> None:
+    """Parquet or JSON Lines, by the output's name."""
+    name = out.name.lower()
+    if name.endswith(".parquet"):
+        frame.write_parquet(out)
+    elif name.endswith((".jsonl", ".ndjson")):
+        frame.write_ndjson(out)
+    else:
+        raise ImportError_(f"{out}: write .parquet or .jsonl")
+
+
+def _reject_records(
+    table: pl.DataFrame, dataset: str, file: str, log: IssueLog, summary: ImportSummary
+) -> pl.DataFrame:
+    """Drop records whose stop events precede their start (real exports have a few:
+    ServiceNow's editable ``opened_at`` can be later than the first update), so the
+    output always validates; each is counted with its reason and row."""
+    bad = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(table))
+    for start, stop in ORDERED.get(dataset, ()):
+        if start not in table.columns or stop not in table.columns:
+            continue
+        mask = (table[stop] < table[start]).fill_null(False)
+        count = int(mask.sum())
+        if not count:
+            continue
+        reason = f"`{stop}` before `{start}`"
+        summary.record_reasons[reason] += count
+        for row, record_id in table.filter(mask).select(ROW, "id").head(log.max_errors).iter_rows():
+            log.error(file, f"record `{record_id}` rejected: {reason}", row=int(row), field=stop)
+        bad = bad | mask
+    summary.rejected_records = int(bad.sum())
+    return table.filter(~bad)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _read_source(path: Path, mapping: Mapping) -> pl.DataFrame:
+    if not path.is_file():
+        raise ImportError_(f"{path}: no such file")
+    if path.suffix.lower() == ".zip":
+        data = _zip_member(path, mapping)
+    else:
+        try:
+            src = describe(path, "import")
+        except Unreadable:
+            src = SourceFile(path, "import", "csv", path.name.lower().endswith(".gz"))
+        if path.stat().st_size > MAX_MEMBER_BYTES:
+            raise ImportError_(f"{path}: file is over {MAX_MEMBER_BYTES // 2**30} GiB; split it")
+        try:
+            data = _read_bytes(src)
+        except Unreadable as exc:
+            raise ImportError_(
+                f"{path}: {exc}" + (f"; help: {exc.hint}" if exc.hint else "")
+            ) from None
+    encoding = mapping.source.encoding
+    if encoding not in ("utf-8", "utf8"):
+        data = data.decode(encoding).encode("utf-8")
+    if mapping.source.format == "csv":
+        return _csv(data, path, mapping)
+    return _json(data, path, mapping)
+
+
+def _zip_member(path: Path, mapping: Mapping) -> bytes:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportError_(f"{path}: not a readable zip archive ({exc})") from None
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        wanted = mapping.source.zip_member
+        if wanted is not None:
+            members = [
+                m for m in members if m.filename == wanted or m.filename.endswith("/" + wanted)
+            ]
+        if len(members) != 1:
+            names = ", ".join(m.filename for m in archive.infolist())
+            raise ImportError_(
+                f"{path}: expected one data file in the archive, found: {names or 'none'}; "
+                "help: name it with `source.zip_member` in the mapping"
+            )
+        member = members[0]
+        if member.file_size > MAX_MEMBER_BYTES:
+            raise ImportError_(f"{path}: {member.filename} is over {MAX_MEMBER_BYTES // 2**30} GiB")
+        try:
+            return archive.read(member)
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ImportError_(f"{path}: {member.filename} is damaged ({exc})") from None
+
+
+def _csv(data: bytes, path: Path, mapping: Mapping) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            separator=mapping.source.delimiter,
+            infer_schema=False,
+            empty_string_is_null=True,
+        )
+    except Exception as exc:
+        raise ImportError_(f"{path}: not readable as CSV: {str(exc).splitlines()[0]}") from None
+    return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def _json(data: bytes, path: Path, mapping: Mapping) -> pl.DataFrame:
+    records: list[object]
+    try:
+        if mapping.source.format == "jsonl":
+            records = [json.loads(line) for line in data.splitlines() if line.strip()]
+        else:
+            document = json.loads(data)
+            key = mapping.source.records
+            if key is not None:
+                if not isinstance(document, dict) or key not in document:
+                    raise ImportError_(f"{path}: expected a JSON object with a `{key}` list")
+                document = document[key]
+            if not isinstance(document, list):
+                raise ImportError_(f"{path}: expected a JSON list of records")
+            records = document
+    except json.JSONDecodeError as exc:
+        raise ImportError_(f"{path}: not valid JSON: {exc}") from None
+    if not all(isinstance(r, dict) for r in records):
+        raise ImportError_(f"{path}: every record must be a JSON object")
+    if not records:
+        return pl.DataFrame({ROW: []}, schema={ROW: pl.Int64})
+    frame = pl.json_normalize(records, separator=".", infer_schema_length=None)  # type: ignore[arg-type]
+    frame = frame.select(
+        [
+            (pl.col(c) if frame.schema[c] == pl.String else _json_text(c, frame.schema[c]))
+            for c in frame.columns
+        ]
+    )
+    return frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def _json_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype.is_nested():
+        return pl.col(name).map_elements(
+            lambda v: json.dumps(v.to_list() if hasattr(v, "to_list") else v, default=str),
+            return_dtype=pl.String,
+        )
+    return pl.col(name).cast(pl.String)
+
+
+def _needed_columns(mapping: Mapping) -> list[tuple[str, str]]:
+    needed = []
+    for name, fm in mapping.fields.items():
+        needed.append((fm.column, f"fields.{name}.column"))
+        if fm.plus_minutes:
+            needed.append((fm.plus_minutes, f"fields.{name}.plus_minutes"))
+    if mapping.group is not None:
+        g = mapping.group
+        needed += [(g.by, "group.by"), (g.status, "group.status"), (g.at, "group.at")]
+        needed += [(k.column, "group.order_by") for k in g.order_by]
+    return needed
+
+
+def _check_columns(raw: pl.DataFrame, mapping: Mapping, origin: str, file: str) -> None:
+    import difflib
+
+    missing = [(c, where) for c, where in _needed_columns(mapping) if c not in raw.columns]
+    if missing and mapping.source.format == "csv" and raw.width <= 2:
+        header = ",".join(c for c in raw.columns if c != ROW)
+        raise ImportError_(
+            f"{file}: the header has a single column `{header[:60]}`; help: check "
+            f"`source.delimiter` in {origin} (it is `{mapping.source.delimiter}`)"
+        )
+    if missing:
+        column, where = missing[0]
+        close = difflib.get_close_matches(column, raw.columns, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "is this the right export and mapping?"
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ImportError_(
+            f"{file}: no column `{column}`{more}, which {origin} `{where}` needs; help: {hint}"
+        )
+
+
+def _blank_missing(raw: pl.DataFrame, markers: list[str]) -> pl.DataFrame:
+    if not markers:
+        return raw
+    return raw.with_columns(
+        pl.when(pl.col(c).is_in(markers)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in raw.columns
+        if raw.schema[c] == pl.String
+    )
+
+
+# ----------------------------------------------------------------------------- typing
+
+
+def _parse_times(text: pl.Series, formats: list[str], zone: str | None) -> tuple[pl.Series, str]:
+    """Timestamps in the mapping's formats (``iso``, or chrono patterns), in ``zone``
+    when the format has no offset. Returns the values and the expected-format text."""
+    result = pl.Series(text.name, [], TIMESTAMP).extend_constant(None, len(text))
+    for fmt in formats:
+        if fmt == "iso":
+            parsed, _ = to_timestamp(text, zone)
+        elif "%z" in fmt or "%:z" in fmt:
+            parsed = text.str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
+        else:
+            naive = text.str.to_datetime(fmt, time_unit="us", strict=False)
+            if zone is None:
+                raise ImportError_(
+                    f"timestamp format `{fmt}` has no offset and the mapping names no "
+                    "`timestamps.timezone`; help: add one or pass --timezone"
+                )
+            parsed = naive.dt.replace_time_zone(
+                zone, ambiguous="earliest", non_existent="null"
+            ).dt.convert_time_zone("UTC")
+        result = result.fill_null(parsed)
+    return result, " or ".join(formats)
+
+
+def _type_fields(
+    raw: pl.DataFrame,
+    mapping: Mapping,
+    zone: str | None,
+    file: str,
+    log: IssueLog,
+    summary: ImportSummary,
+) -> tuple[pl.DataFrame, pl.Series]:
+    """One typed column per mapped field (and the grouping columns), and the mask of
+    rows rejected because some value could not be mapped or typed."""
+    rows = raw[ROW]
+    out: dict[str, pl.Series] = {ROW: rows}
+    rejected = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(raw))
+
+    def reject(mask: pl.Series, column: str, values: pl.Series, reason: str) -> None:
+        nonlocal rejected
+        mask = mask.fill_null(False)
+        count = int(mask.sum())
+        if not count:
+            return
+        summary.reasons[reason] += count
+        room = max(0, log.max_errors - log.errors)
+        for row, value in (
+            pl.DataFrame({"r": rows, "v": values}).filter(mask).head(room).iter_rows()
+        ):
+            log.error(
+                file,
+                f"row rejected: {reason}",
+                row=int(row),
+                field=column,
+                shown=None if value is None else show_value(value),
+            )
+        log.dropped_errors += max(0, count - room)
+        rejected = rejected | mask
+
+    for name, fm in mapping.fields.items():
+        source = raw[fm.column]
+        out[name] = _type_one(name, fm, source, raw, mapping, zone, reject)
+    if mapping.group is not None:
+        g = mapping.group
+        out["__by__"] = raw[g.by]
+        out["__status__"] = raw[g.status]
+        at, expected = _parse_times(raw[g.at], mapping.timestamps.formats, zone)
+        reject(
+            at.is_null() & raw[g.at].is_not_null(),
+            g.at,
+            raw[g.at],
+            f"`{g.at}` is not a timestamp ({expected})",
+        )
+        reject(raw[g.at].is_null(), g.at, raw[g.at], f"`{g.at}` is missing")
+        reject(raw[g.by].is_null(), g.by, raw[g.by], f"`{g.by}` is missing")
+        out["__at__"] = at
+        for k, key in enumerate(g.order_by):
+            column = raw[key.column]
+            if key.type == "timestamp":
+                typed = (
+                    at
+                    if key.column == g.at
+                    else _parse_times(column, mapping.timestamps.formats, zone)[0]
+                )
+            elif key.type == "number":
+                typed = column.cast(pl.Float64, strict=False)
+            else:
+                typed = column
+            out[f"__order{k}__"] = typed
+    return pl.DataFrame([series.alias(key) for key, series in out.items()]), rejected
+
+
+def _type_one(
+    name: str,
+    fm: FieldMap,
+    source: pl.Series,
+    raw: pl.DataFrame,
+    mapping: Mapping,
+    zone: str | None,
+    reject: object,
+) -> pl.Series:
+    assert callable(reject)
+    column = fm.column
+    value = source
+    if fm.values is not None:
+        reject(
+            ~source.is_in(fm.values) & source.is_not_null(),
+            column,
+            source,
+            f"`{column}` is not one of {', '.join(fm.values)}",
+        )
+    if fm.map is not None:
+        mapped = source.replace_strict(fm.map, default=None, return_dtype=pl.String)
+        unmapped = mapped.is_null() & source.is_not_null()
+        if fm.unmapped == "reject":
+            reject(unmapped, column, source, f"`{column}` has a value the mapping does not map")
+        elif fm.unmapped == "keep":
+            mapped = mapped.fill_null(source)
+        value = mapped
+    kind = fm.type
+    if kind == "timestamp":
+        typed, expected = _parse_times(value, mapping.timestamps.formats, zone)
+        reject(
+            typed.is_null() & value.is_not_null(),
+            column,
+            value,
+            f"`{column}` is not a timestamp ({expected})",
+        )
+        if fm.plus_minutes is not None:
+            minutes = raw[fm.plus_minutes].cast(pl.Float64, strict=False)
+            micros = (minutes * 60_000_000).round(0).cast(pl.Int64)
+            typed = (typed + micros.cast(pl.Duration("us"))).alias(name)
+        return typed.alias(name)
+    converters = {
+        "number": to_number,
+        "boolean": to_boolean,
+        "date": to_date,
+        "duration": to_duration,
+    }
+    if kind in converters:
+        typed, failures = converters[kind](value)
+        for failure in failures:
+            reject(failure.mask, column, value, f"`{column}`: {failure.message}")
+        return typed.alias(name)
+    return value.cast(pl.String).alias(name)
+
+
+# ----------------------------------------------------------------------------- grouping
+
+
+def _aggregate(name: str, fm: FieldMap) -> pl.Expr:
+    col = pl.col(name)
+    return {
+        "first": col.first(),
+        "last": col.last(),
+        "first_set": col.drop_nulls().first(),
+        "last_set": col.drop_nulls().last(),
+        "min": col.min(),
+        "max": col.max(),
+    }[fm.aggregate].alias(name)
+
+
+def _group(typed: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """One record per ``group.by``: updates in order, field values by their aggregate,
+    first response, pauses and status history from the status sequence."""
+    g = mapping.group
+    assert g is not None
+    order = ["__by__", *[f"__order{k}__" for k in range(len(g.order_by))]]
+    events = typed.sort(order, nulls_last=True, maintain_order=True)
+    aggs = [_aggregate(name, fm) for name, fm in mapping.fields.items()]
+    aggs.append(pl.col(ROW).min().alias(ROW))
+    if mapping.first_response is not None:
+        leaving = ~pl.col("__status__").is_in(mapping.first_response.not_in)
+        aggs.append(pl.col("__at__").filter(leaving).first().alias("first_response_at"))
+    if mapping.status_history:
+        aggs.append(
+            pl.struct(pl.col("__at__").alias("at"), pl.col("__status__").alias("status")).alias(
+                "status_history"
+            )
+        )
+    table = events.group_by("__by__", maintain_order=True).agg(aggs)
+    if mapping.pauses is not None:
+        table = table.join(_pauses(events, mapping.pauses.reasons), on="__by__", how="left")
+        table = table.with_columns(
+            pl.col("pauses").fill_null(pl.lit([], dtype=table.schema["pauses"]))
+        )
+    return table.drop("__by__")
+
+
+def _pauses(events: pl.DataFrame, reasons: dict[str, str]) -> pl.DataFrame:
+    """Runs of consecutive updates in one status; a run in a pause state is a pause from
+    its first update to the first update of the next run (open when none follows)."""
+    runs = (
+        events.select("__by__", "__status__", "__at__")
+        .with_columns(
+            (
+                (pl.col("__by__") != pl.col("__by__").shift(1))
+                | (pl.col("__status__") != pl.col("__status__").shift(1))
+            )
+            .fill_null(True)
+            .cum_sum()
+            .alias("__run__")
+        )
+        .group_by("__run__", maintain_order=True)
+        .agg(pl.col("__by__").first(), pl.col("__status__").first(), pl.col("__at__").first())
+        .with_columns(
+            pl.when(pl.col("__by__").shift(-1) == pl.col("__by__"))
+            .then(pl.col("__at__").shift(-1))
+            .otherwise(None)
+            .alias("end")
+        )
+        .filter(pl.col("__status__").is_in(list(reasons)))
+        .with_columns(
+            pl.col("__status__").replace_strict(reasons, return_dtype=pl.String).alias("reason")
+        )
+    )
+    return runs.group_by("__by__", maintain_order=True).agg(
+        pl.struct(pl.col("__at__").alias("start"), "end", "reason").alias("pauses")
+    )
