@@ -299,6 +299,9 @@ def _read_csv(data: bytes, src: SourceFile, spec: DatasetSpec) -> pl.DataFrame:
                     f"the header has a single column `{header[:60]}`: the file looks {shown}-separated",
                     "write comma-separated values (RFC 4180), or import it with a mapping that names the delimiter",
                 )
+    frame = frame.with_columns(  # a quoted "" is empty too
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
+    )
     return frame.with_row_index(ROW, offset=2)
 
 

@@ -32,6 +32,7 @@ from rules_engine.data.dtypes import TIMESTAMP, dataset_spec
 from rules_engine.data.formats import ROW, SourceFile, Unreadable, _read_bytes, describe
 from rules_engine.data.issues import DataIssue, IssueLog, show_value
 from rules_engine.data.mapping import FieldMap, Mapping
+from rules_engine.schema import required_fields
 
 MAX_MEMBER_BYTES = 2 * 2**30
 
@@ -110,7 +111,9 @@ def import_export(
     known = {c.name for c in spec.columns}
     extras = [c for c in table.columns if c not in known and c != ROW]
     check_log = IssueLog(max_errors=max_errors)
-    normalized = coerce_table(table.drop(extras), spec, str(path), None, check_log)
+    # typed already: this only adds the schema's missing columns (required ones missing
+    # are rejected record by record just below, with their reason)
+    normalized = coerce_table(table.drop(extras), spec, str(path), None, IssueLog())
     normalized = pl.concat([normalized, table.select(extras)], how="horizontal")
     normalized = _reject_records(normalized, mapping.dataset, str(path), log, summary)
     summary.examples = [i for i in log.summarized() if i.severity == "error"]
@@ -139,6 +142,16 @@ def _reject_records(
     ServiceNow's editable ``opened_at`` can be later than the first update), so the
     output always validates; each is counted with its reason and row."""
     bad = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(table))
+    for name in sorted(required_fields(dataset)):
+        mask = table[name].is_null()
+        count = int(mask.sum())
+        if not count:
+            continue
+        reason = f"`{name}` is missing"
+        summary.record_reasons[reason] += count
+        for row, record_id in table.filter(mask).select(ROW, "id").head(log.max_errors).iter_rows():
+            log.error(file, f"record `{record_id}` rejected: {reason}", row=int(row), field=name)
+        bad = bad | mask
     for start, stop in ORDERED.get(dataset, ()):
         if start not in table.columns or stop not in table.columns:
             continue
@@ -298,8 +311,8 @@ def _check_columns(raw: pl.DataFrame, mapping: Mapping, origin: str, file: str) 
 
 
 def _blank_missing(raw: pl.DataFrame, markers: list[str]) -> pl.DataFrame:
-    if not markers:
-        return raw
+    """Missing-value markers and empty text (CSV's quoted ``""``) become null."""
+    markers = [*markers, ""]
     return raw.with_columns(
         pl.when(pl.col(c).is_in(markers)).then(None).otherwise(pl.col(c)).alias(c)
         for c in raw.columns
@@ -420,6 +433,9 @@ def _type_one(
             source,
             f"`{column}` is not one of {', '.join(fm.values)}",
         )
+    if fm.default is not None:
+        source = source.fill_null(fm.default)
+        value = source
     if fm.map is not None:
         mapped = source.replace_strict(fm.map, default=None, return_dtype=pl.String)
         unmapped = mapped.is_null() & source.is_not_null()

@@ -56,6 +56,7 @@ class FieldMap(_Strict):
     aggregate: Literal["first", "last", "last_set", "first_set", "min", "max"] = Field(
         "last", description="Event logs: which update's value the record takes."
     )
+    default: str | None = Field(None, description="The value of a missing source value.")
     plus_minutes: str | None = Field(
         None, description="Add this column's minutes (Zendesk reply_time_in_minutes)."
     )
