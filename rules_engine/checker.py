@@ -72,7 +72,16 @@ def check(policy_ast: ast.Policy, source_text: str, path: str) -> CheckResult:
 # --------------------------------------------------------------------------- tables
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FIELD_TYPES = ("string", "number", "boolean", "date", "timestamp", "duration")
+_FieldTypeName = Literal["string", "number", "boolean", "date", "timestamp", "duration"]
+_FIELD_TYPE_NAMES: dict[str, _FieldTypeName] = {
+    "string": "string",
+    "number": "number",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+    "duration": "duration",
+}
+FIELD_TYPES = tuple(_FIELD_TYPE_NAMES)
 BUILTIN_MEASURES = {
     "response_time": ("created_at", "first_response_at"),
     "resolution_time": ("created_at", "resolved_at"),
@@ -164,6 +173,8 @@ class _Fields:
 
 
 class _Checker:
+    """One run over one policy: resolved declarations so far, and the diagnostics found."""
+
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
@@ -183,7 +194,6 @@ class _Checker:
         self.effective_year = 2026
         self.target_decls: dict[str, ast.TargetDecl] = {}
         self.targets: dict[str, m.Target] = {}
-        self.target_units: dict[str, str] = {}
 
     # ----------------------------------------------------------------- reporting
 
@@ -1753,13 +1763,8 @@ def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _field_type(
-    word: str,
-) -> Literal["string", "number", "boolean", "date", "timestamp", "duration"]:
-    for t in FIELD_TYPES:
-        if t == word:
-            return t  # type: ignore[return-value]
-    raise ValueError(word)
+def _field_type(word: str) -> _FieldTypeName:
+    return _FIELD_TYPE_NAMES[word]
 
 
 def _operand_text(op: m.Operand) -> str:

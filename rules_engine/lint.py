@@ -30,6 +30,7 @@ from rules_engine.model import (
     And,
     AnyOf,
     AvailabilityAtLeast,
+    BreachCount,
     CheckedPolicy,
     Compare,
     Condition,
@@ -44,6 +45,7 @@ from rules_engine.model import (
     InList,
     Literal_,
     Objective,
+    Or,
     PercentileAtMost,
     PercentOfFee,
     PercentWithin,
@@ -136,7 +138,7 @@ def scope_tiers(expr: Expr | None, tiers: frozenset[str]) -> frozenset[str]:
             values = {str(v.value) for v in expr.values}
             return tiers - values if expr.negated else tiers & values
         return tiers
-    if hasattr(expr, "operands") and not isinstance(expr, And):  # Or
+    if isinstance(expr, Or):
         result = frozenset[str]()
         for operand in expr.operands:
             result |= scope_tiers(operand, tiers)
@@ -367,8 +369,8 @@ def long_lookback(policy: CheckedPolicy) -> Iterator[Diagnostic]:
             length = cond.window
         elif isinstance(cond, Consecutive):
             length = cond.count
-        elif hasattr(cond, "window"):  # BreachCount
-            length = int(cond.window)
+        elif isinstance(cond, BreachCount):
+            length = cond.window
         if length is not None and length > per_year:
             yield diagnostic(
                 "SLA507",
