@@ -7,6 +7,7 @@ request shows it on the clause; a final ``::notice`` sums the run up.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -14,8 +15,13 @@ from typing import Any
 from rules_engine.report.document import iter_targets, normalize, shortfall_sentence, span_of
 
 
+_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _data(text: str) -> str:
-    """Escape a command's message (GitHub's toolkit escapes ``%``, CR and LF)."""
+    """Escape a command's message (GitHub's toolkit escapes ``%``, CR and LF); other
+    control characters, some of which end a line for some readers, become spaces."""
+    text = _BREAKS.sub(" ", text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

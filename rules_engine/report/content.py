@@ -452,6 +452,23 @@ def _source_text(source: Any) -> str:
     return str(source)
 
 
+RECORDS_SHOWN = 10
+"""Breached records listed per shortfall, worst first. A report is read by people (and
+printed: thousands of rows make Chromium take minutes); `sla explain` lists them all."""
+
+
+def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tuple[list[Doc], int]:
+    """The ``limit`` breached records furthest over their limit, and how many are left out."""
+    records = [r for r in target.get("breached_records") or [] if isinstance(r, Mapping)]
+
+    def over(record: Mapping[str, Any]) -> Fraction:
+        measured, cap = exact(record.get("measured_s")), exact(record.get("limit_s"))
+        return measured - cap if measured is not None and cap is not None else Fraction(0)
+
+    ranked = sorted(records, key=lambda r: (-over(r), str(r.get("id"))))
+    return [dict(r) for r in ranked[:limit]], max(len(ranked) - limit, 0)
+
+
 def budget_text(value: Any, unit: str) -> str:
     """A budget amount in its unit: seconds as a duration, records as a count."""
     if value is None:

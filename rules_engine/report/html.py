@@ -13,7 +13,14 @@ from html import escape
 from typing import Any
 
 from rules_engine.report.charts import trend_svg
-from rules_engine.report.content import BudgetCell, Report, Shortfall, budget_text, build_report
+from rules_engine.report.content import (
+    BudgetCell,
+    Report,
+    Shortfall,
+    budget_text,
+    build_report,
+    worst_records,
+)
 from rules_engine.report.document import exact, fmt_duration, fmt_money, fmt_percent
 
 _CSS = """
@@ -292,7 +299,7 @@ def _shortfall(s: Shortfall) -> str:
         f"{_verdict(s.verdict)}</h3><p>{_code(s.sentence)}</p>"
     )
     body = []
-    records = t.get("breached_records") or []
+    records, hidden = worst_records(t)
     if records:
         rows = []
         for r in records:
@@ -312,6 +319,11 @@ def _shortfall(s: Shortfall) -> str:
                 ]
             )
         body.append(_table(["Record", "Measured", "Limit", "Over by", "State"], rows, {1, 2, 3}))
+        if hidden:
+            body.append(
+                f'<p class="meta">and {hidden} more breached record{"s" if hidden != 1 else ""}; '
+                f"<code>sla explain</code> lists every one.</p>"
+            )
     intervals = t.get("downtime_intervals") or []
     if intervals:
         rows = [

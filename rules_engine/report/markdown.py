@@ -22,6 +22,7 @@ from rules_engine.report.content import (
     Trend,
     budget_text,
     build_report,
+    worst_records,
 )
 from rules_engine.report.document import (
     exact,
@@ -237,7 +238,7 @@ def _shortfall(s: Shortfall) -> list[str]:
         _sentence(s.sentence),
         "",
     ]
-    records = t.get("breached_records") or []
+    records, hidden = worst_records(t)
     if records:
         rows = []
         for r in records:
@@ -257,6 +258,12 @@ def _shortfall(s: Shortfall) -> list[str]:
                 ]
             )
         out += _table(["Record", "Measured", "Limit", "Over by", "State"], rows, {1, 2, 3})
+        if hidden:
+            plural = "s" if hidden != 1 else ""
+            out += [
+                f"and {hidden} more breached record{plural}; `sla explain` lists every one.",
+                "",
+            ]
     intervals = t.get("downtime_intervals") or []
     if intervals:
         outages = ", ".join(str(i) for i in t.get("outage_ids") or [])

@@ -97,3 +97,18 @@ def test_conformance_documents_report(conformance_doc: dict[str, Any]) -> None:
     )
     assert len(report.shortfalls) == breached
     assert len(report.trends) == len(conformance_doc["periods"][0]["targets"])
+
+
+def test_shortfall_lists_the_worst_ten_records() -> None:
+    from rules_engine.report.content import worst_records
+
+    target = {
+        "breached_records": [
+            {"id": f"R{k:02d}", "measured_s": 900 + 60 * k, "limit_s": 900, "open": False}
+            for k in range(1, 13)
+        ]
+    }
+    shown, hidden = worst_records(target)
+    # R12 is 12 minutes over, R11 11, ... R03 3: ten shown, R02 and R01 left out
+    assert [r["id"] for r in shown] == [f"R{k:02d}" for k in range(12, 2, -1)]
+    assert hidden == 2

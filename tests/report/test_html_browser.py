@@ -210,3 +210,13 @@ def test_html_escapes_document_text(sample: dict[str, Any]) -> None:
     html = render_html(sample)
     assert "&lt;b&gt;Acme &amp; Co&lt;/b&gt;" in html
     assert "<script>alert(1)</script>" not in html
+
+
+@needs_chromium
+def test_pdf_from_the_same_html(sample: dict[str, Any]) -> None:
+    from rules_engine.report.pdf import render_pdf
+
+    pdf = render_pdf(sample, CHROMIUM)
+    assert pdf.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= 2  # summary, trends, shortfalls... do not fit one A4 page
