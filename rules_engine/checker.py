@@ -172,6 +172,27 @@ class _Fields:
     types: dict[str, FieldType]
 
 
+@dataclass(frozen=True)
+class _Header:
+    name: str
+    provider: str | None
+    customer: str | None
+    effective: dt.date
+    period: Literal["month", "quarter"]
+    at_risk: Fraction
+    fees: tuple[m.FeeLine, ...]
+
+
+@dataclass(frozen=True)
+class _Consequences:
+    escalations: dict[str, m.Escalation]
+    credits: tuple[m.CreditRule, ...]
+    caps: tuple[m.Cap, ...]
+    earn_backs: tuple[m.EarnBack, ...]
+    bonuses: tuple[m.Bonus, ...]
+    exits: tuple[m.ExitRule, ...]
+
+
 class _Checker:
     """One run over one policy: resolved declarations so far, and the diagnostics found."""
 
@@ -219,6 +240,58 @@ class _Checker:
     # ----------------------------------------------------------------- the whole policy
 
     def run(self, tree: ast.Policy) -> m.CheckedPolicy | None:
+        """The checked policy, or None when an error was found (see :attr:`diagnostics`)."""
+        by_kind = self.duplicates(tree)
+        head = self.header(tree, by_kind)
+        for item in tree.items:
+            if isinstance(item, ast.CalendarDecl):
+                self.calendar(item)
+        for item in tree.items:
+            if isinstance(item, ast.TierDecl):
+                self.tier(item)
+        for item in tree.items:
+            if isinstance(item, ast.DatasetDecl):
+                self.dataset(item)
+        pauses = tuple(
+            p for item in tree.items if isinstance(item, ast.PauseDecl) for p in self.pause(item)
+        )
+        for item in tree.items:
+            if isinstance(item, ast.TargetDecl) and item.name.name not in self.target_decls:
+                self.target_decls[item.name.name] = item
+        for decl in self.target_decls.values():
+            target = self.target(decl)
+            if target is not None:
+                self.targets[decl.name.name] = target
+        rules = self.consequences(tree)
+        if any(d.severity == "error" for d in self.diagnostics):
+            return None
+        return m.CheckedPolicy(
+            name=head.name,
+            provider=head.provider,
+            customer=head.customer,
+            effective=head.effective,
+            timezone=self.timezone,
+            currency=self.currency,
+            fees=head.fees,
+            period=head.period,
+            at_risk_fraction=head.at_risk,
+            calendars=dict(self.calendars),
+            tiers=dict(self.tiers),
+            datasets=dict(self.datasets),
+            pauses=pauses,
+            targets=dict(self.targets),
+            escalations=rules.escalations,
+            credits=rules.credits,
+            caps=rules.caps,
+            earn_backs=rules.earn_backs,
+            bonuses=rules.bonuses,
+            exits=rules.exits,
+            source_path=self.path,
+            span=tree.span,
+        )
+
+    def duplicates(self, tree: ast.Policy) -> dict[type, list[ast.Item]]:
+        """SLA206 for a name declared twice; the items grouped by their type."""
         header: dict[type, list[ast.Item]] = {}
         seen: dict[str, dict[str, Span]] = {}
         for item in tree.items:
@@ -236,6 +309,11 @@ class _Checker:
                     )
                 else:
                     seen[kind][name.name] = name.span
+
+        return header
+
+    def header(self, tree: ast.Policy, header: dict[type, list[ast.Item]]) -> _Header:
+        """The one-per-policy clauses and the fee schedule, with their defaults."""
 
         def single(kind: type, word: str) -> ast.Item | None:
             items = header.get(kind, [])
@@ -322,25 +400,18 @@ class _Checker:
                 "the first fee line should apply from `effective` (leave out `from`)",
             )
 
-        for item in tree.items:
-            if isinstance(item, ast.CalendarDecl):
-                self.calendar(item)
-        for item in tree.items:
-            if isinstance(item, ast.TierDecl):
-                self.tier(item)
-        for item in tree.items:
-            if isinstance(item, ast.DatasetDecl):
-                self.dataset(item)
-        pauses = tuple(
-            p for item in tree.items if isinstance(item, ast.PauseDecl) for p in self.pause(item)
+        return _Header(
+            name,
+            provider.name.value if isinstance(provider, ast.ProviderDecl) else None,
+            customer.name.value if isinstance(customer, ast.CustomerDecl) else None,
+            effective,
+            period,
+            at_risk,
+            tuple(fees),
         )
-        for item in tree.items:
-            if isinstance(item, ast.TargetDecl) and item.name.name not in self.target_decls:
-                self.target_decls[item.name.name] = item
-        for decl in self.target_decls.values():
-            target = self.target(decl)
-            if target is not None:
-                self.targets[decl.name.name] = target
+
+    def consequences(self, tree: ast.Policy) -> _Consequences:
+        """Escalations, credits, caps, earn-backs, bonuses and exits, in source order."""
         escalations: dict[str, m.Escalation] = {}
         credits: list[m.CreditRule] = []
         caps: list[m.Cap] = []
@@ -371,31 +442,13 @@ class _Checker:
                 if exit_rule is not None:
                     exits.append(exit_rule)
 
-        if any(d.severity == "error" for d in self.diagnostics):
-            return None
-        return m.CheckedPolicy(
-            name=name,
-            provider=provider.name.value if isinstance(provider, ast.ProviderDecl) else None,
-            customer=customer.name.value if isinstance(customer, ast.CustomerDecl) else None,
-            effective=effective,
-            timezone=self.timezone,
-            currency=self.currency,
-            fees=tuple(fees),
-            period=period,
-            at_risk_fraction=at_risk,
-            calendars=dict(self.calendars),
-            tiers=dict(self.tiers),
-            datasets=dict(self.datasets),
-            pauses=pauses,
-            targets=dict(self.targets),
-            escalations=escalations,
-            credits=tuple(credits),
-            caps=tuple(caps),
-            earn_backs=tuple(earn_backs),
-            bonuses=tuple(bonuses),
-            exits=tuple(exits),
-            source_path=self.path,
-            span=tree.span,
+        return _Consequences(
+            escalations,
+            tuple(credits),
+            tuple(caps),
+            tuple(earn_backs),
+            tuple(bonuses),
+            tuple(exits),
         )
 
     # ----------------------------------------------------------------- values
