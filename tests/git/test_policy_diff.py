@@ -351,3 +351,63 @@ def test_number_formatting() -> None:
     assert duration_text(5400) == "1h30m"
     assert duration_text(14 * 86400) == "14d"
     assert duration_text(0) == "0s"
+
+
+def test_escalation_steps() -> None:
+    esc = m.Escalation(
+        "p1_open",
+        "tickets",
+        P1,
+        (m.EscalationStep("Lead", after_s=1800), m.EscalationStep("CIO", after_s=4 * 3600)),
+    )
+    base = policy(escalations={"p1_open": esc})
+    sooner = dataclasses.replace(
+        esc,
+        steps=(
+            m.EscalationStep("Lead", after_s=900),
+            esc.steps[1],
+            m.EscalationStep("CEO", after_s=8 * 3600),
+        ),
+    )
+    changes = diff_policies(
+        base, dataclasses.replace(base, escalations={"p1_open": sooner})
+    ).changes
+    got = [(c.aspect, c.direction, c.old, c.new) for c in changes]
+    # notifying the lead after 15m instead of 30m asks more of the provider
+    assert got == [
+        ("step", "added", None, 'at 8h notify "CEO"'),
+        ("step", "stricter", 'at 30m notify "Lead"', 'at 15m notify "Lead"'),
+    ]
+
+
+def test_header_owner_earn_back_pauses_and_datasets() -> None:
+    base = policy()
+    other = dataclasses.replace(
+        base,
+        timezone="Europe/London",
+        at_risk_fraction=Fraction(1, 3),
+        targets={**base.targets, "p1_response": target(owner=m.Owner.CUSTOMER)},
+        earn_backs=(m.EarnBack("email_availability", 3),),
+        pauses=(m.PauseRule("tickets", ("Waiting Customer",), "customer"),),
+        datasets={
+            "change_approvals": m.DatasetDecl(
+                "change_approvals", (m.FieldDecl("approved_at", "timestamp"),), "requested_at"
+            )
+        },
+    )
+    got = [(c.clause, c.aspect, c.direction) for c in diff_policies(base, other).changes]
+    assert got == [
+        ("policy", "timezone", "changed"),
+        ("policy", "at risk threshold", "higher"),
+        ("dataset change_approvals", "dataset", "added"),
+        ("pause", "pause rule", "added"),
+        ("target p1_response", "owner", "changed"),
+        ("earn back email_availability", "earn back", "added"),
+    ]
+    later = dataclasses.replace(other, earn_backs=(m.EarnBack("email_availability", 6),))
+    [change] = diff_policies(other, later).changes
+    # six met periods to earn a credit back instead of three: harder on the provider
+    assert (change.direction, change.new) == (
+        "stricter",
+        "earn back email_availability credits after 6 met periods",
+    )
