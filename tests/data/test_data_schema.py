@@ -50,7 +50,7 @@ def test_schema_rejects_bad_records() -> None:
     errors = list(_validator("tickets").iter_errors(missing_priority))
     assert any("priority" in e.message for e in errors)
     vuln = {"id": "V", "severity": "Critical", "published_at": "2026-01-05T09:00:00Z"}
-    assert any("enum" == e.validator for e in _validator("vulnerabilities").iter_errors(vuln))
+    assert any(e.validator == "enum" for e in _validator("vulnerabilities").iter_errors(vuln))
 
 
 @pytest.mark.skipif(not CONFORMANCE.exists(), reason="shared conformance data not present")
