@@ -18,6 +18,7 @@ from typing import Any
 
 from rules_engine.report.document import (
     VERDICTS,
+    all_warnings,
     Doc,
     Objective,
     elapsed_fraction,
@@ -196,7 +197,7 @@ def build_report(raw: Mapping[str, Any]) -> Report:
         money_rows=[_money_row(p, currency) for p in doc["periods"]],
         escalations=doc["escalations"],
         disputed=doc["disputed"],
-        warnings=doc["warnings"],
+        warnings=all_warnings(doc),
         holidays={str(k): dict(v) for k, v in doc["calendars"].items() if isinstance(v, Mapping)},
         audit=_audit(doc),
     )
@@ -261,11 +262,13 @@ def _shortfalls(doc: Doc, infos: dict[str, TargetInfo]) -> tuple[list[Shortfall]
             )
             (breached if t["verdict"] == "breached" else at_risk).append(item)
     order = {str(p["period"]): i for i, p in enumerate(doc["periods"])}
-    # Worst first; among equals the most recent period first, then the policy's order.
+    # The provider's first (they cost money), worst first; among equals the most recent
+    # period first, then the policy's order.
     names = list(infos)
 
-    def key(s: Shortfall) -> tuple[Fraction, int, int]:
-        return (-s.severity, -order[s.period], names.index(s.target.name))
+    def key(s: Shortfall) -> tuple[bool, Fraction, int, int]:
+        customer = s.target.owner == "customer"
+        return (customer, -s.severity, -order[s.period], names.index(s.target.name))
 
     return sorted(breached, key=key), sorted(at_risk, key=key)
 

@@ -82,8 +82,6 @@ def normalize(doc: Mapping[str, Any]) -> Doc:
     out["totals"] = out.get("totals") or {}
     for key in ("warnings", "escalations", "disputed"):
         out[key] = list(out.get(key) or [])
-    # The engine keeps loading warnings with the data they are about.
-    out["warnings"] = list(data.get("warnings") or []) + out["warnings"]
     out["periods"] = [_normalize_period(p) for p in periods]
     return out
 
@@ -122,6 +120,12 @@ def _normalize_period(raw: Any) -> Doc:
         targets[str(name)] = t
     period["targets"] = targets
     return period
+
+
+def all_warnings(doc: Doc) -> list[Any]:
+    """Data-quality warnings: the engine keeps loading warnings with the data they are
+    about (``data.warnings``); a top-level ``warnings`` list is read as well."""
+    return list(doc["data"].get("warnings") or []) + list(doc["warnings"])
 
 
 def check_reportable(doc: Doc) -> None:
@@ -428,6 +432,8 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
     """One sentence per breach, for the executive summary and CI annotations."""
     objective = parse_objective(target.get("objective", ""))
     label = target_label(name, target)
+    if target.get("owner") == "customer":
+        label = f"{label}, owned by the customer,"
     verdict_word = "missed" if target.get("verdict") == "breached" else "is at risk on"
     head = f"{label} {verdict_word} `{target.get('objective', '')}` in {period_label}"
     value = fmt_value(target, objective)

@@ -416,7 +416,7 @@ def _money(report: Report) -> str:
                 [
                     escape(m.period),
                     escape(m.fee),
-                    _empty("running: computed when the period is over"),
+                    '<span class="empty">running: computed when the period is over</span>',
                     "-",
                     "-",
                     "-",

@@ -27,15 +27,16 @@ def test_summary_counts_and_money(sample: dict[str, Any]) -> None:
 
 def test_shortfalls_worst_first(sample: dict[str, Any]) -> None:
     report = build_report(sample)
-    # change_turnaround Jan: (90 - 50) / 10 = 4 budgets over
-    # p1_response Feb: (95 - 80) / 5 = 3
-    # email Feb: (99.9 - 99.776786) / 0.1 = 1.23214
+    # provider's first: p1_response Feb: (95 - 80) / 5 = 3 budgets over;
+    # email Feb: (99.9 - 99.776786) / 0.1 = 1.23214; then the customer's
+    # change_turnaround Jan ((90 - 50) / 10 = 4, but customer-owned)
     assert [(s.target.name, s.period) for s in report.shortfalls] == [
-        ("change_turnaround", "2026-01"),
         ("p1_response", "2026-02"),
         ("email_availability", "2026-02"),
+        ("change_turnaround", "2026-01"),
     ]
-    assert report.shortfalls[1].severity == 3
+    assert report.shortfalls[0].severity == 3
+    assert report.shortfalls[2].severity == 4
     assert [(s.target.name, s.period) for s in report.at_risk] == [("p1_response", "2026-03")]
     assert len(report.summary.sentences) == 4  # one per shortfall, at-risk included
 
