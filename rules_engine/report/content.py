@@ -18,9 +18,9 @@ from typing import Any
 
 from rules_engine.report.document import (
     VERDICTS,
-    all_warnings,
     Doc,
     Objective,
+    all_warnings,
     elapsed_fraction,
     exact,
     fmt_duration,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from rules_engine.report.document import (
     MAX_PERIODS,
-    all_warnings,
     ReportError,
+    all_warnings,
     check_reportable,
     elapsed_fraction,
     fmt_duration,
