@@ -48,6 +48,7 @@ class TargetInfo:
     objective_text: str
     objective: Objective
     span: str | None
+    scope: str | None = None  # "of tickets where priority = P1", when the engine says
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,16 @@ def _target_infos(doc: Doc) -> dict[str, TargetInfo]:
             objective_text=text,
             objective=parse_objective(text),
             span=_span_text(latest),
+            scope=_scope_text(latest),
         )
     return infos
+
+
+def _scope_text(target: Mapping[str, Any]) -> str | None:
+    dataset, scope = target.get("dataset"), target.get("scope")
+    if not dataset:
+        return None
+    return f"of {dataset} where {scope}" if scope else f"of {dataset}"
 
 
 def _trend(doc: Doc, info: TargetInfo, at_risk_fraction: Fraction) -> Trend:

@@ -238,10 +238,11 @@ def _trends(report: Report) -> str:
     for trend in report.trends:
         info = trend.target
         where = f" · {escape(info.span)}" if info.span else ""
+        scope = f" {escape(info.scope)}" if info.scope else ""
         figures.append(
             f'<figure class="chart" id="chart-{escape(info.name)}" data-target="{escape(info.name)}">'
             f"<h3>{escape(info.label)}</h3>"
-            f"<figcaption>objective <code>{escape(info.objective_text)}</code> · "
+            f"<figcaption>objective <code>{escape(info.objective_text)}</code>{scope} · "
             f"owner {escape(info.owner)}{where}</figcaption>"
             f"{trend_svg(trend)}</figure>"
         )

@@ -177,10 +177,11 @@ def _trends(report: Report, chart: ChartLink) -> list[str]:
     for trend in report.trends:
         info = trend.target
         where = f" · `{info.span}`" if info.span else ""
+        scope = f" {_text(info.scope)}" if info.scope else ""
         out += [
             f"### {_text(info.label)}",
             "",
-            f"Objective `{info.objective_text}` · owner {info.owner}{where}",
+            f"Objective `{info.objective_text}`{scope} · owner {info.owner}{where}",
             "",
             f"![{_text(info.name)} trend]({chart(trend)})",
             "",
