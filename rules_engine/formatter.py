@@ -265,6 +265,10 @@ class _Unit:
     trailing: list[ast.Comment] = field(default_factory=list)
 
 
+def _position(comment: ast.Comment) -> tuple[int, int]:
+    return comment.span.line, comment.span.column
+
+
 def _lines(span: ast.Span) -> tuple[int, int]:
     return span.line, span.end_line
 
@@ -511,8 +515,10 @@ class _Printer:
             last_source = last or last_source
 
         for unit in self.units:
-            leading = unit.leading + unit.trailing[:-1]
-            trailing = unit.trailing[-1:]
+            # comments keep their source order: only the last one may trail the line
+            attached = sorted(unit.leading + unit.trailing, key=_position)
+            trailing = attached[-1:] if attached and attached[-1] in unit.trailing else []
+            leading = attached[: len(attached) - len(trailing)]
             force = unit.top_block_start or (after_top_block and unit.depth == 0)
             depth = unit.depth + 1 if unit.closes else unit.depth
             for comment in leading:

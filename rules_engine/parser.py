@@ -1,8 +1,8 @@
 """Text to :class:`rules_engine.ast.Policy`: the only module that imports Lark.
 
 The grammar is ``rules_engine/grammar/sla.lark`` (LALR, contextual lexer, strict), loaded
-once with :mod:`importlib.resources`; the analysed tables are cached by Lark (temp dir,
-keyed by the grammar's hash) and the parser object by :func:`functools.cache`. The AST is
+once with :mod:`importlib.resources`; the analysed tables are cached by Lark (in a
+private per-user folder, keyed by the grammar's hash) and the parser object by :func:`functools.cache`. The AST is
 built by callbacks inside the LALR parser, so there is no intermediate parse tree and no
 recursion. Lark's objects never leave this module: :func:`parse` returns the typed AST,
 and every failure is a :class:`ParseError` with a span, the expected tokens in words and
@@ -19,7 +19,9 @@ import contextlib
 import contextvars
 import difflib
 import functools
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -94,9 +96,38 @@ def _lark() -> lark.Lark:
         maybe_placeholders=True,
         keep_all_tokens=True,
         transformer=_Builder(),
+        postlex=_NamesEverywhere(),
         lexer_callbacks={"COMMENT": _collect_comment},
-        cache=True,  # the analysed tables, keyed by the grammar's hash, in the temp dir
+        cache=_cache_file(),
     )
+
+
+class _NamesEverywhere:
+    """Let every lexer state match names, so a keyword glued to more letters is one name
+    (``capcredits`` is an unknown word, not ``cap credits``). Keywords still win where the
+    parser expects them; elsewhere they stay names (``owner customer``)."""
+
+    always_accept = ("NAME",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        return stream
+
+
+def _cache_file() -> str | bool:
+    """Where Lark keeps the analysed grammar between runs: a private per-user folder, never
+    the shared temp dir (the cache is a pickle, and loading a planted one runs code). Lark
+    checks the grammar's hash inside the file and rebuilds it when the grammar changed.
+    Without a writable folder there is no cache, only a slower start."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "sla-rules-engine")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.stat(folder).st_uid != os.getuid():
+            return False
+    except (OSError, AttributeError):  # AttributeError: no getuid on Windows
+        return False
+    version = f"lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+    return os.path.join(folder, f"sla-grammar-{version}.cache")
 
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -413,7 +444,7 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Pa
     line, column = exc.line or 1, exc.column or 1
     char = text[offset] if offset < len(text) else ""
     rest = text[offset : offset + 40]
-    expected = _expected_words(set(exc.allowed or ()))
+    expected = _expected_words(_acceptable(exc))
     hint: str | None = None
     word = re.match(r"[0-9][0-9A-Za-z_.:%-]*", rest)
     found = f"`{char}`"
@@ -431,8 +462,11 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Pa
         hint = _number_hint(word.group(0))
     elif char == "=" and rest.startswith("=="):
         hint = "compare with a single `=` (not `==`)"
-    elif char in "\u201c\u201d":
+    elif char in "\u201c\u201d\u2018\u2019":
         hint = 'use straight quotes `"`, not typographic ones'
+    elif char.isspace() or char in "\u200b\ufeff":
+        found = f"invisible character U+{ord(char):04X}"
+        hint = "replace it with an ordinary space"
     length = len(word.group(0)) if word else 1
     return ParseError(
         f"unexpected {found}, expected {_summary(expected)}" if expected else f"unexpected {found}",
@@ -441,6 +475,18 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Pa
         expected=expected,
         hint=hint,
     )
+
+
+def _acceptable(exc: UnexpectedCharacters) -> set[str]:
+    """The terminals the parser could shift at the error (the lexer's own list also holds
+    NAME, which every state lexes; see :class:`_NamesEverywhere`)."""
+    allowed = set(exc.allowed or ())
+    state = getattr(exc, "state", None)
+    try:
+        actions = state.parse_conf.parse_table.states[state.position]  # type: ignore[union-attr]
+    except (AttributeError, KeyError, TypeError):
+        return allowed - {"NAME"}
+    return {name for name in actions if name.isupper() or name.startswith("$")} or allowed
 
 
 def _number_hint(word: str) -> str | None:

@@ -172,6 +172,14 @@ CASES = [
         'use straight quotes `"`, not typographic ones',
     ),
     (
+        "a non-breaking space",
+        'policy "p"\u00a0currency USD',
+        "SLA102",
+        (1, 11),
+        None,
+        "replace it with an ordinary space",
+    ),
+    (
         "a clause given twice",
         'policy "p"\nexit e { notice 30d notice 20d }',
         "SLA101",

@@ -32,6 +32,19 @@ def test_golden(source: Path) -> None:
     )
 
 
+ROOT = Path(__file__).parents[2]
+BUNDLED = sorted(ROOT.glob("examples/**/*.sla")) + sorted(ROOT.glob("tests/conformance/*.sla"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.name for p in BUNDLED])
+def test_bundled_policies_format_without_changing_meaning(path: Path) -> None:
+    text = path.read_text("utf-8")
+    formatted = format_policy(text, str(path))
+    assert parse(formatted) == parse(text)
+    assert format_policy(formatted) == formatted
+    assert len(parse(formatted).comments) == len(parse(text).comments)
+
+
 def test_canonical_target_layout() -> None:
     text = 'policy "p" target t{require 95% within 15m of tickets where a=1 owner customer}'
     assert format_policy(text) == (
