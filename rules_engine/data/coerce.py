@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from rules_engine.data.dtypes import DURATION, TIMESTAMP, Column, DatasetSpec
 from rules_engine.data.formats import ROW
@@ -26,6 +27,8 @@ _HAS_TIME = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
 _DURATION = r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{1,6}))?S)?)?$"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
+
+AnyDtype = pl.DataType | DataTypeClass
 
 
 @dataclass(frozen=True)
@@ -291,12 +294,12 @@ _KIND_OF = {
 }
 
 
-def _kind_of(dtype: pl.DataType) -> str:
+def _kind_of(dtype: AnyDtype) -> str:
     if isinstance(dtype, pl.Datetime):
         return "timestamp"
     if isinstance(dtype, pl.Duration):
         return "duration"
-    return _KIND_OF[type(dtype)]
+    return _KIND_OF[type(dtype)]  # type: ignore[index]
 
 
 def coerce_table(
@@ -367,7 +370,7 @@ def _empty(column: Column, n: int) -> pl.Series:
     return nulls(column.name, column.dtype, n)
 
 
-def nulls(name: str, dtype: pl.DataType, n: int) -> pl.Series:
+def nulls(name: str, dtype: AnyDtype, n: int) -> pl.Series:
     return pl.Series(name, [], dtype).extend_constant(None, n)
 
 
@@ -466,11 +469,13 @@ def _convert_items(
 
 def _decode_json_cells(raw: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failure | None]:
     text = raw.str.strip_chars()
+    inner = dtype.inner
+    assert isinstance(inner, pl.Struct)
     raw_inner = pl.List(
         pl.Struct(
             {
                 f.name: (f.dtype if isinstance(f.dtype, pl.Boolean | pl.Float64) else pl.String())
-                for f in dtype.inner.fields  # type: ignore[attr-defined]
+                for f in inner.fields
             }
         )
     )

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import polars as pl
 import yaml
+from polars.datatypes import DataTypeClass
 
 from rules_engine.data.dtypes import DatasetSpec
 from rules_engine.data.issues import IssueLog
@@ -51,6 +52,8 @@ MAX_BYTES: dict[Format, int] = {
 }
 MAX_GZIP_BYTES = 4 * 2**30
 _SNIFF = 64 * 1024
+
+AnyDtype = pl.DataType | DataTypeClass
 
 
 class Unreadable(Exception):
@@ -167,7 +170,7 @@ def raw_dtype(kind: str, dtype: pl.DataType) -> pl.DataType:
     return pl.String()
 
 
-def _raw_scalar(dtype: pl.DataType) -> pl.DataType:
+def _raw_scalar(dtype: AnyDtype) -> pl.DataType:
     return dtype if isinstance(dtype, pl.Float64 | pl.Boolean) else pl.String()
 
 

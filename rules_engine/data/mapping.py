@@ -94,9 +94,9 @@ class Mapping(_Strict):
     name: str
     description: str | None = None
     dataset: Literal["tickets"] = "tickets"
-    source: Source = Field(default_factory=Source)
+    source: Source = Field(default_factory=lambda: Source.model_validate({}))
     missing: list[str] = Field(default_factory=list, description="Missing-value markers.")
-    timestamps: Timestamps = Field(default_factory=Timestamps)
+    timestamps: Timestamps = Field(default_factory=lambda: Timestamps.model_validate({}))
     group: Grouping | None = None
     fields: dict[str, FieldMap]
     first_response: FirstResponse | None = None
