@@ -40,7 +40,15 @@ class PolicySource:
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",  # a binary file shows as text the checker then refuses
+            check=False,
+        )
     except FileNotFoundError as exc:
         raise RevisionError("`git` is not installed", "install git to read `REV:PATH`") from exc
 
@@ -116,7 +124,7 @@ def read_at_revision(rev: str, path: str, cwd: Path | None = None) -> PolicySour
             else f"the file did not exist at `{rev}` (see `git log --oneline -- {rel}`)"
         )
         raise RevisionError(f"`{rel}` does not exist at revision `{rev}`", hint)
-    return PolicySource(proc.stdout, label, label, commit)
+    return PolicySource(proc.stdout.removeprefix("\ufeff"), label, label, commit)
 
 
 def read_source(spec: str, cwd: Path | None = None) -> PolicySource:
@@ -125,16 +133,14 @@ def read_source(spec: str, cwd: Path | None = None) -> PolicySource:
     split = split_spec(spec, here)
     if split is not None:
         return read_at_revision(split[0], split[1], here)
-    file = here / spec
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise RevisionError(
-            f"`{spec}`: no such file",
-            "name a policy file, or `REV:PATH` for a committed version",
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RevisionError(f"`{spec}`: cannot read ({exc})", "check the file") from exc
+    from rules_engine.api import read_policy_text
+
+    text, problems = read_policy_text(here / spec)
+    if text is None:
+        problem = problems[0] if problems else None
+        message = problem.message if problem is not None else "cannot read the policy"
+        hint = problem.help if problem is not None and problem.help else "check the path"
+        raise RevisionError(f"`{spec}`: {message}", hint)
     return PolicySource(text, spec, spec)
 
 

@@ -81,3 +81,13 @@ def test_existing_file_with_colon_wins(repo: Path) -> None:
 def test_history_oldest_first(repo: Path) -> None:
     history = file_history("policies/a.sla", repo)
     assert [r.subject for r in history] == ["one", "two"]
+
+
+def test_binary_file_at_revision_is_text_the_checker_refuses(repo: Path) -> None:
+    (repo / "blob.sla").write_bytes(b"\xff\xfe\x00binary")
+    git(repo, "add", "blob.sla")
+    git(repo, "commit", "-qm", "blob")
+    src = read_source("HEAD:blob.sla", repo)  # no UnicodeDecodeError
+    assert "\ufffd" in src.text
+    with pytest.raises(RevisionError, match="binary"):
+        read_source("blob.sla", repo)
