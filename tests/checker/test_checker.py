@@ -303,3 +303,9 @@ def test_a_tier_on_the_wrong_side_of_a_comparison() -> None:
     result = check_source(HEAD + body, "unit.sla")
     [only] = result.diagnostics
     assert (only.code, only.help) == ("SLA207", "write `priority = P1`")
+
+
+def test_holiday_country_aliases_the_package_accepts() -> None:
+    # alpha-3 codes come from the registry; "UK" is an alias the package resolves itself
+    for code in ("US", "USA", "UK"):
+        assert codes(f'calendar c {{ open mon 09:00-10:00 holidays "{code}" }}\n') == [], code
