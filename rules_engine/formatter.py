@@ -221,20 +221,22 @@ def _measure(measure: ast.Measure) -> str:
     return text
 
 
-def _objective(objective: ast.Objective) -> str:
+def _require(objective: ast.Objective) -> str:
+    """The whole ``require ...`` clause."""
     match objective:
         case ast.PercentWithin(percent=percent, limit=limit):
-            return f"{percent.text} within {limit.text}"
+            text = f"{percent.text} within {limit.text}"
         case ast.AllWithin(limit=limit):
-            return f"all within {limit.text}"
+            text = f"all within {limit.text}"
         case ast.PercentileObjective(percentile=name, op=op, limit=limit):
-            return f"{_name(name, _OBJECTIVE)} {op} {_literal(limit)}"
+            text = f"{_name(name, _OBJECTIVE)} {op} {_literal(limit)}"
         case ast.AggregateObjective(function=function, op=op, value=value):
-            return f"{function} {op} {_literal(value)}"
+            text = f"{function} {op} {_literal(value)}"
         case ast.ValueObjective(op=op, value=value):
-            return f"{op} {_literal(value)}"
+            text = f"{op} {_literal(value)}"
         case ast.RateObjective(percent=percent, condition=condition):
-            return _wrap_expr(f"require {percent.text} where ", condition, "", 1)[8:]
+            return _wrap_expr(f"require {percent.text} where ", condition, "", 1)
+    return f"require {text}"
 
 
 def _scope(dataset: ast.Name, where: ast.Expr | None, by: ast.Name | None) -> str:
@@ -435,7 +437,7 @@ class _Printer:
         if item.measure is not None:
             body.append((f"measure {_measure(item.measure)}", *_lines(item.measure.span)))
         if item.objective is not None:
-            body.append((f"require {_objective(item.objective)}", *_lines(item.objective.span)))
+            body.append((_require(item.objective), *_lines(item.objective.span)))
         self.block(0, header, item.span, body)
 
     def escalation(self, item: ast.EscalationDecl) -> None:

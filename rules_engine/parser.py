@@ -464,6 +464,13 @@ def _unexpected_character(exc: UnexpectedCharacters, text: str, path: str) -> Pa
         hint = "compare with a single `=` (not `==`)"
     elif char in "\u201c\u201d\u2018\u2019":
         hint = 'use straight quotes `"`, not typographic ones'
+    elif char.isalpha():
+        start = offset
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        whole = re.match(r"\w+", text[start:])
+        shown = whole.group(0) if whole else char
+        hint = f"names are ASCII letters, digits and `_`: write `` `{shown}` `` in backticks"
     elif char.isspace() or char in "\u200b\ufeff":
         found = f"invisible character U+{ord(char):04X}"
         hint = "replace it with an ordinary space"

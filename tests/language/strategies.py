@@ -159,7 +159,6 @@ conditions: st.SearchStrategy[ast.Condition] = st.recursive(
 )
 
 amounts: st.SearchStrategy[ast.Amount] = st.one_of(st.builds(ast.PercentOfFee, percents()), money())
-maybe = st.one_of  # readability: maybe(st.none(), x)
 
 
 def opt(strategy: st.SearchStrategy) -> st.SearchStrategy:  # type: ignore[type-arg]

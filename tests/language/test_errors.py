@@ -180,6 +180,14 @@ CASES = [
         "replace it with an ordinary space",
     ),
     (
+        "a non-ASCII name",
+        'policy "p"\ntarget café { }',
+        "SLA102",
+        (2, 11),
+        None,
+        "names are ASCII letters, digits and `_`: write `` `café` `` in backticks",
+    ),
+    (
         "a clause given twice",
         'policy "p"\nexit e { notice 30d notice 20d }',
         "SLA101",
