@@ -36,7 +36,9 @@ def _policy_files(paths: tuple[str, ...]) -> list[str]:
 
 
 def _write(path: str, text: str) -> None:
-    """Replace the file atomically, so an interrupted run never leaves half a policy."""
+    """Replace the file atomically, so an interrupted run never leaves half a policy
+    (through a symlink, the file it points to is replaced, not the link)."""
+    path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(prefix=".sla-fmt-", dir=folder)
     try:

@@ -1,4 +1,4 @@
-"""``sla parse FILE [--json]``: the syntax tree of a policy, with spans.
+"""``sla parse FILE [--json]``: the syntax tree of a policy, with spans (``-`` reads stdin).
 
 Exit codes: 0 parsed, 1 a syntax error, 2 a file that cannot be read.
 """
@@ -6,12 +6,13 @@ Exit codes: 0 parsed, 1 a syntax error, 2 a file that cannot be read.
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from rules_engine import ast
 from rules_engine.diagnostics import diagnostic, render_text
-from rules_engine.parser import ParseError, read_source
+from rules_engine.parser import ParseError, decode_source, read_source
 from rules_engine.parser import parse as parse_text
 
 
@@ -46,7 +47,11 @@ def parse(file: str, as_json: bool) -> None:
     """Print a policy's syntax tree (every node with its span)."""
     text = None
     try:
-        text = read_source(file)
+        if file == "-":
+            file = "<stdin>"
+            text = decode_source(sys.stdin.buffer.read(), file)
+        else:
+            text = read_source(file)
         policy = parse_text(text, file)
     except ParseError as error:
         found = diagnostic(error.code, error.message, error.span, error.hint)

@@ -138,3 +138,20 @@ def test_fmt_write_and_check_together_is_a_usage_error(tmp_path: Path) -> None:
     path.write_text(GOOD)
     code, _, _ = _run("fmt", "-w", "--check", str(path))
     assert code == 2
+
+
+def test_parse_stdin() -> None:
+    code, out, _ = _run("parse", "--json", "-", stdin=GOOD)
+    assert code == 0
+    assert json.loads(out)["items"][0]["span"]["file"] == "<stdin>"
+
+
+def test_fmt_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.sla"
+    real.write_text(UGLY)
+    link = tmp_path / "link.sla"
+    link.symlink_to(real)
+    code, _, _ = _run("fmt", "-w", str(link))
+    assert code == 0
+    assert link.is_symlink()
+    assert real.read_text() == GOOD
