@@ -682,6 +682,13 @@ def _run_file(
         except TestFileError as exc:
             out.results.append(CaseResult(str(file), case.name, "error", error=str(exc)))
             continue
+        except Exception as exc:  # a defect below us: one case errors, the run goes on
+            line, column = locate(case_raw, ())
+            first = (str(exc).splitlines() or [""])[0]
+            message = f"internal error running the case: {type(exc).__name__}: {first}"
+            error = TestFileError(str(file), line, column, message, "please report this")
+            out.results.append(CaseResult(str(file), case.name, "error", error=str(error)))
+            continue
         status: Literal["passed", "failed"] = "failed" if failures else "passed"
         out.results.append(CaseResult(str(file), case.name, status, failures))
 

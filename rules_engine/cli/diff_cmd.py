@@ -74,6 +74,11 @@ def load_bundle(path: str, policy: CheckedPolicy) -> Any:
         return load_data(path, policy=policy)
     except DataError as exc:
         _fail(f"data: {exc}", "run `sla validate` on the data for every problem")
+    except Exception as exc:  # a defect in the loader: one line, exit 2
+        first = (str(exc).splitlines() or [""])[0]
+        _fail(
+            f"internal error loading `{path}`: {type(exc).__name__}: {first}", "please report this"
+        )
 
 
 @click.command(name="diff")
@@ -124,6 +129,12 @@ def diff(
             )
         except ValueError as exc:
             _fail(str(exc).splitlines()[0], "check --from/--to against the policy's periods")
+        except Exception as exc:  # a defect below us: say so in one line, exit 2
+            first = (str(exc).splitlines() or [""])[0]
+            _fail(
+                f"internal error during the replay: {type(exc).__name__}: {first}",
+                "please report this",
+            )
         changed = changed or replayed.changed
     if output_format == "json":
         doc: dict[str, Any] = result.to_json()

@@ -292,3 +292,15 @@ def test_data_and_data_path_together_is_an_error(folder: Path) -> None:
     code, out, _ = sla("test")
     assert code == 2
     assert out.startswith("policy_test.yaml:3:5: error: `cases.0`: value error, give inline `data`")
+
+
+def test_a_defect_below_is_one_case_error_not_a_traceback(folder: Path) -> None:
+    def boom(*_: object) -> object:
+        raise ZeroDivisionError("division by zero")
+
+    run = run_tests([folder], evaluate=boom)
+    assert [r.status for r in run.results] == ["error", "error"]
+    error = run.results[0].error
+    assert f"{folder / 'policy_test.yaml'}:3:5: error: internal error running the case: " in error
+    assert "ZeroDivisionError: division by zero" in error
+    assert error.endswith("help: please report this")
