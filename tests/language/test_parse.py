@@ -453,3 +453,45 @@ def test_only_ast_nodes_and_plain_values_in_the_tree() -> None:
     for node in _walk(parse(SKETCH)):
         module = type(node).__module__
         assert module == "rules_engine.ast" or isinstance(node, allowed), type(node)
+
+
+def _children(node: object) -> list[object]:
+    if isinstance(node, tuple):
+        return [y for x in node for y in ([x] if hasattr(x, "span") else _children(x))]
+    out: list[object] = []
+    for name in getattr(node, "__dataclass_fields__", {}):
+        if name == "span":
+            continue
+        value = getattr(node, name)
+        if hasattr(value, "span") and not isinstance(value, Span):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(_children(value))
+    return out
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return (outer.line, outer.column) <= (inner.line, inner.column) and (
+        inner.end_line,
+        inner.end_column,
+    ) <= (outer.end_line, outer.end_column)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [FIXTURES / "design_sketch.sla", *sorted((Path(__file__).parent / "format").glob("*.sla"))],
+    ids=lambda p: p.name,
+)
+def test_every_node_has_a_span_inside_its_parent(path: Path) -> None:
+    policy = parse(path.read_text("utf-8"), "x.sla")
+    stack: list[tuple[object, Span]] = [(item, policy.span) for item in policy.items]
+    seen = 0
+    while stack:
+        node, parent = stack.pop()
+        span = node.span  # type: ignore[attr-defined]
+        assert span.file == "x.sla" and span.line >= 1, node
+        assert _inside(span, parent), (node, span, parent)
+        assert (span.line, span.column) < (span.end_line, span.end_column), node
+        stack.extend((child, span) for child in _children(node))
+        seen += 1
+    assert seen > 20
