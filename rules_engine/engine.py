@@ -32,7 +32,7 @@ from rules_engine.evaluate.records import (
     measure_duration_field,
     measure_elapsed,
 )
-from rules_engine.evaluate.scope import ScopeContext, compile_scope, scope_text
+from rules_engine.evaluate.scope import ScopeContext, compile_scope, field_names, scope_text
 from rules_engine.model import Verdict
 from rules_engine.outcomes import PeriodOutcome, TargetOutcome
 from rules_engine.periods import Period, period_containing, periods_between
@@ -174,7 +174,28 @@ class _TargetRun:
             stop_field=stops[0] if stops else None,
             schema=self.table.schema,
         )
-        return self.table.filter(compile_scope(self.target.scope, scope_ctx))
+        wanted = [c for c in self.table.columns if c in self._columns(stops)]
+        return self.table.select(wanted).filter(compile_scope(self.target.scope, scope_ctx))
+
+    def _columns(self, stops: tuple[str, ...] | None) -> set[str]:
+        """The columns this target reads: copying list columns it never looks at
+        (escalations, an unused status history) is most of a filter's cost."""
+        target = self.target
+        names = {"id", target.anchor, *field_names(target.scope)}
+        if isinstance(target.objective, model.RateWhere):
+            names |= field_names(target.objective.condition)
+        if stops:
+            names.add(stops[0])
+        measure = target.measure
+        if isinstance(measure, model.Elapsed):
+            names |= {measure.start, measure.stop, "priority"}
+            if measure.exclude_pauses is not None:
+                names |= {"pauses", "status_history"}
+        elif isinstance(measure, model.DurationField | model.Aggregate):
+            names |= {measure.field} if measure.field is not None else set()
+        elif isinstance(measure, model.Availability):
+            names |= {"service", "started_at", "ended_at", "planned"}
+        return names
 
     def run(self) -> list[jd.Judgement]:
         target = self.target

@@ -136,6 +136,26 @@ def _compile(expr: model.Expr, ctx: ScopeContext) -> pl.Expr:
     raise TypeError(f"unknown scope expression {expr!r}")  # pragma: no cover
 
 
+def field_names(expr: model.Expr | None) -> set[str]:
+    """Every column an expression reads."""
+    if expr is None:
+        return set()
+    if isinstance(expr, model.Compare):
+        return {o.name for o in (expr.left, expr.right) if isinstance(o, model.FieldRef)}
+    if isinstance(expr, model.InList):
+        return {expr.left.name} if isinstance(expr.left, model.FieldRef) else set()
+    if isinstance(expr, model.IsSet | model.Truthy):
+        return {expr.field.name}
+    if isinstance(expr, model.Not):
+        return field_names(expr.operand)
+    if isinstance(expr, model.And | model.Or):
+        out: set[str] = set()
+        for operand in expr.operands:
+            out |= field_names(operand)
+        return out
+    return set()
+
+
 # --------------------------------------------------------------------------- as text
 
 
