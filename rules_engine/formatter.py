@@ -18,6 +18,7 @@ target t {
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -460,26 +461,35 @@ class _Printer:
     # ------------------------------------------------------------------ comments, output
 
     def _attach(self, comments: Iterable[ast.Comment]) -> list[ast.Comment]:
-        """Give each comment to a unit; return the ones left for the end of the file."""
+        """Give each comment to a unit; return the ones left for the end of the file.
+
+        A comment after code on its line trails the last unit printed from that line; an
+        own-line comment inside a unit's lines leads that unit; any other comment leads
+        the unit that starts next in the source.
+        """
+        by_line: dict[int, list[_Unit]] = {}
+        for unit in self.units:
+            if unit.first > 0:
+                for line in range(unit.first, unit.last + 1):
+                    by_line.setdefault(line, []).append(unit)
+        starts = sorted((u.first, i) for i, u in enumerate(self.units) if u.first > 0)
+        firsts = [first for first, _ in starts]
         tail: list[ast.Comment] = []
-        units = self.units
         for comment in comments:
             line = comment.span.line
-            text = comment
-            trailing = self._has_code_before(comment)
-            holders = [u for u in units if u.first <= line <= u.last and u.first > 0]
-            if trailing and holders:
-                holders[-1].trailing.append(text)
+            holders = by_line.get(line, [])
+            if holders and self._has_code_before(comment):
+                holders[-1].trailing.append(comment)
                 continue
             inner = [u for u in holders if u.first < line]
             if inner:
-                inner[-1].leading.append(text)
+                inner[-1].leading.append(comment)
                 continue
-            after = [u for u in units if u.first > line]
-            if after:
-                min(after, key=lambda u: u.first).leading.append(text)
+            at = bisect.bisect_right(firsts, line)
+            if at < len(starts):
+                self.units[starts[at][1]].leading.append(comment)
             else:
-                tail.append(text)
+                tail.append(comment)
         return tail
 
     def _has_code_before(self, comment: ast.Comment) -> bool:
