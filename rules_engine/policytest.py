@@ -427,7 +427,7 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
     lookbacks: list[tuple[str, m.Condition]] = []
     for rule in policy.credits:
         for i, tier in enumerate(rule.tiers, 1):
-            label = f"{rule.name} #{i} ({condition_text(tier.condition, policy.targets)})"
+            label = _tier_name(rule, i, tier, policy.targets)
             out.append(ClauseCoverage("credit tier", label, str(tier.span), ("fired", "not fired")))
             lookbacks += [(rule.name, c) for c in _walk_conditions(tier.condition)]
     for bonus in policy.bonuses:
@@ -456,6 +456,14 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
         seen.add(label)
         out.append(ClauseCoverage("look-back", label, str(cond.span), ("held", "not held")))
     return out
+
+
+def _tier_name(
+    rule: m.CreditRule, index: int, tier: m.CreditTier, targets: Mapping[str, m.Target]
+) -> str:
+    from rules_engine.policy_diff import condition_text
+
+    return f"{rule.name} #{index} ({condition_text(tier.condition, targets)})"
 
 
 def _step_name(block: str, index: int, step: m.EscalationStep) -> str:
@@ -510,7 +518,6 @@ def observe(
     holds: ConditionCheck | None = None,
 ) -> None:
     """Record the outcomes one evaluation shows, for the periods the case asked for."""
-    from rules_engine.policy_diff import condition_text
 
     holds = holds or _condition_check()
     asked = {str(p["period"]) for p in document.get("periods", ())}
@@ -531,7 +538,7 @@ def observe(
 
         for rule in policy.credits:
             for i, tier in enumerate(rule.tiers, 1):
-                label = f"{rule.name} #{i} ({condition_text(tier.condition, policy.targets)})"
+                label = _tier_name(rule, i, tier, policy.targets)
                 held = holds(tier.condition, history, index, False)
                 mark("credit tier", label, held, "fired", "not fired")
                 _mark_lookbacks(
@@ -645,12 +652,20 @@ def run_tests(
     return result
 
 
+def _shown(path: Path) -> str:
+    """A path as reports show it: relative to the current folder when under it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
 def _load_policy(test_file: Path, spec: TestFile, raw: Any) -> m.CheckedPolicy:
     from rules_engine.api import check_file
 
-    policy_path = (test_file.parent / spec.policy).resolve()
     line, column = locate(raw, ("policy",))
-    result = check_file(policy_path)
+    result = check_file(_shown(test_file.parent / spec.policy))
     if result.policy is None:
         first = next((d for d in result.diagnostics if d.severity == "error"), None)
         detail = f"{first.span}: {first.message}" if first is not None else "the policy has errors"
@@ -666,12 +681,8 @@ def _run_file(
 ) -> None:
     spec, raw = read_test_file(file)
     policy = _load_policy(file, spec, raw)
-    resolved = (file.parent / spec.policy).resolve()
-    key = str(resolved)
-    try:
-        shown = str(resolved.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        shown = key
+    key = str((file.parent / spec.policy).resolve())
+    shown = _shown(file.parent / spec.policy)
     coverage = out.coverage.setdefault(key, PolicyCoverage(shown, clauses_of(policy)))
     for index, case in enumerate(spec.cases):
         if pattern is not None and not pattern.search(f"{file}::{case.name}"):
@@ -999,7 +1010,7 @@ def render_coverage(run: TestRun) -> list[str]:
         for c in cov.clauses:
             mark = "ok  " if c.covered else "MISS"
             seen = ", ".join(sorted(c.seen | c.extra_seen)) or "nothing"
-            missing = f"; never {', '.join(c.missing)}" if c.missing else ""
+            missing = f"; never {', '.join(c.missing)} ({c.location})" if c.missing else ""
             lines.append(f"  {mark} {c.kind} {c.name}: seen {seen}{missing}")
     return lines
 

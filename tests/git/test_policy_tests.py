@@ -86,7 +86,7 @@ def test_coverage_counts_observed_outcomes_not_names(folder: Path) -> None:
     assert (cov.observed, cov.total) == (5, 8)
     code, out, err = sla("test", "--run", "slow P1", "--threshold", "70")
     assert code == 1
-    assert "MISS target p1_response: seen breached, no_data; never met" in out
+    assert "MISS target p1_response: seen breached, no_data; never met (policy.sla:12:1)" in out
     assert "coverage is under the threshold of 70%" in err
     code, _, _ = sla("test", "--run", "slow P1", "--threshold", "62.5")
     assert code == 0
