@@ -54,7 +54,7 @@ def _resolution(name: str, tier: str, limit_s: int) -> model.Target:
     return model.Target(
         name, None, model.Owner.PROVIDER, "tickets",
         model.Compare(model.FieldRef("priority"), "=", model.Literal_(tier, "tier")),
-        "created_at", model.Elapsed("created_at", "resolved_at"),
+        "created_at", model.Elapsed("created_at", "resolved_at", exclude_pauses=("customer",)),
         model.PercentWithin(Fraction(9, 10), limit_s),
     )  # fmt: skip
 

@@ -10,7 +10,10 @@ For each ``escalation`` block, every record in its scope that is *open* at ``as_
   else the coverage of the record's priority tier, else ``24x7``), counted from the
   target's start field; the due instant is ``add_open_time(start, fraction x limit)``
   (rounded up to the microsecond), so a P3 ticket's steps wait over nights and weekends.
-  Pauses are not taken off (see "known limits" in docs/consequences.md).
+  When the target excludes pauses, the excluded pauses (merged, clipped to the record)
+  do not count either: the due instant is the fixed point of ``t = add_open_time(start,
+  amount + paused time before t)``, and a pause still running before it makes the step
+  wait (no due instant yet).
 
 A step is *crossed* when its due instant is at or before ``as_of``. Each open record
 with a crossed step is listed with every crossed step, the contact of the latest, whether
@@ -356,6 +359,167 @@ def _due(
     return out
 
 
+_OPEN_END = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+"""Stands for "still paused" while merging; never handed to a clock."""
+
+
+def _pauses(
+    frame: pl.DataFrame,
+    measure: model.Elapsed,
+    dataset: str,
+    policy: CheckedPolicy,
+    as_of: dt.datetime,
+    starts: pl.Series,
+) -> pl.DataFrame | None:
+    """Excluded pauses per record position ``_r``, merged: ``(_r, ps, pe, open)``.
+
+    From the data's ``pauses`` and from status history under the policy's pause rules,
+    filtered by the measure's reasons; clipped to ``[start, stop]``; a pause with no end
+    (or ending after as-of) is still running (``open``)."""
+    rows = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r"),
+        starts.alias("_s"),
+        "_stop",
+        *(c for c in ("pauses", "status_history") if c in frame.columns),
+    )
+    parts: list[pl.DataFrame] = []
+    if "pauses" in rows.columns:
+        exploded = (
+            rows.select("_r", "pauses")
+            .explode("pauses")
+            .filter(pl.col("pauses").is_not_null())
+            .unnest("pauses")
+        )
+        parts.append(
+            exploded.select(
+                "_r",
+                pl.col("start").cast(UTC_US).alias("ps"),
+                pl.col("end").cast(UTC_US).alias("pe"),
+                pl.col("reason").cast(pl.String).fill_null("customer").alias("reason"),
+            )
+        )
+    rules = [r for r in policy.pauses if r.dataset == dataset]
+    if rules and "status_history" in rows.columns:
+        history = (
+            rows.select("_r", "status_history")
+            .explode("status_history")
+            .filter(pl.col("status_history").is_not_null())
+            .unnest("status_history")
+            .filter(pl.col("at").is_not_null())
+            .sort("_r", "at")
+            .with_columns(pl.col("at").shift(-1).over("_r").alias("_next"))
+        )
+        for rule in rules:
+            parts.append(
+                history.filter(pl.col("status").is_in(list(rule.statuses))).select(
+                    "_r",
+                    pl.col("at").cast(UTC_US).alias("ps"),
+                    pl.col("_next").cast(UTC_US).alias("pe"),
+                    pl.lit(rule.reason).alias("reason"),
+                )
+            )
+    if not parts:
+        return None
+    raw = pl.concat(parts, how="vertical")
+    if isinstance(measure.exclude_pauses, tuple):
+        raw = raw.filter(pl.col("reason").is_in(list(measure.exclude_pauses)))
+    as_of_lit = pl.lit(as_of, dtype=UTC_US)
+    open_end = pl.lit(_OPEN_END, dtype=UTC_US)
+    clipped = (
+        raw.join(rows.select("_r", "_s", "_stop"), on="_r")
+        .filter(pl.col("ps").is_not_null() & (pl.col("ps") <= as_of_lit))
+        .with_columns(
+            pl.when(pl.col("pe").is_null() | (pl.col("pe") > as_of_lit))
+            .then(open_end)
+            .otherwise(pl.col("pe"))
+            .alias("pe")
+        )
+        .with_columns(
+            pl.max_horizontal("ps", "_s").alias("ps"),
+            pl.min_horizontal("pe", pl.col("_stop").fill_null(open_end)).alias("pe"),
+        )
+        .filter(pl.col("pe") > pl.col("ps"))
+        .sort("_r", "ps")
+    )
+    merged = (
+        clipped.with_columns(pl.col("pe").cum_max().shift(1).over("_r").alias("_prev"))
+        .with_columns(
+            (pl.col("_prev").is_null() | (pl.col("ps") > pl.col("_prev"))).cum_sum().alias("_g")
+        )
+        .group_by("_r", "_g")
+        .agg(pl.col("ps").min(), pl.col("pe").max())
+    )
+    return merged.select("_r", "ps", "pe", (pl.col("pe") == open_end).alias("open"))
+
+
+def _due_after_pauses(
+    starts: pl.Series,
+    names: pl.Series,
+    amount_us: int,
+    due: pl.Series,
+    pauses: pl.DataFrame,
+    clocks: Mapping[str, Clock],
+) -> pl.Series:
+    """The due instant when excluded pauses do not count.
+
+    With ``G(t)`` the counted time from the start minus the excluded pauses, the step
+    falls due at the first ``t*`` with ``G(t*) >= amount``. Starting from ``t0 =
+    add_open_time(start, amount)`` (never after ``t*``), every closed pause that begins
+    before the current ``t`` ends before ``t*`` (``G`` is flat inside a pause), so it
+    counts whole: ``t = add_open_time(start, amount + their clock time)``. ``t`` only
+    moves later and stops once no further pause begins before it: at most one round per
+    pause of a record. A still-running pause that begins before ``t`` makes the step
+    wait (None)."""
+    result = due
+    ids = pl.int_range(len(starts), dtype=pl.UInt32, eager=True).alias("_r")
+    base = pl.DataFrame([ids, starts.alias("_s"), names.alias("_clock")])
+    timed: list[pl.DataFrame] = []
+    for (name,), part in pauses.join(base, on="_r").partition_by("_clock", as_dict=True).items():
+        clock = clocks[str(name)]
+        closed = part.filter(~pl.col("open"))
+        length = clock.cumulative_us(closed["pe"]) - clock.cumulative_us(closed["ps"])
+        timed.append(
+            pl.concat(
+                [
+                    closed.select("_r", "ps", "open").with_columns(length.alias("_len")),
+                    part.filter(pl.col("open")).select(
+                        "_r", "ps", "open", pl.lit(0, dtype=pl.Int64).alias("_len")
+                    ),
+                ]
+            )
+        )
+    if not timed:
+        return result
+    spans = pl.concat(timed)
+    active = base.join(spans.select("_r").unique(), on="_r")
+    active = active.with_columns(result.gather(active["_r"]).alias("_t")).filter(
+        pl.col("_t").is_not_null()
+    )
+    while active.height:
+        hit = spans.join(active.select("_r", "_t"), on="_r").filter(pl.col("ps") < pl.col("_t"))
+        per_row = hit.group_by("_r").agg(
+            pl.col("_len").sum().alias("_paused"), pl.col("open").any().alias("_wait")
+        )
+        waiting = per_row.filter(pl.col("_wait"))["_r"]
+        if len(waiting):
+            result = result.scatter(waiting, None)
+        moving = active.join(per_row.filter(~pl.col("_wait")), on="_r")
+        nxt: list[pl.DataFrame] = []
+        for (name,), part in moving.partition_by("_clock", as_dict=True).items():
+            moved = clocks[str(name)].add_open_time(part["_s"], part["_paused"] + amount_us)
+            part = part.with_columns(moved.cast(UTC_US).alias("_new"))
+            changed = part.filter(pl.col("_new").is_null() | (pl.col("_new") != pl.col("_t")))
+            if changed.height:
+                result = result.scatter(changed["_r"], changed["_new"])
+                nxt.append(
+                    changed.filter(pl.col("_new").is_not_null()).select(
+                        "_r", "_s", "_clock", pl.col("_new").alias("_t")
+                    )
+                )
+        active = pl.concat(nxt) if nxt else active.clear()
+    return result
+
+
 def _ignore_open(expr: model.Expr | None) -> model.Expr | None:
     """The scope with ``open`` taken as true: the compliance check looks at records closed
     since, and requires only the steps that fell due while they were open."""
@@ -432,9 +596,14 @@ def _ladder(
                 target.measure.start if isinstance(target.measure, model.Elapsed) else anchor
             )
             names = _clock_names(frame, target, policy)
-            due = _due(
-                frame[start_field].cast(UTC_US), names, _threshold_us(step.fraction, limit), clocks
-            )
+            starts = frame[start_field].cast(UTC_US)
+            amount = _threshold_us(step.fraction, limit)
+            due = _due(starts, names, amount, clocks)
+            measure = target.measure
+            if isinstance(measure, model.Elapsed) and measure.exclude_pauses is not None:
+                pauses = _pauses(frame, measure, esc.dataset, policy, as_of, starts)
+                if pauses is not None and pauses.height:
+                    due = _due_after_pauses(starts, names, amount, due, pauses, clocks)
         columns.append(due.alias(f"_due{i}"))
         columns.append(names.alias(f"_clock{i}"))
     return _Ladder(frame.with_columns(columns), tuple(step_label(s) for s in esc.steps))

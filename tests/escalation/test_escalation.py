@@ -276,3 +276,75 @@ def test_flat_rows_for_reports() -> None:
             "next_due_at": "2026-04-08T11:00:00Z",
         },
     ]
+
+
+PAUSES = pl.List(pl.Struct({"start": TS, "end": TS, "reason": pl.String}))
+
+
+def paused_tickets() -> pl.DataFrame:
+    rows = [
+        # id, created_at, pauses (start, end, reason)
+        ("T8", "2026-04-08T08:00Z", [("2026-04-08T08:30Z", "2026-04-08T09:30Z", "customer")]),
+        ("T9", "2026-04-08T08:00Z", [("2026-04-08T08:30Z", None, "customer")]),
+        ("T10", "2026-04-08T08:00Z", [("2026-04-08T08:30Z", "2026-04-08T09:30Z", "vendor")]),
+        (
+            "T11",
+            "2026-04-08T06:00Z",
+            [
+                ("2026-04-08T06:30Z", "2026-04-08T07:00Z", "customer"),
+                ("2026-04-08T06:45Z", "2026-04-08T07:30Z", "customer"),
+                ("2026-04-08T08:15Z", "2026-04-08T08:45Z", "customer"),
+            ],
+        ),
+    ]
+    return pl.DataFrame(
+        {
+            "id": [r[0] for r in rows],
+            "priority": ["P1"] * len(rows),
+            "created_at": [ts(r[1]) for r in rows],
+            "resolved_at": [None] * len(rows),
+            "pauses": [
+                [
+                    {"start": ts(a), "end": None if b is None else ts(b), "reason": c}
+                    for a, b, c in r[2]
+                ]
+                for r in rows
+            ],
+        },
+        schema={
+            "id": pl.String,
+            "priority": pl.String,
+            "created_at": TS,
+            "resolved_at": TS,
+            "pauses": PAUSES,
+        },
+    )
+
+
+def test_steps_on_a_target_that_excludes_pauses_wait_for_them() -> None:
+    pol = policy(P1_LADDER)
+    target = pol.targets["p1_resolution"]  # type: ignore[attr-defined]
+    measure = dataclasses.replace(target.measure, exclude_pauses=("customer",))
+    pol = dataclasses.replace(
+        pol,  # type: ignore[type-var]
+        targets={"p1_resolution": dataclasses.replace(target, measure=measure)},
+    )
+    report = escalations_due(pol, {"tickets": paused_tickets()}, ts("2026-04-08T10:30Z"))
+    by_id = {r.record_id: r for r in report.results[0].records}
+    # step 2 = 50% of 4h = 2h of counted time from created_at
+    # T8: 08:00 + 2h + the customer pause 08:30-09:30 (1h) = 11:00, not yet crossed
+    assert by_id["T8"].next_step is not None and by_id["T8"].next_step.index == 2
+    assert by_id["T8"].next_step.due_at == ts("2026-04-08T11:00Z")
+    # T9: paused since 08:30 with no end: step 2 waits (no due instant), so the next
+    # step to fall due is step 3, 4h of wall time after creation (12:00)
+    assert [s.index for s in by_id["T9"].crossed] == [1]
+    assert by_id["T9"].next_step is not None and by_id["T9"].next_step.index == 3
+    assert by_id["T9"].next_step.due_at == ts("2026-04-08T12:00Z")
+    # T10: a vendor pause is not excluded: 08:00 + 2h = 10:00, crossed
+    assert [s.index for s in by_id["T10"].crossed] == [1, 2]
+    assert by_id["T10"].crossed[1].due_at == ts("2026-04-08T10:00Z")
+    # T11: pauses 06:30-07:00 and 06:45-07:30 merge to 06:30-07:30 (1h); 06:00 + 2h + 1h
+    # = 09:00 lands after 08:15, so 08:15-08:45 (30m) counts too: due 09:30, crossed
+    assert by_id["T11"].crossed[1].due_at == ts("2026-04-08T09:30Z")
+    # the duration steps stay on 24x7 wall time: 30m after creation whatever the pauses
+    assert by_id["T9"].crossed[0].due_at == ts("2026-04-08T08:30Z")
