@@ -586,26 +586,28 @@ Callback = Callable[["_Builder", Span, list[Any]], Any]
 
 def _span_of(children: list[Any], path: str) -> Span:
     """From the first child's start to the last child's end (tokens and nodes alike)."""
-    first = last = None
-    for child in children:
-        if child is not None and not isinstance(child, list):
-            first = child
-            break
-    for child in reversed(children):
-        if child is not None and not isinstance(child, list):
-            last = child
-            break
-    if first is None or last is None:
+    if not children:
         return Span(path, 1, 1, 1, 1)
-    if isinstance(first, Token):
-        line, column = first.line or 1, first.column or 1
+    first, last = children[0], children[-1]
+    if first is None or last is None:  # an empty optional part ([] in a list)
+        present = [c for c in children if c is not None]
+        if not present:
+            return Span(path, 1, 1, 1, 1)
+        first, last = present[0], present[-1]
+    # tokens from the lexer always carry positions (Lark types them as optional)
+    if type(first) is Token:
+        line, column = first.line, first.column
     else:
         line, column = first.span.line, first.span.column
-    if isinstance(last, Token):
-        end = (last.end_line or line, last.end_column or column)
-    else:
-        end = (last.span.end_line, last.span.end_column)
-    return Span(path, line, column, *end)
+    if type(last) is Token:
+        return Span(path, line, column, last.end_line, last.end_column)  # type: ignore[arg-type]
+    end = last.span
+    return Span(path, line, column, end.end_line, end.end_column)  # type: ignore[arg-type]
+
+
+def _path() -> str:
+    state = _STATE.get()
+    return state.path if state is not None else "<memory>"
 
 
 def _rule(fn: Callback) -> Callable[[_Builder, list[Any]], Any]:
@@ -613,8 +615,8 @@ def _rule(fn: Callback) -> Callable[[_Builder, list[Any]], Any]:
 
     @functools.wraps(fn)
     def callback(self: _Builder, children: list[Any]) -> Any:
-        span = _span_of(children, self.path)
-        kept = [c for c in children if not isinstance(c, Token) or c.type in _VALUE_TOKENS]
+        span = _span_of(children, _path())
+        kept = [c for c in children if type(c) is not Token or c.type in _VALUE_TOKENS]
         return fn(self, span, kept)
 
     return callback
@@ -625,7 +627,7 @@ def _raw(fn: Callback) -> Callable[[_Builder, list[Any]], Any]:
 
     @functools.wraps(fn)
     def callback(self: _Builder, children: list[Any]) -> Any:
-        return fn(self, _span_of(children, self.path), children)
+        return fn(self, _span_of(children, _path()), children)
 
     return callback
 
