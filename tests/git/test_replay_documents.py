@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rules_engine.replay import compare_documents, money_text
 
 
@@ -110,3 +113,39 @@ def test_running_periods_carry_no_money() -> None:
 def test_money_text() -> None:
     assert money_text(Decimal("4200.00"), "USD") == "4,200.00 USD"
     assert money_text(Decimal("1234567"), "JPY") == "1,234,567 JPY"
+
+
+amounts = st.integers(min_value=0, max_value=10**7).map(lambda c: str(Decimal(c) / 100))
+verdicts = st.sampled_from(["met", "breached", "at_risk", "no_data"])
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> dict[str, Any]:
+    months = draw(st.integers(min_value=1, max_value=6))
+    periods = []
+    for i in range(1, months + 1):
+        credits = [{"rule": "r", "amount": draw(amounts)}] if draw(st.booleans()) else []
+        periods.append(period(f"2026-{i:02d}", draw(verdicts), credits))
+    return doc(*periods)
+
+
+@settings(max_examples=50, deadline=None)
+@given(a=documents(), b=documents())
+def test_replay_properties(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert not compare_documents(a, a).changed
+    forward, backward = compare_documents(a, b), compare_documents(b, a)
+    assert sorted((m.period, m.item, m.delta) for m in forward.money) == sorted(
+        (m.period, m.item, -m.delta) for m in backward.money
+    )
+    for total in forward.totals:
+        # the yearly total moves by the sum of the per-period credit totals that moved
+        moved = sum(
+            (
+                m.delta
+                for m in forward.money
+                if m.item == "credits total" and m.period[:4] == total.year
+            ),
+            Decimal(0),
+        )
+        if total.kind == "credits":
+            assert total.delta == moved
