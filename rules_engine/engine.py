@@ -10,6 +10,7 @@ the same history whatever range was asked; the document shows the periods asked 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import importlib.util
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from rules_engine.evaluate.records import (
     measure_duration_field,
     measure_elapsed,
 )
+from rules_engine.evaluate.rows import materialize
 from rules_engine.evaluate.scope import ScopeContext, compile_scope, field_names, scope_text
 from rules_engine.model import Verdict
 from rules_engine.outcomes import PeriodOutcome, TargetOutcome
@@ -63,16 +65,28 @@ class EvaluationOptions:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The result: the JSON document plus the typed outcomes behind it."""
+    """The result: the JSON document plus the typed outcomes behind it.
+
+    ``skeleton`` is the document with its record lists still in columns
+    (:class:`~rules_engine.evaluate.rows.RowTable`); ``document`` is the same with
+    plain lists and dicts, built on first use. The JSON renderer takes either and writes
+    the same bytes; the skeleton spares it a dict per listed record.
+    """
 
     policy: model.CheckedPolicy
     as_of: dt.datetime
     periods: tuple[Period, ...]
     history: tuple[PeriodOutcome, ...]
-    document: dict[str, Any] = field(repr=False)
+    skeleton: dict[str, Any] = field(repr=False)
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        built: dict[str, Any] = materialize(self.skeleton)
+        return built
 
     def period_documents(self) -> list[dict[str, Any]]:
-        docs: list[dict[str, Any]] = self.document["periods"]
+        """The reported periods (verdicts and counts; record lists may be columnar)."""
+        docs: list[dict[str, Any]] = self.skeleton["periods"]
         return docs
 
     @property

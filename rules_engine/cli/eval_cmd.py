@@ -213,7 +213,9 @@ def eval_(
                 loaded.as_of,
                 EvaluationOptions(as_of_source=loaded.as_of_source),
             )
-            rendered = FORMATS[output_format](evaluation.document)
+            # JSON is written from the columnar skeleton (same bytes, no dict per record)
+            source = evaluation.skeleton if output_format == "json" else evaluation.document
+            rendered = FORMATS[output_format](source)
     except InputProblem as exc:
         click.echo(
             f"error: {exc}" if "\n" not in str(exc) and ": error" not in str(exc) else str(exc),

@@ -19,6 +19,7 @@ import polars as pl
 from rules_engine import model
 from rules_engine.evaluate import numbers as num
 from rules_engine.evaluate.availability import PeriodDowntime
+from rules_engine.evaluate.rows import RowTable
 from rules_engine.model import Verdict
 from rules_engine.periods import Period
 
@@ -110,9 +111,30 @@ class RecordStats:
     breached: int
     pending: int
     paused_us: int
-    breached_rows: list[dict[str, Any]]
-    pending_rows: list[dict[str, Any]]
-    detail: dict[str, dict[str, Any]] | None
+    breached_rows: RowTable
+    pending_rows: RowTable
+    detail: RowTable | None
+
+
+_BREACHED = ["id", "measured_us", "open"]
+_PENDING = ["id", "measured_us"]
+_DETAIL = ["id", "status", "measured_us", "gross_us", "paused_us", "wall_us", "clock", "open"]
+
+
+def _split(frame: pl.DataFrame, columns: list[str]) -> dict[int, pl.DataFrame]:
+    """Rows per period, sorted by id."""
+    if frame.height == 0:
+        return {}
+    parts = (
+        frame.sort("_pidx", "id")
+        .select("_pidx", *columns)
+        .partition_by("_pidx", as_dict=True, include_key=False)
+    )
+    return {int(key[0]): part for key, part in parts.items()}
+
+
+def _empty(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return frame.select(columns).clear()
 
 
 def record_stats(
@@ -132,56 +154,12 @@ def record_stats(
         .iter_rows()
     }
     limit = None if limit_s is None else num.seconds(limit_s)
-    by_period: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
-    breached = classified.filter(pl.col("status") == "breached").sort("_pidx", "id")
-    for pidx, rid, measured, is_open in zip(
-        breached["_pidx"].to_list(),
-        breached["id"].to_list(),
-        num.seconds_list(breached["measured_us"]),
-        breached["open"].to_list(),
-        strict=True,
-    ):
-        by_period.setdefault(pidx, ([], []))[0].append(
-            {"id": rid, "measured_s": measured, "limit_s": limit, "open": is_open}
-        )
-    pending = classified.filter(pl.col("status") == "pending").sort("_pidx", "id")
-    for pidx, rid, elapsed in zip(
-        pending["_pidx"].to_list(),
-        pending["id"].to_list(),
-        num.seconds_list(pending["measured_us"]),
-        strict=True,
-    ):
-        by_period.setdefault(pidx, ([], []))[1].append(
-            {"id": rid, "elapsed_s": elapsed, "limit_s": limit}
-        )
-    details: dict[int, dict[str, dict[str, Any]]] = {}
-    if detail:
-        rows = classified.sort("_pidx", "id")
-        for pidx, rid, status, measured, gross, paused, wall, clock, is_open in zip(
-            rows["_pidx"].to_list(),
-            rows["id"].to_list(),
-            rows["status"].to_list(),
-            num.seconds_list(rows["measured_us"]),
-            num.seconds_list(rows["gross_us"]),
-            num.seconds_list(rows["paused_us"]),
-            num.seconds_list(rows["wall_us"]),
-            rows["clock"].to_list(),
-            rows["open"].to_list(),
-            strict=True,
-        ):
-            details.setdefault(pidx, {})[rid] = {
-                "status": status,
-                "measured_s": measured,
-                "gross_s": gross,
-                "paused_s": paused,
-                "wall_s": wall,
-                "clock": clock,
-                "open": is_open,
-            }
+    breached_parts = _split(classified.filter(pl.col("status") == "breached"), _BREACHED)
+    pending_parts = _split(classified.filter(pl.col("status") == "pending"), _PENDING)
+    details = _split(classified, _DETAIL) if detail else {}
     out = []
     for pidx in range(periods):
         n, met, breached, pending, paused = counts.get(pidx, (0, 0, 0, 0, 0))
-        breached_rows, pending_rows = by_period.get(pidx, ([], []))
         out.append(
             RecordStats(
                 in_scope=int(n),
@@ -189,9 +167,17 @@ def record_stats(
                 breached=int(breached),
                 pending=int(pending),
                 paused_us=int(paused or 0),
-                breached_rows=breached_rows,
-                pending_rows=pending_rows,
-                detail=details.get(pidx, {}) if detail else None,
+                breached_rows=RowTable(
+                    breached_parts.get(pidx, _empty(classified, _BREACHED)), "breached", limit
+                ),
+                pending_rows=RowTable(
+                    pending_parts.get(pidx, _empty(classified, _PENDING)), "pending", limit
+                ),
+                detail=(
+                    RowTable(details.get(pidx, _empty(classified, _DETAIL)), "detail", limit)
+                    if detail
+                    else None
+                ),
             )
         )
     return out
@@ -434,4 +420,18 @@ def judge_count(count: int, objective: model.CountCompare) -> Judgement:
 
 
 def empty_stats(periods: int) -> Sequence[RecordStats]:
-    return [RecordStats(0, 0, 0, 0, 0, [], [], None) for _ in range(periods)]
+    breached = pl.DataFrame(schema={"id": pl.String, "measured_us": pl.Int64, "open": pl.Boolean})
+    pending = pl.DataFrame(schema={"id": pl.String, "measured_us": pl.Int64})
+    return [
+        RecordStats(
+            0,
+            0,
+            0,
+            0,
+            0,
+            RowTable(breached, "breached", None),
+            RowTable(pending, "pending", None),
+            None,
+        )
+        for _ in range(periods)
+    ]

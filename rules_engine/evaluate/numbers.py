@@ -92,22 +92,40 @@ def duration_words(total_s: int) -> str:
     return "".join(parts)
 
 
-def seconds_list(us: pl.Series) -> list[Seconds | None]:
-    """:func:`us_to_seconds` over a whole column (nulls stay None), without a Fraction per
-    value: whole seconds as ints, the rest rounded half-even to milliseconds as text."""
-    frame = pl.DataFrame({"us": us.cast(pl.Int64)})
-    magnitude = pl.col("us").abs()
+def _seconds_parts(us: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Whole seconds (null unless whole) and the 3-place text, half-even, of µs values."""
+    magnitude = us.abs()
     ms = magnitude // 1000
     rest = magnitude % 1000
     rounded = ms + ((rest > 500) | ((rest == 500) & (ms % 2 == 1))).cast(pl.Int64)
-    sign = pl.when(pl.col("us") < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    sign = pl.when(us < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     text = pl.concat_str(
         sign,
         (rounded // 1000).cast(pl.String),
         pl.lit("."),
         (rounded % 1000).cast(pl.String).str.zfill(3),
     )
-    whole = pl.when(pl.col("us") % US_PER_S == 0).then(pl.col("us") // US_PER_S)
+    whole = pl.when(us % US_PER_S == 0).then(us // US_PER_S)
+    return whole, text
+
+
+def seconds_json(us: pl.Expr) -> pl.Expr:
+    """The JSON text of :func:`us_to_seconds` per value: ``1200``, ``"2678.400"``, ``null``."""
+    whole, text = _seconds_parts(us)
+    return (
+        pl.when(us.is_null())
+        .then(pl.lit("null"))
+        .when(whole.is_not_null())
+        .then(whole.cast(pl.String))
+        .otherwise(pl.concat_str(pl.lit('"'), text, pl.lit('"')))
+    )
+
+
+def seconds_list(us: pl.Series) -> list[Seconds | None]:
+    """:func:`us_to_seconds` over a whole column (nulls stay None), without a Fraction per
+    value: whole seconds as ints, the rest rounded half-even to milliseconds as text."""
+    frame = pl.DataFrame({"us": us.cast(pl.Int64)})
+    whole, text = _seconds_parts(pl.col("us"))
     out = frame.select(whole.alias("whole"), text.alias("text"))
     return [
         w if w is not None else t

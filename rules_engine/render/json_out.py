@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rules_engine.evaluate.rows import RowTable
+
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(", ", ": "), check_circular=False
 )
@@ -41,13 +43,32 @@ def _encode(value: Any) -> str:
 
 def _flat(value: Any) -> bool:
     if isinstance(value, dict):
-        return not any(isinstance(v, dict | list) for v in value.values())
+        return not any(isinstance(v, dict | list | RowTable) for v in value.values())
     if isinstance(value, list):
-        return not any(isinstance(v, dict | list) for v in value)
-    return True
+        return not any(isinstance(v, dict | list | RowTable) for v in value)
+    return not isinstance(value, RowTable)
+
+
+def _write_rows(rows: RowTable, depth: int, out: list[str]) -> None:
+    """A record list (or detail map) from its columns, as :func:`_write` would write it."""
+    items = rows.json_items()
+    if items is None:
+        _write(rows.to_python(), depth, out)
+        return
+    opening, closing = ("{", "}") if rows.kind == "detail" else ("[", "]")
+    if not items:
+        out.append(opening + closing)
+        return
+    pad = "  " * (depth + 1)
+    out.append(f"{opening}\n{pad}")
+    out.append((",\n" + pad).join(items))
+    out.append("\n" + "  " * depth + closing)
 
 
 def _write(value: Any, depth: int, out: list[str]) -> None:
+    if isinstance(value, RowTable):
+        _write_rows(value, depth, out)
+        return
     if _flat(value):
         out.append(_encode(value))
         return
@@ -77,6 +98,7 @@ def _write(value: Any, depth: int, out: list[str]) -> None:
 
 
 def render_json(document: dict[str, Any]) -> str:
+    """The document (or an evaluation's columnar skeleton: same bytes) as JSON text."""
     out: list[str] = []
     _write(document, 0, out)
     out.append("\n")

@@ -334,3 +334,52 @@ def test_data_starting_after_the_effective_period_is_reported() -> None:
         "data for `tickets` starts 2026-03-05 (2026-03), after the period of the policy's "
         "effective date 2026-01-01: earlier periods have no records"
     ]
+
+
+def test_awkward_ids_and_fractional_seconds_render_identically() -> None:
+    from rules_engine.render.json_out import render_json
+
+    data = tickets(
+        [
+            # 1h 0.0015s: fractional seconds show as "3600.002" (half-even on 1.5 ms)
+            {
+                "id": 'Q"1\\x',
+                "created_at": "2026-01-05T10:00:00Z",
+                "resolved_at": "2026-01-05T11:00:00.001500Z",
+            },
+            {
+                "id": "é-2",
+                "created_at": "2026-01-05T10:00:00Z",
+                "resolved_at": "2026-01-05T19:00:00Z",
+            },
+            {"id": "open-3", "created_at": "2026-01-05T10:00:00Z"},
+        ]
+    )
+    periods = [parse_period("2026-01", "month", "UTC")]
+    evaluation = evaluate(
+        policy(_resolution(None, limit_h=1)),
+        Bundle({"tickets": data}),
+        periods,
+        t("2026-01-06T00:00:00Z"),
+    )
+    res = evaluation.document["periods"][0]["targets"]["res"]
+    assert res["breached_records"][0] == {
+        "id": 'Q"1\\x',
+        "measured_s": "3600.002",
+        "limit_s": 3600,
+        "open": False,
+    }
+    assert render_json(evaluation.skeleton) == render_json(evaluation.document)
+    # without an id that needs escaping, the lists take the columnar path
+    clean = data.filter(~data["id"].str.contains('"'))
+    evaluation = evaluate(
+        policy(_resolution(None, limit_h=1)),
+        Bundle({"tickets": clean}),
+        periods,
+        t("2026-01-06T00:00:00Z"),
+    )
+    assert (
+        evaluation.skeleton["periods"][0]["targets"]["res"]["breached_records"].json_items()
+        is not None
+    )
+    assert render_json(evaluation.skeleton) == render_json(evaluation.document)

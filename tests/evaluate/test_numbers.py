@@ -49,7 +49,9 @@ def test_whole_microseconds_round_trip(us: int) -> None:
         assert abs(Fraction(shown) - Fraction(us, 1_000_000)) <= Fraction(1, 2000)
 
 
-@given(st.lists(st.one_of(st.none(), st.integers(min_value=-(10**13), max_value=10**13)), max_size=50))
+@given(
+    st.lists(st.one_of(st.none(), st.integers(min_value=-(10**13), max_value=10**13)), max_size=50)
+)
 def test_seconds_list_matches_the_exact_scalar_form(values: list[int | None]) -> None:
     import polars as pl
 

@@ -190,3 +190,11 @@ def test_json_writer_round_trips_and_keeps_flat_items_on_one_line() -> None:
     assert json.loads(text) == json.loads(json.dumps(document))
     # a flat object (a breached record) sits on one line
     assert '{"id": "QS-0201", "measured_s": 1500, "limit_s": 900, "open": false}' in text
+
+
+def test_columnar_skeleton_and_document_render_the_same_bytes() -> None:
+    policy = load_policy(POLICY)
+    bundle = load_data(DATA, policy=policy)
+    periods = [parse_period(p, "month", policy.timezone) for p in ("2026-01", "2026-02", "2026-03")]
+    evaluation = evaluate(policy, bundle, periods, dt.datetime.fromisoformat(AS_OF))
+    assert FORMATS["json"](evaluation.skeleton) == FORMATS["json"](evaluation.document)
