@@ -517,6 +517,10 @@ class CalendarClock(Clock):
     def _cumulative(self, t: pl.Series) -> pl.Series:
         if not self._cover(*_bounds(t)):
             return t  # every instant is null
+        return self._lookup(t)
+
+    def _lookup(self, t: pl.Series) -> pl.Series:
+        """``F`` on instants the table already covers (or nulls)."""
         grid = self._grid
         if grid is not None:
             offset = t - grid.origin
@@ -565,8 +569,9 @@ class CalendarClock(Clock):
         lo_b, hi_b = _bounds(b)
         lows = [x for x in (lo_a, lo_b) if x is not None]
         highs = [x for x in (hi_a, hi_b) if x is not None]
-        self._cover(min(lows, default=None), max(highs, default=None))
-        return (self._cumulative(b) - self._cumulative(a)).alias(end.name)
+        if not self._cover(min(lows, default=None), max(highs, default=None)):
+            return b.alias(end.name)  # every instant is null
+        return (self._lookup(b) - self._lookup(a)).alias(end.name)
 
 
 def build_clock(calendar: Calendar | None) -> Clock:
