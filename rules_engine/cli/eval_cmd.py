@@ -213,8 +213,10 @@ def eval_(
                 loaded.as_of,
                 EvaluationOptions(as_of_source=loaded.as_of_source),
             )
-            # JSON is written from the columnar skeleton (same bytes, no dict per record)
-            source = evaluation.skeleton if output_format == "json" else evaluation.document
+            # json and text read the columnar skeleton (json writes the same bytes; text
+            # lists no records), sparing a dict per listed record
+            columnar = output_format in ("json", "text")
+            source = evaluation.skeleton if columnar else evaluation.document
             rendered = FORMATS[output_format](source)
     except InputProblem as exc:
         click.echo(
