@@ -200,7 +200,7 @@ def render_mappings() -> str:
         "YAML. An unknown key is an error that names its location, so a typo never "
         "passes silently.",
         "",
-        "```sh",
+        "```sh norun",
         "sla import --mapping servicenow_event_log incidents.csv -o data/tickets.jsonl",
         "```",
         "",
