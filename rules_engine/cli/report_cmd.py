@@ -246,6 +246,11 @@ def report(
     if from_json is not None:
         if policy_path or data_path:
             _fail("give either POLICY with --data, or --from-json, not both")
+        if as_of or timezone:
+            _fail(
+                "--as-of and --timezone apply when evaluating; a kept document has its own",
+                "re-run `sla eval` with them, or drop them",
+            )
         raw = _read_json(from_json)
         try:
             doc = normalize(raw)

@@ -170,7 +170,9 @@ def test_bad_documents(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no `periods` list" in result.stderr
 
 
-def test_usage_errors() -> None:
+def test_usage_errors(doc_file: Path) -> None:
+    result = run("--from-json", str(doc_file), "--as-of", "2026-01-01")
+    assert result.exit_code == 2 and "a kept document has its own" in result.stderr
     result = run()
     assert result.exit_code == 2 and "needs POLICY and --data" in result.stderr
     result = run(str(EXAMPLE / "policy.sla"), "--data", str(EXAMPLE / "data"))
