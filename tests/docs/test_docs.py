@@ -254,3 +254,12 @@ def test_every_dataset_field_is_documented() -> None:
         section = page.split(f"\n### {name}\n", 1)[1].split("\n### ", 1)[0]
         for field in model.model_fields:
             assert f"| `{field}` |" in section, (name, field)
+
+
+def test_reserved_words_in_the_language_reference_match_the_grammar() -> None:
+    from rules_engine.parser import reserved_words
+
+    page = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    marker = "<!-- reserved words: the doc tests compare this list with the grammar -->"
+    listed = page.split(marker, 1)[1].split("\n\n", 1)[0]
+    assert set(re.findall(r"`([a-z_]+)`", listed)) == set(reserved_words())
