@@ -22,7 +22,8 @@ Rules, precisely:
   earn credits and never count toward exits: a condition on one is false there.
 - **Rounding and caps.** Each line is rounded half-even once. The per-period cap is
   ``cap% x fee`` rounded the same way and applies only when the sum of rounded credits
-  exceeds it (equal is not exceeds). With an annual cap (``per year``) the limit is
+  exceeds it (equal is not exceeds): ``cap 30% x 12,000.00 USD = 3,600.00 USD applied``
+  (or ``not reached``). With an annual cap (``per year``) the limit is
   ``X% x (the fees of the periods in the 12 months ending with this one)``, rounded,
   minus the credits granted (after caps) in the earlier of those periods, never below
   zero; it applies after the per-period cap, when the credits still exceed it.
@@ -515,6 +516,8 @@ def _settle(
     cap_applied = cap is not None and before_cap > cap
     if cap is not None and cap_applied:
         total = cap
+    if cap_arithmetic is not None:
+        cap_arithmetic = f"cap {cap_arithmetic} {'applied' if cap_applied else 'not reached'}"
 
     annual = _annual_cap(policy, history, index, ledger, total)
     if annual is not None and annual.applied:

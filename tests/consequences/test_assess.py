@@ -78,6 +78,7 @@ def test_cap_equal_to_the_sum_is_not_applied() -> None:
     assert jan.cap == Decimal("3600.00")
     assert jan.cap_applied is False
     assert jan.credits_total == Decimal("3600.00")
+    assert jan.to_json()["cap_arithmetic"] == "cap 30% x 12,000.00 USD = 3,600.00 USD not reached"
 
 
 def test_cap_above_the_sum_is_applied() -> None:
@@ -91,7 +92,7 @@ def test_cap_above_the_sum_is_applied() -> None:
     assert jan.credits_before_cap == Decimal("4200.00")
     assert jan.cap_applied is True
     assert jan.credits_total == Decimal("3600.00")
-    assert jan.to_json()["cap_arithmetic"] == "30% x 12,000.00 USD = 3,600.00 USD"
+    assert jan.to_json()["cap_arithmetic"] == "cap 30% x 12,000.00 USD = 3,600.00 USD applied"
 
 
 def test_rounding_each_line_once_then_the_cap() -> None:
