@@ -1,0 +1,216 @@
+"""The runnable examples and the policy library, end to end through the `sla` CLI.
+
+- Each example's documented `sla eval` command reproduces its committed ``expected.json``
+  and ``expected.txt`` byte for byte (the output is a pure function of policy, data and
+  --as-of), with the exit code its ``example.yaml`` states.
+- `sla test` passes over ``examples/`` and ``policies/`` with full clause coverage.
+- `sla check --strict` and `sla fmt --check` are clean over both folders.
+- The accountability example's exclusions ledger gives the hand-worked numbers of its
+  README both ways (approved entries only; the disputed one as well).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .example_command import (
+    EXAMPLES,
+    OUTPUTS,
+    ROOT,
+    load_command,
+    runnable_examples,
+    sla_executable,
+)
+
+POLICIES = ROOT / "policies"
+ACCOUNTABILITY = EXAMPLES / "accountability"
+
+
+def sla(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sla_executable(), *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_bundled_examples_document_their_command() -> None:
+    # a guard against an empty parametrization passing silently
+    names = {p.name for p in runnable_examples()}
+    assert {"quickstart", "accountability"} <= names
+
+
+@pytest.mark.parametrize("folder", runnable_examples(), ids=lambda p: p.name)
+def test_an_example_has_its_parts(folder: Path) -> None:
+    for part in ("README.md", "policy.sla", "policy_test.yaml", *OUTPUTS.values()):
+        assert (folder / part).is_file(), f"{folder.name}/{part} is missing"
+    command = load_command(folder)
+    assert command.args[0] == "eval"
+    # the README shows the same command (modulo line continuations)
+    readme = " ".join(
+        (folder / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split()
+    )
+    assert "sla " + " ".join(command.args) in readme
+
+
+@pytest.mark.parametrize("output_format", sorted(OUTPUTS))
+@pytest.mark.parametrize("folder", runnable_examples(), ids=lambda p: p.name)
+def test_eval_reproduces_the_committed_output(folder: Path, output_format: str) -> None:
+    command = load_command(folder)
+    done = command.run(output_format)
+    assert done.stderr == b""
+    assert done.returncode == command.exit_code
+    expected = (folder / OUTPUTS[output_format]).read_bytes()
+    if done.stdout != expected:
+        pytest.fail(
+            f"`sla {' '.join(command.args)} --format {output_format}` differs from "
+            f"{folder.name}/{OUTPUTS[output_format]}; if the change is deliberate, rerun "
+            "tests/examples/example_command.py and check the numbers against the README\n"
+            + _first_difference(expected, done.stdout)
+        )
+
+
+def _first_difference(expected: bytes, actual: bytes) -> str:
+    old, new = expected.decode().splitlines(), actual.decode().splitlines()
+    for number, (a, b) in enumerate(zip(old, new, strict=False), start=1):
+        if a != b:
+            return f"line {number}:\n  expected: {a}\n  actual:   {b}"
+    return f"expected {len(old)} lines, got {len(new)}"
+
+
+def test_quickstart_output_has_the_readme_numbers() -> None:
+    # README.md: Feb p1_response 1 of 2 = 50%; email 1 - 5,400 / 2,419,200 = 99.776786%;
+    # credits 5% x 8,000.00 = 400.00 + 400.00 = 800.00; March satisfaction 13/3 = 4.333333
+    doc = json.loads((EXAMPLES / "quickstart" / "expected.json").read_text(encoding="utf-8"))
+    jan, feb, mar = doc["periods"]
+    assert [t["verdict"] for t in jan["targets"].values()] == ["met"] * 5
+    assert feb["targets"]["p1_response"]["value"] == "50.000000"
+    assert feb["targets"]["email_availability"]["value"] == "99.776786"
+    assert [c["amount"] for c in feb["credits"]] == ["400.00", "400.00"]
+    assert mar["targets"]["satisfaction"]["value"] == "4.333333"
+    # QS-0104: 18h gross minus the 15h customer pause = 3h = 10,800 s
+    assert jan["targets"]["p2_resolution"]["records"]["QS-0104"]["measured_s"] == 10_800
+    assert mar["targets"]["p3_resolution"]["pending"] == 1
+    assert doc["totals"] == {"credits": "800.00", "bonuses": "0.00"}
+    assert doc["exit_right"] is None
+
+
+def test_policy_tests_pass_with_full_clause_coverage() -> None:
+    done = sla("test", "examples", "policies", "--threshold", "100", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert (result["failed"], result["errors"], result["file_errors"]) == (0, 0, [])
+    assert result["coverage"]["percent"] == "100"
+    covered = {Path(p["policy"]).as_posix() for p in result["coverage"]["policies"]}
+    shipped = {
+        p.relative_to(ROOT).as_posix()
+        for p in [*POLICIES.glob("*.sla"), *EXAMPLES.glob("*/policy.sla")]
+    }
+    # every shipped policy has tests (none is left out of the coverage report)
+    assert shipped <= {c.removeprefix("./") for c in covered}, shipped - covered
+
+
+def test_check_strict_is_clean() -> None:
+    done = sla("check", "--strict", "examples", "policies")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 errors, 0 warnings" in done.stdout
+
+
+def test_policies_are_formatted() -> None:
+    files = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in [*POLICIES.glob("*.sla"), *EXAMPLES.glob("*/policy.sla")]
+    )
+    done = sla("fmt", "--check", *files)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ------------------------------------------------------------ the exclusions ledger
+
+
+def _evaluate_both_ways() -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    from rules_engine.api import load_policy
+    from rules_engine.data import load_data
+    from rules_engine.engine import evaluate
+    from rules_engine.exclusions import split_bundle
+    from rules_engine.periods import parse_period
+
+    policy = load_policy(ACCOUNTABILITY / "policy.sla")
+    bundle = load_data(ACCOUNTABILITY / "data", policy=policy)
+    split = split_bundle(bundle)
+    periods = [parse_period(p, "month", "America/New_York") for p in ("2026-04", "2026-05")]
+    as_of = dt.datetime(2026, 6, 1, 13, 0, tzinfo=dt.UTC)  # 09:00 EDT
+
+    def document(tables: dict[str, Any]) -> dict[str, Any]:
+        view = dataclasses.replace(bundle, tables=tables)
+        return evaluate(policy, view, periods, as_of).document
+
+    return document(split.approved_tables), document(split.all_tables), split.disputed
+
+
+def test_accountability_ledger_gives_the_readme_numbers_both_ways() -> None:
+    from rules_engine.exclusions import dispute_effect
+
+    agreed, claimed, disputed = _evaluate_both_ways()
+    assert [d["id"] for d in disputed] == ["X-03"]
+    april, may = agreed["periods"]
+    verdicts = {n: t["verdict"] for n, t in april["targets"].items()}
+    assert verdicts == {
+        "p1_resolution": "met",
+        "erp_availability": "met",
+        "change_turnaround": "met",
+    }
+    # X-01 removes AC-102: AC-101 and AC-103 remain, 2 of 2
+    assert sorted(april["targets"]["p1_resolution"]["records"]) == ["AC-101", "AC-103"]
+    # 12,600 s minus the approved 10,800 s window = 1,800 s: 1 - 1/1440 = 99.930556%
+    assert april["targets"]["erp_availability"]["downtime_s"] == 1_800
+    assert april["targets"]["erp_availability"]["value"] == "99.930556"
+    # May, agreed: 5,400 s, 1 - 1/496 = 99.798387% -> 5% x 10,000.00 = 500.00
+    assert may["targets"]["erp_availability"]["value"] == "99.798387"
+    assert may["targets"]["erp_availability"]["verdict"] == "breached"
+    # the customer's miss: CR-201 27 business hours, CR-202 13 (Memorial Day closed)
+    turnaround = may["targets"]["change_turnaround"]
+    assert (turnaround["owner"], turnaround["verdict"], turnaround["value"]) == (
+        "customer",
+        "breached",
+        "50.000000",
+    )
+    assert turnaround["records"]["CR-201"]["measured_s"] == 27 * 3600
+    assert turnaround["records"]["CR-202"]["measured_s"] == 13 * 3600
+    assert (april["credits_total"], may["credits_total"]) == ("0.00", "500.00")
+    # 1 provider breach in the last 2 periods; the customer's does not count
+    assert (may["exit"], agreed["exit_right"]) == ([], None)
+    assert agreed["totals"] == {"credits": "500.00", "bonuses": "0.00"}
+
+    # with X-03 too: 1,800 s of May, 1 - 1/1488 = 99.932796%, met, no credit
+    effect = dispute_effect(agreed, claimed)
+    assert effect["periods"] == [
+        {
+            "period": "2026-05",
+            "targets": [
+                {
+                    "target": "erp_availability",
+                    "verdict": "breached",
+                    "value": "99.798387",
+                    "verdict_if_excluded": "met",
+                    "value_if_excluded": "99.932796",
+                }
+            ],
+            "credits_total": {"agreed": "500.00", "if_excluded": "0.00"},
+        }
+    ]
+    assert effect["totals"]["if_excluded"] == {"credits": "0.00", "bonuses": "0.00"}
+
+
+def test_sla_eval_applies_the_exclusions_ledger() -> None:
+    # the CLI must decide verdicts on the approved view (README: April all met)
+    done = sla(*load_command(ACCOUNTABILITY).args, "--format", "json")
+    april = json.loads(done.stdout)["periods"][0]
+    assert april["targets"]["p1_resolution"]["verdict"] == "met"
+    assert april["targets"]["erp_availability"]["value"] == "99.930556"
+    assert april["credits_total"] == "0.00"
