@@ -485,11 +485,21 @@ FIXES: dict[str, str] = {
     "SLA511": "Name a target some credit rule names, or remove the earn-back.",
 }
 
-# Codes the golden files cannot show (a file that cannot be read, a huge file).
-HAND_EXAMPLES: dict[str, tuple[str, str]] = {
-    "SLA100": ("", "sla check missing.sla\nmissing.sla: error[SLA100]: ..."),
-    "SLA106": ("", "a policy file larger than the parser's size limit"),
-}
+def _file_examples() -> dict[str, str]:
+    """What ``sla check`` says for files that cannot be policies (no golden source shows
+    them): a missing path and a file over the size limit."""
+    from rules_engine.api import read_policy_text
+    from rules_engine.diagnostics import diagnostic, render_text
+    from rules_engine.parser import MAX_SOURCE_BYTES, ParseError, decode_source
+
+    _, missing = read_policy_text("no/such/policy.sla")
+    try:
+        decode_source(b"#" * (MAX_SOURCE_BYTES + 1), "huge.sla")
+        huge: list[typing.Any] = []
+    except ParseError as error:
+        huge = [diagnostic(error.code, error.message, error.span, error.hint)]
+    return {"SLA100": render_text(missing, {}), "SLA106": render_text(huge, {})}
+
 
 SLA107_EXAMPLE = (
     'policy "Keyword as a name"\n'
@@ -516,25 +526,27 @@ def _meanings() -> dict[str, str]:
     return table
 
 
-def _golden_example(code: str) -> tuple[str, str] | None:
-    """The shortest readable golden policy whose expected output has ``code``."""
-    found: list[tuple[int, str, str, str]] = []
+def _golden_example(code: str) -> tuple[str | None, str] | None:
+    """The shortest readable golden policy whose expected output has ``code``; the
+    policy is None when the example is a file that is not text (binary, not UTF-8)."""
+    found: list[tuple[int, str, str | None, str]] = []
     for expected in sorted(GOLDEN.glob("*.expected")):
         text = expected.read_text(encoding="utf-8")
         if f"[{code}]" not in text:
             continue
         source = expected.with_suffix(".sla")
+        policy: str | None
         try:
             policy = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            continue
-        if not policy.strip() or "\x00" in policy:
-            continue
+            policy = None
+        if policy is not None and (not policy.strip() or "\x00" in policy):
+            policy = None
         others = set(re.findall(r"\[(SLA\d{3})\]", text)) - {code}
         found.append((len(others), expected.name, policy, text))
     if not found:
         return None
-    _, _, policy, text = min(found, key=lambda f: (f[0], len(f[2]), f[1]))
+    _, _, policy, text = min(found, key=lambda f: (f[0], f[2] is None, len(f[2] or ""), f[1]))
     return policy, text
 
 
@@ -543,6 +555,7 @@ def render_diagnostics() -> str:
     from rules_engine.diagnostics import CODES, render_text
 
     meanings = _meanings()
+    file_examples = _file_examples()
     out = [
         "# Diagnostic codes",
         "",
@@ -567,7 +580,7 @@ def render_diagnostics() -> str:
     out.append("")
     for code, (severity, short) in CODES.items():
         out += [f"## {code}", "", f"**{severity}**: {meanings.get(code, short)}.", ""]
-        example: tuple[str, str] | None
+        example: tuple[str | None, str] | None
         if code == "SLA107":
             result = check_source(SLA107_EXAMPLE, "keyword_name.sla")
             example = (
@@ -576,25 +589,13 @@ def render_diagnostics() -> str:
             )
         else:
             example = _golden_example(code)
+        if example is None and code in file_examples:
+            example = (None, file_examples[code])
         if example is not None:
             policy, expected = example
-            out += [
-                "Example:",
-                "",
-                f"```sla expect {code}",
-                policy.rstrip("\n"),
-                "```",
-                "",
-                "`sla check` says:",
-                "",
-                "```text",
-                expected.rstrip("\n"),
-                "```",
-                "",
-            ]
-        elif code in HAND_EXAMPLES:
-            _, what = HAND_EXAMPLES[code]
-            out += ["Example:", "", "```text", what, "```", ""]
+            if policy is not None:
+                out += ["Example:", "", f"```sla expect {code}", policy.rstrip("\n"), "```", ""]
+            out += ["`sla check` says:", "", "```text", expected.rstrip("\n"), "```", ""]
         out += [f"How to fix: {FIXES.get(code, 'see the help line of the message.')}", ""]
     return "\n".join(out)
 
