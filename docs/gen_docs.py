@@ -95,11 +95,10 @@ def render_data() -> str:
         "- **date**: `2026-03-31`. Compared with a timestamp, a date means the end of that "
         "day in the policy's time zone.",
         "- **duration**: ISO 8601, `PT4H`, `PT1H30M`, `P2D` (a day is 24 hours).",
-        "- **number**: `4.5`; **boolean**: `true`/`false` (CSV also accepts `yes`/`no`, "
-        "`1`/`0`).",
+        "- **number**: `4.5`; **boolean**: `true`/`false` (CSV also accepts `yes`/`no`, `1`/`0`).",
         "- **list fields** (`pauses`, `status_history`, `escalations`) are arrays of objects "
         "in JSON, JSON Lines, YAML and Parquet; in CSV they are a JSON array in one cell.",
-        "- An empty value (or `null`) means \"not yet\": a ticket with no `resolved_at` is "
+        '- An empty value (or `null`) means "not yet": a ticket with no `resolved_at` is '
         "open, whatever its `status` says.",
         "",
         "A record anchored after the as-of time is out of scope, and an event stamped after "
@@ -169,9 +168,7 @@ def _field_table(
         if values:
             desc += " One of " + ", ".join(f"`{v}`" for v in values) + "."
         required = "yes" if info.is_required() else "no"
-        rows.append(
-            f"| `{fname}` | {_type_name(info.annotation)} | {required} | {_cell(desc)} |"
-        )
+        rows.append(f"| `{fname}` | {_type_name(info.annotation)} | {required} | {_cell(desc)} |")
     return [*rows, ""]
 
 
@@ -209,9 +206,8 @@ def render_mappings() -> str:
         "",
         "## How a mapping works",
         "",
-        "1. `source` says how to read the file (CSV, JSON, JSON Lines; delimiter, "
-        "encoding).",
-        "2. `missing` lists the values that mean \"empty\" in this export (`NULL`, `?`).",
+        "1. `source` says how to read the file (CSV, JSON, JSON Lines; delimiter, encoding).",
+        '2. `missing` lists the values that mean "empty" in this export (`NULL`, `?`).',
         "3. `timestamps` lists the time formats (strftime, or `iso`) and the zone of times "
         "written without an offset. A format without a zone and no `timezone` is an error: "
         "the engine never guesses a zone.",
@@ -245,9 +241,7 @@ def render_mappings() -> str:
         if not entry.name.endswith(".yaml"):
             continue
         text = entry.read_text(encoding="utf-8")
-        comment = [
-            line[1:].strip() for line in text.splitlines() if line.startswith("#")
-        ]
+        comment = [line[1:].strip() for line in text.splitlines() if line.startswith("#")]
         out += [f"### `{entry.name[: -len('.yaml')]}`", ""]
         out += [" ".join(c for c in comment if c), ""]
         out += [f"Source: `rules_engine/mappings/{entry.name}`.", ""]
@@ -417,7 +411,7 @@ FIXES: dict[str, str] = {
     "SLA101": "Read the expected words in the message; the caret shows where the clause "
     "went wrong (a missing unit, `==` for `=`, an unclosed string).",
     "SLA102": "Remove or replace the character. Durations use whole units (`1h30m`, not "
-    "`1.5h`); quotes are straight `\"`, not curly.",
+    '`1.5h`); quotes are straight `"`, not curly.',
     "SLA103": "Close the last block with `}` or finish the clause the file ends in.",
     "SLA104": "Save the file as UTF-8.",
     "SLA105": "Write at least the header clauses; a binary file is not a policy.",
@@ -430,7 +424,7 @@ FIXES: dict[str, str] = {
     "`dataset NAME by FIELD { ... }`.",
     "SLA205": "Use a field of the dataset, or add it with a `dataset` declaration.",
     "SLA206": "Rename one of the two declarations; names are unique per kind.",
-    "SLA207": "Quote a string value (`\"email\"`), or declare the tier or field you meant.",
+    "SLA207": 'Quote a string value (`"email"`), or declare the tier or field you meant.',
     "SLA208": "Add the missing clause; every policy needs `policy`, `effective`, "
     "`timezone`, `currency` and a `fee`, and every target an `of` and a `require`.",
     "SLA209": "Keep one of the two clauses.",
@@ -458,8 +452,7 @@ FIXES: dict[str, str] = {
     "SLA314": "Write a real date (`2026-02-28`) and a limit greater than zero.",
     "SLA315": "Use at most the currency's minor unit (two decimals for USD).",
     "SLA316": "Write amounts in the policy's currency, or leave the currency out.",
-    "SLA317": "Give each fee line its own `from` date; the first line applies from "
-    "`effective`.",
+    "SLA317": "Give each fee line its own `from` date; the first line applies from `effective`.",
     "SLA318": "Use a count of at least 1.",
     "SLA401": "Make N at most M in `breached in N of last M periods`.",
     "SLA402": "Credits are paid by the provider: name a provider-owned target, or make "
@@ -472,11 +465,9 @@ FIXES: dict[str, str] = {
     "SLA501": "Add a response or resolution target for the tier, or remove the tier.",
     "SLA502": "Make the scopes disjoint, or give both targets the same limit.",
     "SLA503": "Remove the start status from the pause list, or the clock never runs.",
-    "SLA504": "List credit tiers from the worst value to the mildest (`< 99.0%` before "
-    "`< 99.9%`).",
+    "SLA504": "List credit tiers from the worst value to the mildest (`< 99.0%` before `< 99.9%`).",
     "SLA505": "Give each tier its own threshold.",
-    "SLA506": "Raise the cap, or lower the tier: a cap below one tier makes the tier "
-    "pointless.",
+    "SLA506": "Raise the cap, or lower the tier: a cap below one tier makes the tier pointless.",
     "SLA507": "Shorten the look-back to at most 12 monthly (4 quarterly) periods.",
     "SLA508": "Add `open` windows to the calendar.",
     "SLA509": "Write business durations in hours (`16h`); `2d` on a business clock is 48 "
@@ -484,6 +475,7 @@ FIXES: dict[str, str] = {
     "SLA510": "Make the tier's threshold stricter than the target's objective.",
     "SLA511": "Name a target some credit rule names, or remove the earn-back.",
 }
+
 
 def _file_examples() -> dict[str, str]:
     """What ``sla check`` says for files that cannot be policies (no golden source shows
@@ -600,6 +592,33 @@ def render_diagnostics() -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------- language.md (one region)
+
+RESERVED_BEGIN = "<!-- reserved words: generated by docs/gen_docs.py from the grammar -->\n"
+RESERVED_END = "\n<!-- end of reserved words -->"
+
+
+def render_language() -> str:
+    """language.md is written by hand except its list of reserved words, which comes
+    from the grammar so a new keyword cannot be missed."""
+    from rules_engine.parser import reserved_words
+
+    page = (DOCS / "language.md").read_text(encoding="utf-8")
+    head, rest = page.split(RESERVED_BEGIN, 1)
+    _, tail = rest.split(RESERVED_END, 1)
+    lines: list[str] = []
+    line = ""
+    for word in sorted(reserved_words()):
+        item = f"`{word}`,"
+        if line and len(line) + 1 + len(item) > 88:
+            lines.append(line)
+            line = item
+        else:
+            line = f"{line} {item}".strip()
+    lines.append(line.rstrip(","))
+    return head + RESERVED_BEGIN + "\n".join(lines) + RESERVED_END + tail
+
+
 # ---------------------------------------------------------------- entry point
 
 PAGES: dict[str, Callable[[], str]] = {
@@ -607,6 +626,7 @@ PAGES: dict[str, Callable[[], str]] = {
     "mappings.md": render_mappings,
     "cli.md": render_cli,
     "diagnostics.md": render_diagnostics,
+    "language.md": render_language,
 }
 
 

@@ -38,11 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 
 FRAGMENT_HEADER = (
-    'policy "fragment"\n'
-    "effective 2026-01-01\n"
-    'timezone "UTC"\n'
-    "currency USD\n"
-    "fee 1000 per month\n"
+    'policy "fragment"\neffective 2026-01-01\ntimezone "UTC"\ncurrency USD\nfee 1000 per month\n'
 )
 
 
@@ -260,6 +256,5 @@ def test_reserved_words_in_the_language_reference_match_the_grammar() -> None:
     from rules_engine.parser import reserved_words
 
     page = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
-    marker = "<!-- reserved words: the doc tests compare this list with the grammar -->"
-    listed = page.split(marker, 1)[1].split("\n\n", 1)[0]
+    listed = page.split(GENERATOR.RESERVED_BEGIN, 1)[1].split(GENERATOR.RESERVED_END, 1)[0]
     assert set(re.findall(r"`([a-z_]+)`", listed)) == set(reserved_words())
