@@ -22,7 +22,9 @@ the after-hours path applies (``outside CAL notify X first``: CAL is closed at
 and the next step with the instant it falls due (None when the clock never gets there).
 
 **Compliance.** Where the data carries escalation events (tickets ``escalations[{at,
-contact}]``), every record in scope anchored at or before ``as_of`` is checked: a step is
+contact}]``, at least one event in the dataset; without any the data says nothing about
+escalations and no check is made), every record in scope anchored at or before
+``as_of`` is checked: a step is
 *required* when it fell due at or before ``as_of`` while the record was still open (no
 stop event at or before the due instant). A required step is ``on_time`` when the
 step's contact (compared case-insensitively, trimmed) was notified at or before the
@@ -258,7 +260,9 @@ class EscalationReport:
                     f"  {rec.record_id}: step {top.index} (at {top.label}) due "
                     f"{_iso(top.due_at)}; notify {', then '.join(rec.notify)}; {nxt}"
                 )
-            if r.compliance is not None:
+            if r.compliance is None:
+                lines.append("  compliance: not checked (the data records no escalation events)")
+            else:
                 c = r.compliance
                 lines.append(
                     f"  compliance: {c.verdict} ({c.required} step{'' if c.required == 1 else 's'} "
@@ -702,7 +706,7 @@ def _assess_block(
             )
         )
     compliance = None
-    if "escalations" in frame.columns:
+    if _carries_events(table):
         compliance = _compliance(esc, frame, as_of, grace_s, limit)
     return EscalationResult(
         esc.name, esc.dataset, esc.span, labels, after, open_now.height, tuple(records), compliance
@@ -714,6 +718,14 @@ def _step_due(
 ) -> StepDue:
     due = None if due_us is None else _from_epoch_us(due_us)
     return StepDue(i + 1, labels[i], esc.steps[i].contact, clock, due)
+
+
+def _carries_events(table: pl.DataFrame) -> bool:
+    """Whether the data records escalations at all: some record of the dataset has an
+    escalation event (a loader fills a missing column with empty lists)."""
+    if "escalations" not in table.columns:
+        return False
+    return bool(table.select(pl.col("escalations").list.len().fill_null(0).max()).item() or 0)
 
 
 def _contact_key(expr: pl.Expr) -> pl.Expr:

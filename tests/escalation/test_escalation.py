@@ -348,3 +348,12 @@ def test_steps_on_a_target_that_excludes_pauses_wait_for_them() -> None:
     assert by_id["T11"].crossed[1].due_at == ts("2026-04-08T09:30Z")
     # the duration steps stay on 24x7 wall time: 30m after creation whatever the pauses
     assert by_id["T9"].crossed[0].due_at == ts("2026-04-08T08:30Z")
+
+
+def test_no_escalation_events_anywhere_means_no_compliance_check() -> None:
+    empty = tickets().with_columns(pl.lit([], dtype=EVENTS).alias("escalations"))
+    report = escalations_due(policy(P1_LADDER), {"tickets": empty}, ts("2026-04-08T10:00Z"))  # type: ignore[arg-type]
+    assert report.results[0].compliance is None
+    assert report.breached is False
+    assert len(report.results[0].records) == 2  # the ladder itself still works
+    assert "compliance: not checked (the data records no escalation events)" in report.to_text()
