@@ -214,3 +214,29 @@ def test_sla_eval_applies_the_exclusions_ledger() -> None:
     assert april["targets"]["p1_resolution"]["verdict"] == "met"
     assert april["targets"]["erp_availability"]["value"] == "99.930556"
     assert april["credits_total"] == "0.00"
+
+
+def _single_period_runs() -> list[tuple[Path, str]]:
+    runs = []
+    for folder in runnable_examples():
+        expected = folder / OUTPUTS["json"]
+        if expected.is_file():
+            doc = json.loads(expected.read_text(encoding="utf-8"))
+            runs += [(folder, p["period"]) for p in doc["periods"]]
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("folder", "period"), _single_period_runs(), ids=lambda v: getattr(v, "name", v)
+)
+def test_one_period_alone_equals_that_period_of_the_whole_run(folder: Path, period: str) -> None:
+    # DESIGN: look-backs reach back to `effective`, so evaluating one month gives the same
+    # answer as evaluating the whole range
+    args = list(load_command(folder).args)
+    for option in ("--from", "--to"):
+        at = args.index(option)
+        del args[at : at + 2]
+    done = sla(*args, "--period", period, "--format", "json")
+    alone = json.loads(done.stdout)["periods"]
+    whole = json.loads((folder / OUTPUTS["json"]).read_text(encoding="utf-8"))["periods"]
+    assert alone == [p for p in whole if p["period"] == period]
