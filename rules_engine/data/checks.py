@@ -90,7 +90,7 @@ def _emit(
 
 
 def _duplicate_ids(frame: pl.DataFrame, file: str, log: IssueLog) -> None:
-    if "id" not in frame.columns:
+    if "id" not in frame.columns or not frame["id"].is_duplicated().any():
         return
     dup = frame.select(
         pl.col(ROW).alias("row"),
@@ -137,6 +137,9 @@ def _absurd_times(frame: pl.DataFrame, spec: DatasetSpec, file: str, log: IssueL
         if column.kind != "timestamp" or column.name not in frame.columns:
             continue
         col = pl.col(column.name)
+        low, high = frame.select(col.min().alias("lo"), col.max().alias("hi")).row(0)
+        if low is None or (low >= EARLIEST and high < LATEST):
+            continue
         bad = frame.select(ROW, column.name).filter((col < EARLIEST) | (col >= LATEST))
         if len(bad):
             picked = bad.select(pl.col(ROW).alias("row"), _iso(column.name).alias("value"))
@@ -206,7 +209,8 @@ def repair_pauses(
     merging across reasons would lose time. A running pause (no end) stays running.
     """
     lists = frame["pauses"]
-    if lists.list.len().sum() == 0:
+    lengths = lists.list.len()
+    if not lengths.max():
         return frame
     items = (
         frame.select(
@@ -215,9 +219,10 @@ def repair_pauses(
             pl.col(born).alias("born"),
             (pl.col(dies) if dies else pl.lit(None, dtype=pl.Datetime("us", "UTC"))).alias("dies"),
             "pauses",
+            lengths.alias("__n__"),
         )
+        .filter(pl.col("__n__") > 0)
         .explode("pauses")
-        .filter(pl.col("pauses").is_not_null())
         .unnest("pauses")
     )
     inverted = items.filter(pl.col("end") < pl.col("start"))
@@ -236,19 +241,24 @@ def repair_pauses(
             "swap start and end, or drop the pause",
         )
     end_or_far = pl.col("end").fill_null(_FAR)
-    flagged = (
-        items.filter(
-            pl.col("start").is_not_null() & ~(pl.col("end") < pl.col("start")).fill_null(False)
-        )
+    valid = items.filter(
+        pl.col("start").is_not_null() & ~(pl.col("end") < pl.col("start")).fill_null(False)
+    ).with_columns(
+        (pl.col("start") < pl.col("born")).fill_null(False).alias("early"),
+        (pl.col("dies").is_not_null() & (end_or_far > pl.col("dies"))).alias("late"),
+    )
+    # overlaps need the record's other pauses: a window over the few records with several
+    single = valid.filter(pl.col("__n__") == 1).with_columns(pl.lit(False).alias("overlap"))
+    several = (
+        valid.filter(pl.col("__n__") > 1)
         .sort("__i__", "reason", "start")
         .with_columns(
-            (pl.col("start") < pl.col("born")).fill_null(False).alias("early"),
-            (pl.col("dies").is_not_null() & (end_or_far > pl.col("dies"))).alias("late"),
             (pl.col("start") < end_or_far.shift(1).cum_max().over("__i__", "reason"))
             .fill_null(False)
-            .alias("overlap"),
+            .alias("overlap")
         )
     )
+    flagged = pl.concat([single, several]).sort("__i__", "reason", "start")
     needs = flagged.filter(pl.col("early") | pl.col("late") | pl.col("overlap"))
     if not len(needs) and not len(inverted):
         return frame

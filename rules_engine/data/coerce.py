@@ -74,9 +74,10 @@ def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
     text = raw
     parsed = text.str.to_datetime(_ISO_AWARE, time_zone="UTC", time_unit="us", strict=False)
     failed = parsed.is_null() & text.is_not_null()
-    if failed.any():
-        utc = text.str.to_datetime(_ISO_UTC, time_unit="us", strict=False)
-        parsed = parsed.fill_null(utc.dt.replace_time_zone("UTC"))
+    if failed.any():  # chrono's %z does not take `Z`: parse those apart
+        index = failed.arg_true()
+        utc = text.gather(index).str.to_datetime(_ISO_UTC, time_unit="us", strict=False)
+        parsed = parsed.scatter(index, utc.dt.replace_time_zone("UTC"))
         failed = parsed.is_null() & text.is_not_null()
     if not failed.any():
         return parsed, []
@@ -410,21 +411,32 @@ def _convert_items(
     log: IssueLog,
 ) -> Converted:
     """A list-of-structs column (pauses, status history): each item's fields are typed
-    like scalars, and a bad item is reported against its record's row."""
+    like scalars, and a bad item is reported against its record's row.
+
+    JSON text (CSV cells, and JSON Lines, which is read with nested values as text
+    because Polars parses nested JSON far slower) is decoded only where not empty."""
     dtype = column.dtype
     assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+    total = len(raw)
     if raw.dtype == dtype:  # typed already (Parquet written by us or the importer)
         return raw.fill_null(pl.lit([], dtype=dtype)) if raw.null_count() else raw, []
-    if raw.dtype == pl.String:  # CSV: the list as a JSON text in the cell
-        raw, failure = _decode_json_cells(raw, dtype)
+    positions = pl.int_range(0, total, eager=True)
+    if raw.dtype == pl.String:
+        text = raw.str.strip_chars()
+        present = text.is_not_null() & (text != "[]") & (text != "")
+        positions = present.arg_true()
+        raw, failure = _decode_json_cells(text.filter(present), dtype)
         if failure is not None:
-            report(log, file, rows, column.name, raw, failure)
+            mask = pl.int_range(0, total, eager=True).is_in(
+                positions.filter(failure.mask).implode()
+            )
+            report(log, file, rows, column.name, text, Failure(mask, failure.message, failure.hint))
     if not isinstance(raw.dtype, pl.List) or not isinstance(raw.dtype.inner, pl.Struct):
         return _wrong_type(raw, dtype, "a list of objects")
     fields = dtype.inner.fields
     have = {f.name for f in raw.dtype.inner.fields}
     exploded = (
-        pl.DataFrame({"__i__": pl.arange(0, len(raw), eager=True), "item": raw})
+        pl.DataFrame({"__i__": positions.cast(pl.Int64), "item": raw})
         .explode("item")
         .filter(pl.col("item").is_not_null())
     )
@@ -440,35 +452,29 @@ def _convert_items(
         typed, bad = convert_scalar(items[f.name], kind, timezone)
         typed_fields.append(typed.alias(f.name))
         for failure in bad:
-            record_mask = (
-                pl.DataFrame({"__i__": items["__i__"], "bad": failure.mask})
-                .group_by("__i__")
-                .agg(pl.col("bad").any())
-            )
-            hit = record_mask.filter(pl.col("bad"))["__i__"]
-            mask = pl.int_range(0, len(raw), eager=True).is_in(hit.implode())
+            hit = items["__i__"].filter(failure.mask).unique()
+            mask = pl.int_range(0, total, eager=True).is_in(hit.implode())
             failures.append(
                 Failure(mask, f"`{f.name}` of an item: {failure.message}", failure.hint)
             )
     if items is None:
-        return empty_lists(raw.name, dtype, len(raw)), failures
+        return empty_lists(column.name, dtype, total), failures
     rebuilt = (
         pl.DataFrame([items["__i__"], *typed_fields])
         .select("__i__", pl.struct([f.name for f in fields]).alias("item"))
         .group_by("__i__", maintain_order=True)
         .agg(pl.col("item"))
     )
-    full = (
-        pl.DataFrame({"__i__": pl.arange(0, len(raw), eager=True)})
-        .join(rebuilt, on="__i__", how="left")
-        .sort("__i__")
+    full = pl.DataFrame({"__i__": pl.int_range(0, total, eager=True, dtype=pl.Int64)}).join(
+        rebuilt, on="__i__", how="left", maintain_order="left"
     )
     typed_list = full["item"].cast(dtype).fill_null(pl.lit([], dtype=dtype))
-    return typed_list.alias(raw.name), failures
+    return typed_list.alias(column.name), failures
 
 
-def _decode_json_cells(raw: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failure | None]:
-    text = raw.str.strip_chars()
+def _decode_json_cells(text: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failure | None]:
+    """JSON lists of objects in text cells; a cell that is not one is reported (the
+    failure's mask is over ``text``) and read as empty."""
     inner = dtype.inner
     assert isinstance(inner, pl.Struct)
     raw_inner = pl.List(
@@ -480,16 +486,12 @@ def _decode_json_cells(raw: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failu
         )
     )
     try:
-        return text.replace("", None).str.json_decode(raw_inner), None
+        return text.str.json_decode(raw_inner), None
     except Exception:
         pass
-    values: list[object] = []
+    values: list[str | None] = []
     bad: list[bool] = []
     for cell in text.to_list():
-        if cell is None or cell == "":
-            values.append(None)
-            bad.append(False)
-            continue
         try:
             value = json.loads(cell)
             ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
@@ -497,10 +499,14 @@ def _decode_json_cells(raw: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failu
             ok = False
         values.append(cell if ok else None)
         bad.append(not ok)
-    cleaned = pl.Series(raw.name, values, pl.String).str.json_decode(raw_inner)
+    try:
+        cleaned = pl.Series(text.name, values, pl.String).str.json_decode(raw_inner)
+    except Exception:  # right shape, wrong value types inside: reject every such cell
+        cleaned = nulls(text.name, raw_inner, len(text))
+        bad = [v is not None or b for v, b in zip(values, bad, strict=True)]
     return cleaned, Failure(
         pl.Series(bad, dtype=pl.Boolean),
-        "expected a JSON list of objects in the cell",
+        "expected a JSON list of objects",
         'write e.g. [{"start": "2026-01-02T10:00:00Z", "end": null, "reason": "customer"}]',
     )
 

@@ -221,10 +221,16 @@ def _read_jsonl(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) 
         return _read_json(data, src, spec, log)
     blank_lines = b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n"))
     if not blank_lines:
+        # Polars reads with a fixed schema: the dataset's columns, plus any other key
+        # seen in the first lines (kept as text). Keys first seen later are not read.
+        schema: dict[str, AnyDtype] = {
+            name: pl.String() if isinstance(dtype, pl.List) else dtype
+            for name, dtype in _raw_overrides(spec).items()
+        }
+        for key in _sample_keys(data):
+            schema.setdefault(key, pl.String())
         try:
-            frame = pl.read_ndjson(
-                io.BytesIO(data), schema_overrides=_raw_overrides(spec), infer_schema_length=1000
-            )
+            frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
         except Exception:
             pass  # a bad line or a mistyped value: the per-line path says which
         else:
@@ -246,6 +252,18 @@ def _read_jsonl(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) 
     if not records and not log.errors:
         raise Unreadable("no records in the file", None)
     return records_frame(records, src, spec, log)
+
+
+def _sample_keys(data: bytes, lines: int = 1000) -> list[str]:
+    keys: dict[str, None] = {}
+    for line in data[: 1 << 20].split(b"\n")[:lines]:
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(record, dict):
+            keys.update(dict.fromkeys(map(str, record)))
+    return list(keys)
 
 
 def _read_json(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
