@@ -79,7 +79,13 @@ def quantum(cur: Currency) -> Decimal:
 
 
 def round_money(amount: Fraction | Decimal | int, cur: Currency) -> Decimal:
-    """``amount`` rounded half-even to the minor unit, exactly (no binary floats)."""
+    """``amount`` rounded half-even to the minor unit, exactly (no binary floats).
+
+    >>> round_money(Decimal("617.265"), Currency("USD", 2))
+    Decimal('617.26')
+    >>> round_money(Fraction(24691, 20), Currency("JPY", 0))  # 1,234.55
+    Decimal('1235')
+    """
     exact = Fraction(amount)
     scaled = exact * 10**cur.minor_units
     units = round(scaled)  # Fraction.__round__ rounds half to even
@@ -87,7 +93,11 @@ def round_money(amount: Fraction | Decimal | int, cur: Currency) -> Decimal:
 
 
 def percent_of(percent: Fraction, base: Decimal, cur: Currency) -> Decimal:
-    """``percent`` (a fraction of 1) of ``base``, rounded half-even once."""
+    """``percent`` (a fraction of 1) of ``base``, rounded half-even once.
+
+    >>> percent_of(Fraction(1, 20), Decimal("12345.30"), Currency("USD", 2))
+    Decimal('617.26')
+    """
     return round_money(percent * Fraction(base), cur)
 
 
@@ -97,7 +107,11 @@ def to_minor_str(amount: Decimal, cur: Currency) -> str:
 
 
 def format_money(amount: Decimal, cur: Currency) -> str:
-    """The display form with thousands separators and the code: ``12,000.00 USD``."""
+    """The display form with thousands separators and the code.
+
+    >>> format_money(Decimal(12000), Currency("USD", 2))
+    '12,000.00 USD'
+    """
     return f"{amount.quantize(quantum(cur)):,} {cur.code}"
 
 
@@ -120,7 +134,12 @@ def format_percent(fraction: Fraction) -> str:
 
 
 def percent_arithmetic(percent: Fraction, base: Decimal, result: Decimal, cur: Currency) -> str:
-    """``5% x 12,000.00 USD = 600.00 USD``."""
+    """The arithmetic of a percentage line.
+
+    >>> usd = Currency("USD", 2)
+    >>> percent_arithmetic(Fraction(1, 20), Decimal(12000), Decimal(600), usd)
+    '5% x 12,000.00 USD = 600.00 USD'
+    """
     return f"{format_percent(percent)}% x {format_money(base, cur)} = {format_money(result, cur)}"
 
 
