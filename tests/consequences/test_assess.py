@@ -9,16 +9,20 @@ import pytest
 
 from rules_engine.consequences import NOT_OVER_NOTE, assess, summarize
 from rules_engine.model import (
+    AllOf,
     AnyOf,
     Bonus,
     BreachCount,
     Cap,
     Consecutive,
+    CreditRule,
+    CreditTier,
     EarnBack,
     ExitRule,
     FixedAmount,
     InLastPeriods,
     PercentOfFee,
+    VerdictIs,
 )
 from rules_engine.money import MoneyError
 
@@ -334,3 +338,43 @@ def test_fixed_cap_and_bonus_not_netted() -> None:
     [jan] = assess(policy, history([{"email": ("breached", "98"), "p1": MET}]))
     # 3,000 capped at the fixed 1,000; bonus 1% x 12,000 = 120 paid in full, not netted
     assert (jan.credits_total, jan.bonus_total) == (Decimal("1000.00"), Decimal("120.00"))
+
+
+def test_exit_with_and_of_conditions() -> None:
+    condition = AllOf((VerdictIs("email", "breached"), InLastPeriods("p1", "breached", 2, 2)))
+    policy = make_policy(exits=[ExitRule("both", condition, 90 * 86400, "90d")])
+    rows = [
+        {"email": BREACHED, "p1": BREACHED},  # p1 1 of last 1: not yet
+        {"email": MET, "p1": BREACHED},  # p1 2 of 2 but email met
+        {"email": BREACHED, "p1": BREACHED},  # both
+    ]
+    results = assess(policy, history(rows))
+    assert [len(r.exits) for r in results] == [0, 0, 1]
+    assert results[2].exits[0].reasons == ("email breached", "p1 breached in 2 of last 2 periods")
+    assert results[2].exits[0].to_json()["notice"] == "90d"
+
+
+def test_fixed_credit_on_a_verdict() -> None:
+    rule = CreditRule(
+        "missed_review",
+        (
+            CreditTier(
+                VerdictIs("review", "breached"), FixedAmount(Decimal("500")), "review breached"
+            ),
+        ),
+    )
+    policy = make_policy(credits=[rule])
+    results = assess(policy, history([{"review": BREACHED}, {"review": MET}]))
+    assert [r.credits_total for r in results] == [Decimal("500.00"), Decimal(0)]
+    assert results[0].credits[0].arithmetic == "fixed 500.00 USD"
+    assert results[0].to_json()["credits"][0]["percent"] is None
+
+
+def test_quarterly_periods_with_a_monthly_fee() -> None:
+    policy = make_policy(credits=[value_tiers("a", "email", ("99.9", "5"))], period="quarter")
+    results = assess(
+        policy, history([{"email": ("breached", "99.8")}], start="2026-Q1", kind="quarter")
+    )
+    # fee 12,000 per month x 3 months = 36,000.00; 5% = 1,800.00
+    assert results[0].fee == Decimal("36000.00")
+    assert results[0].credits_total == Decimal("1800.00")
