@@ -70,6 +70,16 @@ def load_data(
 
     Raises :class:`DataError` with every issue found (up to ``max_errors`` errors) when
     any is an error; warnings travel in the bundle.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "outages.jsonl").write_text(
+    ...     '{"id": "O1", "service": "email", "started_at": "2026-01-12T04:00:00-05:00"}')
+    >>> bundle = load_data(folder)
+    >>> bundle.tables["outages"]["started_at"][0]
+    datetime.datetime(2026, 1, 12, 9, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC'))
+    >>> bundle.tables["outages"]["ended_at"][0] is None, bundle.rows["outages"].to_list()
+    (True, [1])
     """
     log = IssueLog(max_errors=max_errors)
     root = Path(path)
