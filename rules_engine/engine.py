@@ -512,3 +512,47 @@ def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for target in period["targets"].values():
             counts[target["verdict"]] += 1
     return {"verdicts": counts}
+
+
+def evaluate_with_exclusions(
+    policy: model.CheckedPolicy,
+    bundle: DataSource,
+    periods: Sequence[Period],
+    as_of: dt.datetime,
+    options: EvaluationOptions | None = None,
+) -> Evaluation:
+    """:func:`evaluate` on the agreed view of the data (DESIGN "Exclusions").
+
+    With an ``exclusions`` ledger in the data, the approved entries are applied and
+    decide the verdicts; when some entries are disputed, the data is evaluated a second
+    time with them applied too, and the document's ``exclusions`` section lists the
+    ledger, the disputed entries and what they would change (verdicts, values, money).
+    Raises :class:`rules_engine.data.DataError` for a bad ledger.
+    """
+    from rules_engine.exclusions import EXCLUSIONS, dispute_effect, ledger_json, split_bundle
+
+    tables = bundle.tables
+    if EXCLUSIONS not in tables:
+        return evaluate(policy, bundle, periods, as_of, options)
+    split = split_bundle(bundle)
+    agreed = evaluate(policy, _View(bundle, split.approved_tables), periods, as_of, options)
+    section: dict[str, Any] = {
+        "ledger": ledger_json(tables),
+        "disputed": split.disputed,
+        "dispute_effect": None,
+    }
+    if split.disputed:
+        claimed = evaluate(policy, _View(bundle, split.all_tables), periods, as_of, options)
+        section["dispute_effect"] = dispute_effect(agreed.skeleton, claimed.skeleton)
+    agreed.skeleton["exclusions"] = section
+    return agreed
+
+
+class _View:
+    """A bundle with other tables (sources and checksums kept for the document)."""
+
+    def __init__(self, bundle: DataSource, tables: Mapping[str, pl.DataFrame]) -> None:
+        self.tables = tables
+        self.sources = getattr(bundle, "sources", {})
+        self.sha256 = getattr(bundle, "sha256", {})
+        self.warnings = getattr(bundle, "warnings", [])

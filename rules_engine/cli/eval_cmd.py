@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from rules_engine import model
+from rules_engine.data.issues import DataError
 from rules_engine.periods import Period, parse_period, period_containing, periods_between
 
 EXIT_OK, EXIT_BAD, EXIT_INPUT = 0, 1, 2
@@ -204,7 +205,8 @@ def eval_(
     try:
         with progress("evaluating"):
             loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
-            from rules_engine.engine import EvaluationOptions, evaluate
+            from rules_engine.engine import EvaluationOptions
+            from rules_engine.engine import evaluate_with_exclusions as evaluate
 
             evaluation = evaluate(
                 loaded.policy,
@@ -219,10 +221,10 @@ def eval_(
             source = evaluation.skeleton if columnar else evaluation.document
             rendered = FORMATS[output_format](source)
     except InputProblem as exc:
-        click.echo(
-            f"error: {exc}" if "\n" not in str(exc) and ": error" not in str(exc) else str(exc),
-            err=True,
-        )
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    except DataError as exc:  # a bad exclusions ledger
+        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
         sys.exit(EXIT_INPUT)
     if output:
         try:

@@ -20,6 +20,7 @@ from rules_engine.cli.eval_cmd import (
     load_inputs,
     progress,
 )
+from rules_engine.data.issues import DataError
 from rules_engine.diagnostics import did_you_mean
 
 
@@ -107,7 +108,8 @@ def explain(
                 raise InputProblem(
                     f"error: --target: no target `{target_name}` in {policy_path}; help: {hint}"
                 )
-            from rules_engine.engine import EvaluationOptions, evaluate
+            from rules_engine.engine import EvaluationOptions
+            from rules_engine.engine import evaluate_with_exclusions as evaluate
 
             evaluation = evaluate(
                 loaded.policy,
@@ -120,6 +122,9 @@ def explain(
             )
     except InputProblem as exc:
         click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    except DataError as exc:  # a bad exclusions ledger
+        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
         sys.exit(EXIT_INPUT)
     document = evaluation.document
     if output_format == "json":

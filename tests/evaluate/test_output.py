@@ -198,3 +198,35 @@ def test_columnar_skeleton_and_document_render_the_same_bytes() -> None:
     periods = [parse_period(p, "month", policy.timezone) for p in ("2026-01", "2026-02", "2026-03")]
     evaluation = evaluate(policy, bundle, periods, dt.datetime.fromisoformat(AS_OF))
     assert FORMATS["json"](evaluation.skeleton) == FORMATS["json"](evaluation.document)
+
+
+ACCOUNTABILITY = ROOT / "examples" / "accountability"
+
+
+def test_eval_decides_on_approved_exclusions_and_reports_the_disputed() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            str(ACCOUNTABILITY / "policy.sla"),
+            "--data",
+            str(ACCOUNTABILITY / "data"),
+            "--from",
+            "2026-04",
+            "--to",
+            "2026-05",
+            "--as-of",
+            "2026-06-01T09:00:00-04:00",
+            "--format",
+            "json",
+        ],
+    )
+    document = json.loads(result.output)
+    april = document["periods"][0]["targets"]
+    # X-01 (approved) removes AC-102: AC-101 and AC-103 remain, both met
+    assert april["p1_resolution"]["verdict"] == "met"
+    assert sorted(april["p1_resolution"]["records"]) == ["AC-101", "AC-103"]
+    assert [d["id"] for d in document["exclusions"]["disputed"]] == ["X-03"]
+    changed = document["exclusions"]["dispute_effect"]["periods"][0]
+    assert changed["period"] == "2026-05" and changed["targets"][0]["verdict_if_excluded"] == "met"
+    jsonschema.Draft202012Validator(_schema()).validate(document)
