@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3, help="best of this many runs")
     parser.add_argument("--dir", type=Path, default=None, help="where to write the files")
+    parser.add_argument("--formats", default="parquet,jsonl", help="comma-separated")
     args = parser.parse_args()
 
     sys.path.insert(0, str(HERE))
@@ -61,7 +62,8 @@ def main() -> None:
     folder = Path(args.dir or tempfile.mkdtemp(prefix="bench_load_"))
     folder.mkdir(parents=True, exist_ok=True)
     frame = gen_tickets.generate(args.n, args.seed)
-    files = {"parquet": folder / "tickets.parquet", "jsonl": folder / "tickets.jsonl"}
+    wanted = args.formats.split(",")
+    files = {f: folder / f"tickets.{f}" for f in ("parquet", "jsonl") if f in wanted}
     for path in files.values():
         if not path.exists():
             began = time.perf_counter()

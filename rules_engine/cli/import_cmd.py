@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from rules_engine.data.importer import ImportError_, import_export, write_table
+from rules_engine.data.importer import ImportFailure, import_export, write_table
 from rules_engine.data.mapping import MappingError, load_mapping
 
 
@@ -45,7 +45,7 @@ def import_(
             input_path, mapping, origin=origin, timezone=timezone, max_errors=max_errors
         )
         write_table(table, out)
-    except (MappingError, ImportError_) as exc:
+    except (MappingError, ImportFailure) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
     except OSError as exc:

@@ -350,18 +350,16 @@ def coerce_table(
 
 
 def _as_text(series: pl.Series) -> pl.Series:
+    """An unknown column as text: scalars as written, nested values as JSON."""
     if series.dtype == pl.String:
         return series
     if series.dtype.is_nested():
-        return (
-            series.to_frame()
-            .select(
-                pl.col(series.name).struct.json_encode()
-                if isinstance(series.dtype, pl.Struct)
-                else pl.col(series.name).cast(pl.String, strict=False)
-            )
-            .to_series()
+        wrapped = pl.DataFrame({"v": series}).select(
+            pl.when(pl.col("v").is_not_null())
+            .then(pl.struct("v").struct.json_encode().str.slice(5).str.head(-1))
+            .alias(series.name)
         )
+        return wrapped.to_series()
     return series.cast(pl.String)
 
 

@@ -104,7 +104,7 @@ def _check_size(src: SourceFile) -> int:
     return size
 
 
-def _read_bytes(src: SourceFile) -> bytes:
+def read_bytes(src: SourceFile) -> bytes:
     """The (decompressed) content, refusing binary junk before reading it all."""
     with open(src.path, "rb") as fh:
         head = fh.read(_SNIFF)
@@ -187,7 +187,7 @@ def read_raw(src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
     _check_size(src)
     if src.format == "parquet":
         return _read_parquet(src)
-    data = _read_bytes(src)
+    data = read_bytes(src)
     if src.format == "jsonl":
         return _read_jsonl(data, src, spec, log)
     if src.format == "csv":
@@ -200,7 +200,7 @@ def read_raw(src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
 def _read_parquet(src: SourceFile) -> pl.DataFrame:
     try:
         if src.gzipped:
-            frame = pl.read_parquet(io.BytesIO(_read_bytes(src)))
+            frame = pl.read_parquet(io.BytesIO(read_bytes(src)))
         else:
             frame = pl.read_parquet(src.path)
     except Exception as exc:  # polars raises several kinds for a corrupt file
@@ -219,7 +219,8 @@ def _read_jsonl(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) 
     stripped = data.lstrip()
     if stripped.startswith(b"["):
         return _read_json(data, src, spec, log)
-    blank_lines = b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n"))
+    body = data.rstrip()  # blank lines at the end are harmless
+    blank_lines = b"\n\n" in body or b"\n\r\n" in body or data.startswith((b"\n", b"\r\n"))
     if not blank_lines:
         # Polars reads with a fixed schema: the dataset's columns, plus any other key
         # seen in the first lines (kept as text). Keys first seen later are not read.

@@ -29,7 +29,7 @@ from rules_engine.data.coerce import (
     to_timestamp,
 )
 from rules_engine.data.dtypes import TIMESTAMP, dataset_spec
-from rules_engine.data.formats import ROW, SourceFile, Unreadable, _read_bytes, describe
+from rules_engine.data.formats import ROW, SourceFile, Unreadable, read_bytes, describe
 from rules_engine.data.issues import DataIssue, IssueLog, show_value
 from rules_engine.data.mapping import FieldMap, Mapping
 from rules_engine.schema import required_fields
@@ -72,7 +72,7 @@ class ImportSummary:
         return out
 
 
-class ImportError_(Exception):
+class ImportFailure(Exception):
     """The input cannot be imported at all (unreadable, or columns the mapping needs
     are missing); the message names the file and the problem."""
 
@@ -94,7 +94,7 @@ def import_export(
         try:
             check_timezone(zone)
         except ValueError as exc:
-            raise ImportError_(f"{origin}: {exc}") from None
+            raise ImportFailure(f"{origin}: {exc}") from None
     raw = _read_source(path, mapping)
     summary.rows_read = len(raw)
     _check_columns(raw, mapping, origin, str(path))
@@ -132,7 +132,7 @@ def write_table(frame: pl.DataFrame, out: Path) -> None:
     elif name.endswith((".jsonl", ".ndjson")):
         frame.write_ndjson(out)
     else:
-        raise ImportError_(f"{out}: write .parquet or .jsonl")
+        raise ImportFailure(f"{out}: write .parquet or .jsonl")
 
 
 def _reject_records(
@@ -173,7 +173,7 @@ def _reject_records(
 
 def _read_source(path: Path, mapping: Mapping) -> pl.DataFrame:
     if not path.is_file():
-        raise ImportError_(f"{path}: no such file")
+        raise ImportFailure(f"{path}: no such file")
     if path.suffix.lower() == ".zip":
         data = _zip_member(path, mapping)
     else:
@@ -182,11 +182,11 @@ def _read_source(path: Path, mapping: Mapping) -> pl.DataFrame:
         except Unreadable:
             src = SourceFile(path, "import", "csv", path.name.lower().endswith(".gz"))
         if path.stat().st_size > MAX_MEMBER_BYTES:
-            raise ImportError_(f"{path}: file is over {MAX_MEMBER_BYTES // 2**30} GiB; split it")
+            raise ImportFailure(f"{path}: file is over {MAX_MEMBER_BYTES // 2**30} GiB; split it")
         try:
-            data = _read_bytes(src)
+            data = read_bytes(src)
         except Unreadable as exc:
-            raise ImportError_(
+            raise ImportFailure(
                 f"{path}: {exc}" + (f"; help: {exc.hint}" if exc.hint else "")
             ) from None
     encoding = mapping.source.encoding
@@ -201,7 +201,7 @@ def _zip_member(path: Path, mapping: Mapping) -> bytes:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ImportError_(f"{path}: not a readable zip archive ({exc})") from None
+        raise ImportFailure(f"{path}: not a readable zip archive ({exc})") from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         wanted = mapping.source.zip_member
@@ -211,17 +211,19 @@ def _zip_member(path: Path, mapping: Mapping) -> bytes:
             ]
         if len(members) != 1:
             names = ", ".join(m.filename for m in archive.infolist())
-            raise ImportError_(
+            raise ImportFailure(
                 f"{path}: expected one data file in the archive, found: {names or 'none'}; "
                 "help: name it with `source.zip_member` in the mapping"
             )
         member = members[0]
         if member.file_size > MAX_MEMBER_BYTES:
-            raise ImportError_(f"{path}: {member.filename} is over {MAX_MEMBER_BYTES // 2**30} GiB")
+            raise ImportFailure(
+                f"{path}: {member.filename} is over {MAX_MEMBER_BYTES // 2**30} GiB"
+            )
         try:
             return archive.read(member)
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise ImportError_(f"{path}: {member.filename} is damaged ({exc})") from None
+            raise ImportFailure(f"{path}: {member.filename} is damaged ({exc})") from None
 
 
 def _csv(data: bytes, path: Path, mapping: Mapping) -> pl.DataFrame:
@@ -233,7 +235,7 @@ def _csv(data: bytes, path: Path, mapping: Mapping) -> pl.DataFrame:
             empty_string_is_null=True,
         )
     except Exception as exc:
-        raise ImportError_(f"{path}: not readable as CSV: {str(exc).splitlines()[0]}") from None
+        raise ImportFailure(f"{path}: not readable as CSV: {str(exc).splitlines()[0]}") from None
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
@@ -247,15 +249,15 @@ def _json(data: bytes, path: Path, mapping: Mapping) -> pl.DataFrame:
             key = mapping.source.records
             if key is not None:
                 if not isinstance(document, dict) or key not in document:
-                    raise ImportError_(f"{path}: expected a JSON object with a `{key}` list")
+                    raise ImportFailure(f"{path}: expected a JSON object with a `{key}` list")
                 document = document[key]
             if not isinstance(document, list):
-                raise ImportError_(f"{path}: expected a JSON list of records")
+                raise ImportFailure(f"{path}: expected a JSON list of records")
             records = document
     except json.JSONDecodeError as exc:
-        raise ImportError_(f"{path}: not valid JSON: {exc}") from None
+        raise ImportFailure(f"{path}: not valid JSON: {exc}") from None
     if not all(isinstance(r, dict) for r in records):
-        raise ImportError_(f"{path}: every record must be a JSON object")
+        raise ImportFailure(f"{path}: every record must be a JSON object")
     if not records:
         return pl.DataFrame({ROW: []}, schema={ROW: pl.Int64})
     frame = pl.json_normalize(records, separator=".", infer_schema_length=None)  # type: ignore[arg-type]
@@ -296,7 +298,7 @@ def _check_columns(raw: pl.DataFrame, mapping: Mapping, origin: str, file: str) 
     missing = [(c, where) for c, where in _needed_columns(mapping) if c not in raw.columns]
     if missing and mapping.source.format == "csv" and raw.width <= 2:
         header = ",".join(c for c in raw.columns if c != ROW)
-        raise ImportError_(
+        raise ImportFailure(
             f"{file}: the header has a single column `{header[:60]}`; help: check "
             f"`source.delimiter` in {origin} (it is `{mapping.source.delimiter}`)"
         )
@@ -305,7 +307,7 @@ def _check_columns(raw: pl.DataFrame, mapping: Mapping, origin: str, file: str) 
         close = difflib.get_close_matches(column, raw.columns, n=1)
         hint = f"did you mean `{close[0]}`?" if close else "is this the right export and mapping?"
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise ImportError_(
+        raise ImportFailure(
             f"{file}: no column `{column}`{more}, which {origin} `{where}` needs; help: {hint}"
         )
 
@@ -335,7 +337,7 @@ def _parse_times(text: pl.Series, formats: list[str], zone: str | None) -> tuple
         else:
             naive = text.str.to_datetime(fmt, time_unit="us", strict=False)
             if zone is None:
-                raise ImportError_(
+                raise ImportFailure(
                     f"timestamp format `{fmt}` has no offset and the mapping names no "
                     "`timestamps.timezone`; help: add one or pass --timezone"
                 )
