@@ -417,6 +417,10 @@ FIXES: dict[str, str] = {
     "SLA105": "Write at least the header clauses; a binary file is not a policy.",
     "SLA106": "Split the policy, or check that the path names a policy and not a data file.",
     "SLA107": "Choose another name, or write the keyword in backticks: `` `owner` ``.",
+    "SLA108": "Check the path in the `import` line: it is relative to the importing file.",
+    "SLA109": "Move the imported file into the top-level policy's folder (or below it).",
+    "SLA110": "Remove one import of the cycle the message names; put what both files need "
+    "into a third file that both import.",
     "SLA201": "Use the name of a declared `target` (the help suggests the closest one).",
     "SLA202": "Declare the calendar with `calendar NAME { ... }`, or use `24x7`.",
     "SLA203": "Declare the tier with `tier NAME coverage ...`, or fix the spelling.",
@@ -430,6 +434,9 @@ FIXES: dict[str, str] = {
     "SLA209": "Keep one of the two clauses.",
     "SLA210": "Use one of the words the help lists (`month`/`quarter`, "
     "`provider`/`customer`, `mon`..`sun`, the field types).",
+    "SLA211": "Remove `override`, or fix the name so it matches an imported declaration.",
+    "SLA212": "Write `override` before the declaration to replace the imported one, or "
+    "give it another name.",
     "SLA301": "Compare like with like: a duration with a duration (`4h`), a percentage "
     "with a percentage, a timestamp with a timestamp or a date.",
     "SLA302": "Write a percentage between 0% and 100%.",
@@ -556,7 +563,7 @@ def render_diagnostics() -> str:
         "one-line message, the source line with a caret under the problem, and often a "
         "`help:` line. Codes are stable: a code never changes meaning.",
         "",
-        "- `SLA1xx`: the file cannot be read or parsed;",
+        "- `SLA1xx`: the file (or a file it imports) cannot be read or parsed;",
         "- `SLA2xx`: names (an unknown target, tier, dataset, field; a name declared twice);",
         "- `SLA3xx`: types, units and values;",
         "- `SLA4xx`: credits, bonuses, exits and look-backs;",
