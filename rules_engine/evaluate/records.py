@@ -102,14 +102,20 @@ def _on_clocks(df: pl.DataFrame, ctx: RecordContext, columns: Sequence[str]) -> 
     return pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
 
 
+_CARRIED = ("_row", "_start", "_end", "_clock")
+"""Record columns each pause interval carries along (instead of a join back)."""
+
+
 def _pause_intervals(
     df: pl.DataFrame, measure: model.Elapsed, dataset: str, ctx: RecordContext
 ) -> pl.DataFrame | None:
-    """Raw pause intervals ``(_row, ps, pe, reason)``, from data and from status history."""
+    """Raw pause intervals ``(_row, _start, _end, _clock, ps, pe, reason)``, from the data
+    and from status history."""
     frames: list[pl.DataFrame] = []
     if "pauses" in df.columns:
         exploded = (
-            df.select("_row", "pauses")
+            df.select(*_CARRIED, "pauses")
+            .filter(pl.col("pauses").list.len() > 0)
             .explode("pauses")
             .filter(pl.col("pauses").is_not_null())
             .unnest("pauses")
@@ -117,7 +123,7 @@ def _pause_intervals(
         if exploded.height:
             frames.append(
                 exploded.select(
-                    "_row",
+                    *_CARRIED,
                     pl.col("start").cast(UTC_US).alias("ps"),
                     pl.col("end").cast(UTC_US).alias("pe"),
                     pl.col("reason").cast(pl.String).fill_null("customer"),
@@ -126,7 +132,8 @@ def _pause_intervals(
     rules = [r for r in ctx.policy.pauses if r.dataset == dataset]
     if rules and "status_history" in df.columns:
         history = (
-            df.select("_row", "status_history")
+            df.select(*_CARRIED, "status_history")
+            .filter(pl.col("status_history").list.len() > 0)
             .explode("status_history")
             .filter(pl.col("status_history").is_not_null())
             .unnest("status_history")
@@ -137,7 +144,7 @@ def _pause_intervals(
         for rule in rules:
             frames.append(
                 history.filter(pl.col("status").is_in(list(rule.statuses))).select(
-                    "_row",
+                    *_CARRIED,
                     pl.col("at").cast(UTC_US).alias("ps"),
                     pl.col("_next").cast(UTC_US).alias("pe"),
                     pl.lit(rule.reason).alias("reason"),
@@ -162,8 +169,7 @@ def _paused_us(
     if raw is None or raw.height == 0:
         return None
     clipped = (
-        raw.join(df.select("_row", "_start", "_end", "_clock"), on="_row", how="inner")
-        .with_columns(
+        raw.with_columns(
             pl.max_horizontal("ps", "_start").alias("ps"),
             pl.min_horizontal(pl.col("pe").fill_null(pl.col("_end")), "_end").alias("pe"),
         )
