@@ -276,3 +276,44 @@ def test_reserved_words_in_the_language_reference_match_the_grammar() -> None:
     page = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     listed = page.split(GENERATOR.RESERVED_BEGIN, 1)[1].split(GENERATOR.RESERVED_END, 1)[0]
     assert set(re.findall(r"`([a-z_]+)`", listed)) == set(reserved_words())
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to dashes."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    inside_fence = False
+    found: set[str] = set()
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            inside_fence = not inside_fence
+        elif not inside_fence and line.startswith("#"):
+            found.add(_slug(line.lstrip("#")))
+    return found
+
+
+def test_slug_follows_github() -> None:
+    assert _slug(" Modules: `import` and `override`") == "modules-import-and-override"
+    assert _slug("Periods and time zones") == "periods-and-time-zones"
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_relative_links_resolve(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)  # links inside code are not links
+    broken = []
+    for target in _LINK.findall(text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path_part, _, anchor = target.partition("#")
+        linked = (page.parent / path_part).resolve() if path_part else page
+        missing_anchor = bool(anchor) and linked.suffix == ".md" and linked.exists()
+        if not linked.exists() or (missing_anchor and anchor not in _anchors(linked)):
+            broken.append(target)
+    assert broken == [], f"{page.name}: broken links {broken}"
