@@ -32,17 +32,19 @@ _MEASURE = (
     "t = time.perf_counter()\n"
     "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
     "wall = time.perf_counter() - t\n"
-    "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(wall, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)\n"
 )
 
 
-def run_measured(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MiB and exit code of one whole process."""
+def run_measured(command: list[str]) -> tuple[float, float, int, float]:
+    """Wall seconds, peak RSS in MiB, exit code and CPU seconds (user + system) of one
+    whole process. CPU time is the steadier number on a busy machine."""
     out = subprocess.run(
         [PYTHON, "-c", _MEASURE, *command], capture_output=True, text=True, check=True
     )
-    wall, rss_kib, code = out.stdout.split()
-    return float(wall), int(rss_kib) / 1024, int(code)
+    wall, rss_kib, code, cpu = out.stdout.split()
+    return float(wall), int(rss_kib) / 1024, int(code), float(cpu)
 
 
 def phases(data: Path) -> dict[str, float]:
@@ -165,7 +167,7 @@ def main() -> None:
         str(base_out),
     ]
 
-    runs: dict[str, list[tuple[float, float, int]]] = {"sla eval": [], "baseline": []}
+    runs: dict[str, list[tuple[float, float, int, float]]] = {"sla eval": [], "baseline": []}
     for _ in range(args.repeat):
         runs["baseline"].append(run_measured(base_cmd))
         runs["sla eval"].append(run_measured(sla_cmd))
@@ -184,14 +186,17 @@ def main() -> None:
     for line in problems[:20]:
         print(f"  {line}")
     best = {name: min(r[0] for r in results) for name, results in runs.items()}
+    cpu = {name: min(r[3] for r in results) for name, results in runs.items()}
     peak = {name: max(r[1] for r in results) for name, results in runs.items()}
     for name in ("baseline", "sla eval"):
         walls = ", ".join(f"{r[0]:.2f}" for r in runs[name])
         print(
-            f"{name:9s} best {best[name]:6.2f} s  (runs {walls})  peak {peak[name]:7.1f} MiB  exit {runs[name][-1][2]}"
+            f"{name:9s} best {best[name]:6.2f} s  (runs {walls})  cpu {cpu[name]:5.2f} s  "
+            f"peak {peak[name]:7.1f} MiB  exit {runs[name][-1][2]}"
         )
     print(
-        f"ratio sla/baseline: {best['sla eval'] / best['baseline']:.2f}x (goal <= 1.2x), peak memory goal < 1536 MiB"
+        f"ratio sla/baseline: wall {best['sla eval'] / best['baseline']:.2f}x, "
+        f"cpu {cpu['sla eval'] / cpu['baseline']:.2f}x (goal <= 1.2x), peak memory goal < 1536 MiB"
     )
     total = sum(split.values())
     print(
