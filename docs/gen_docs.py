@@ -349,9 +349,13 @@ def render_cli() -> str:
         help_text = (command.help or "").strip()
         if help_text:
             out += [help_text, ""]
-        rows = []
-        for param in command.params:
-            rows.append(_param_row(param))
+        rows = [_param_row(param) for param in command.params]
+        if name == "eval":
+            # `--format` is free text in click (renderers are found at run time): list them
+            from rules_engine.render import FORMATS
+
+            choices = " \\| ".join(f"`{f}`" for f in sorted(FORMATS))
+            rows = [r.replace("| `--format` | text |", f"| `--format` | {choices} |") for r in rows]
         if rows:
             out += ["| argument or option | value | default | meaning |"]
             out += ["| --- | --- | --- | --- |", *rows, ""]
@@ -359,6 +363,13 @@ def render_cli() -> str:
         if codes:
             out += [codes, ""]
     return "\n".join(out)
+
+
+# Options some commands declare without a help text.
+OPTION_HELP: dict[str, str] = {
+    "--format": "Output format.",
+    "--max-errors": "Errors to list one by one before stopping.",
+}
 
 
 def _param_row(param: click.Parameter) -> str:
@@ -372,7 +383,7 @@ def _param_row(param: click.Parameter) -> str:
     label = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
     value = "flag" if param.is_flag else _value_type(param)
     default = _param_default(param)
-    meaning = _cell(param.help or "")
+    meaning = _cell(param.help or OPTION_HELP.get(param.opts[-1], ""))
     if param.required:
         meaning = f"**required.** {meaning}".strip()
     if param.multiple:
