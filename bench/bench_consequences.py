@@ -150,6 +150,17 @@ def history(periods: int, targets: int) -> list[PeriodOutcome]:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     tickets = generate(n, seed=7)
+    # a third of the tickets record the first escalation, 25 minutes in (compliance input)
+    event = pl.struct(
+        (pl.col("created_at") + pl.duration(minutes=25)).alias("at"),
+        pl.lit("lead").alias("contact"),
+    )
+    tickets = tickets.with_columns(
+        pl.when(pl.int_range(pl.len()) % 3 == 0)
+        .then(pl.concat_list(event))
+        .otherwise(pl.lit([], dtype=pl.List(pl.Struct({"at": TS, "contact": pl.String}))))
+        .alias("escalations")
+    )
     pol = policy()
     as_of = dt.datetime(2026, 12, 31, 15, tzinfo=dt.UTC)
     report = best(
