@@ -29,6 +29,8 @@ from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules_engine.api import check_source
 from rules_engine.cli import cli
@@ -317,3 +319,53 @@ def test_relative_links_resolve(page: Path) -> None:
         if not linked.exists() or (missing_anchor and anchor not in _anchors(linked)):
             broken.append(target)
     assert broken == [], f"{page.name}: broken links {broken}"
+
+
+_BODY_LINE = st.text(alphabet='abc sla$#`-="', max_size=12).filter(
+    lambda line: not line.startswith("```")
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["sla", "sla fragment", "console exit=1", "sh norun", ""]),
+            st.lists(_BODY_LINE, max_size=4),
+        ),
+        max_size=4,
+    )
+)
+@settings(max_examples=50, deadline=None)
+def test_extract_blocks_finds_every_block_written(
+    blocks: list[tuple[str, list[str]]],
+) -> None:
+    import tempfile
+
+    lines: list[str] = ["# page"]
+    for info, body in blocks:
+        lines += ["prose", f"```{info}", *body, "```"]
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "page.md"
+        page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        found = extract_blocks(page)
+    assert [(" ".join(b.info), b.text) for b in found] == [
+        (info, "\n".join(body) + "\n") for info, body in blocks
+    ]
+
+
+def test_exit_codes_come_from_the_command_module() -> None:
+    # check_cmd's docstring: "Exit codes: 0 clean (...), 1 errors found, 2 a usage ..."
+    text = GENERATOR._exit_codes("rules_engine.cli.check_cmd", "check")
+    assert text.startswith("Exit codes: 0 clean")
+    assert "1 errors found" in text
+
+
+def test_golden_example_has_the_code_and_prefers_a_lone_one() -> None:
+    found = GENERATOR._golden_example("SLA301")
+    assert found is not None
+    policy, expected = found
+    assert "[SLA301]" in expected
+    assert policy is not None
+    assert "SLA301" in {d.code for d in check_source(policy, "x.sla").diagnostics}
+    # every code reported in the chosen example's output is SLA301 when such a file exists
+    assert set(re.findall(r"\[(SLA\d{3})\]", expected)) == {"SLA301"}
