@@ -73,7 +73,7 @@ class StepDue:
     label: str  # "30m", "50% of p1_resolution"
     contact: str
     clock: str
-    due_at: dt.datetime | None  # None: the clock never gets there
+    due_at: dt.datetime | None  # None: a running pause holds it, or the clock never gets there
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -253,7 +253,7 @@ class EscalationReport:
                     + (
                         f"due {_iso(rec.next_step.due_at)}"
                         if rec.next_step.due_at is not None
-                        else "never falls due on its clock"
+                        else "no due time yet (a running pause, or a clock that never gets there)"
                     )
                 )
                 lines.append(
