@@ -206,3 +206,18 @@ def test_money_keys_are_merged_from_the_consequences_stage() -> None:
     for period in evaluation.document["periods"]:
         assert MONEY_KEYS - {"note"} <= set(period)
     assert evaluation.document["periods"][0]["fee"] == expected["periods"][0]["fee"]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_documents_validate_against_the_schema(name: str) -> None:
+    from importlib.resources import files
+
+    import jsonschema
+
+    from rules_engine.render.json_out import render_json
+
+    schema = json.loads(
+        files("rules_engine").joinpath("schemas/evaluation.schema.json").read_text("utf-8")
+    )
+    evaluation, _ = run(name, "neutral")
+    jsonschema.Draft202012Validator(schema).validate(json.loads(render_json(evaluation.skeleton)))
