@@ -27,11 +27,20 @@ from rules_engine.parser import ParseError, parse, read_source
 
 
 def check_source(text: str, path: str = "<memory>") -> CheckResult:
-    """Parse and check policy text; every problem is a diagnostic, sorted by position."""
+    """Parse and check policy text; every problem is a diagnostic, sorted by position.
+
+    ``import`` lines are followed relative to ``path``'s folder (the current folder for
+    ``<memory>``); the result's ``sources`` then holds every imported file's text, and
+    the policy's ``source_sha256`` covers them all (:mod:`rules_engine.modules`).
+    """
     try:
         tree = parse(text, path)
     except ParseError as error:
         return CheckResult(None, [_parse_diagnostic(error)])
+    if tree.imports or tree.overrides:
+        from rules_engine.modules import check_modules
+
+        return check_modules(tree, text, path)
     result = check(tree, text, path)
     if result.policy is not None:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -63,6 +63,7 @@ __all__ = [
     "FeeDecl",
     "FieldDecl",
     "HolidaysClause",
+    "ImportDecl",
     "InLastCondition",
     "InList",
     "IsOpen",
@@ -839,12 +840,28 @@ Item = (
 
 
 @dataclass(frozen=True)
+class ImportDecl:
+    """``import "standard_terms.sla"``: a path relative to the importing file's folder."""
+
+    path: StringLit
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Policy:
-    """A whole file: top-level items in source order, and every comment (source order)."""
+    """A whole file: top-level items in source order, and every comment (source order).
+
+    ``imports`` are the file's ``import`` lines (they come before every item);
+    ``overrides`` holds the indexes into ``items`` of the declarations written with
+    ``override`` (see :mod:`rules_engine.modules`). Both are empty for a file without
+    modules, so such a file's tree is what it always was.
+    """
 
     items: tuple[Item, ...]
     comments: tuple[Comment, ...] = ()
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    imports: tuple[ImportDecl, ...] = ()
+    overrides: tuple[int, ...] = ()
 
 
 # --------------------------------------------------------------------------- JSON form

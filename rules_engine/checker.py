@@ -20,7 +20,7 @@ import datetime as dt
 import itertools
 import re
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -42,6 +42,9 @@ class CheckResult:
 
     policy: m.CheckedPolicy | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    """The text of every file a diagnostic may point into (imported files too), by path;
+    empty when the policy is one file (its text is the caller's)."""
 
     @property
     def ok(self) -> bool:
@@ -57,9 +60,19 @@ class CheckResult:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
-def check(policy_ast: ast.Policy, source_text: str, path: str) -> CheckResult:
-    """Check a parsed policy; ``source_text`` supplies clause labels (``x < 99%``)."""
-    checker = _Checker(source_text, path)
+def check(
+    policy_ast: ast.Policy,
+    source_text: str,
+    path: str,
+    sources: Mapping[str, str] | None = None,
+) -> CheckResult:
+    """Check a parsed policy; ``source_text`` supplies clause labels (``x < 99%``).
+
+    A policy merged from modules (:mod:`rules_engine.modules`) has items from several
+    files: ``sources`` maps each imported file's path to its text, so diagnostics and
+    clause labels of those items point into the file that declares them.
+    """
+    checker = _Checker(source_text, path, sources)
     policy = checker.run(policy_ast)
     found = list(checker.diagnostics)
     if policy is not None and not any(d.severity == "error" for d in found):
@@ -211,9 +224,12 @@ class _Consequences:
 class _Checker:
     """One run over one policy: resolved declarations so far, and the diagnostics found."""
 
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, sources: Mapping[str, str] | None = None) -> None:
         self.text = text
         self.path = path
+        self.sources = dict(sources or {})
+        self.sources.pop(path, None)
+        self._other_starts: dict[str, list[int]] = {}
         self.diagnostics: list[Diagnostic] = []
         self._line_starts = [0]
         newline = text.find("\n")
@@ -241,16 +257,25 @@ class _Checker:
     def _fix(self, span: Span) -> Span:
         if span.line <= 0:
             return Span(self.path, 0, 0, 0, 0)
-        return span if span.file == self.path else Span(self.path, *_tail(span))
+        if span.file == self.path or span.file in self.sources:
+            return span
+        return Span(self.path, *_tail(span))
 
     def source(self, span: Span) -> str:
         """The policy text a span covers (used for clause labels)."""
-        if span.line <= 0 or span.line > len(self._line_starts):
+        text, line_starts = self.text, self._line_starts
+        if span.file != self.path and span.file in self.sources:
+            text = self.sources[span.file]
+            line_starts = self._other_starts.get(span.file) or [0]
+            if span.file not in self._other_starts:
+                line_starts += [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+                self._other_starts[span.file] = line_starts
+        if span.line <= 0 or span.line > len(line_starts):
             return ""
-        start = self._line_starts[span.line - 1] + span.column - 1
-        end_line = min(span.end_line, len(self._line_starts))
-        end = self._line_starts[end_line - 1] + span.end_column - 1
-        return " ".join(self.text[start:end].split())
+        start = line_starts[span.line - 1] + span.column - 1
+        end_line = min(span.end_line, len(line_starts))
+        end = line_starts[end_line - 1] + span.end_column - 1
+        return " ".join(text[start:end].split())
 
     # ----------------------------------------------------------------- the whole policy
 

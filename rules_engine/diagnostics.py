@@ -17,6 +17,9 @@ SLA104  error    the file is not UTF-8 text
 SLA105  error    the file is empty or binary
 SLA106  error    the file is too large to be a policy
 SLA107  error    a keyword used where a name is expected
+SLA108  error    an imported file that is missing or cannot be read
+SLA109  error    an import that leads out of the top-level policy's folder
+SLA110  error    an import cycle (a file that imports itself, directly or not)
 SLA201  error    unknown target
 SLA202  error    unknown calendar
 SLA203  error    unknown priority tier
@@ -27,6 +30,8 @@ SLA207  error    a bare name that is neither a field nor a tier
 SLA208  error    a required policy clause is missing
 SLA209  error    a policy clause given twice
 SLA210  error    an unknown word: period unit, owner, weekday or field type
+SLA211  error    an `override` of a declaration that no imported file makes
+SLA212  error    a declaration that clashes with an imported one (no `override`)
 SLA301  error    comparison of values of different types or units
 SLA302  error    percentage out of range
 SLA303  error    time of day out of range
@@ -86,6 +91,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA105": ("error", "the file is empty or binary"),
     "SLA106": ("error", "the file is too large to be a policy"),
     "SLA107": ("error", "a keyword used where a name is expected"),
+    "SLA108": ("error", "an imported file is missing or cannot be read"),
+    "SLA109": ("error", "an import outside the policy's folder"),
+    "SLA110": ("error", "an import cycle"),
     "SLA201": ("error", "unknown target"),
     "SLA202": ("error", "unknown calendar"),
     "SLA203": ("error", "unknown priority tier"),
@@ -96,6 +104,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA208": ("error", "a required policy clause is missing"),
     "SLA209": ("error", "a policy clause given twice"),
     "SLA210": ("error", "an unknown word: period unit, owner, weekday or field type"),
+    "SLA211": ("error", "an override of nothing imported"),
+    "SLA212": ("error", "a declaration that clashes with an imported one"),
     "SLA301": ("error", "comparison of different types or units"),
     "SLA302": ("error", "percentage out of range"),
     "SLA303": ("error", "time of day out of range"),

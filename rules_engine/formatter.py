@@ -303,8 +303,17 @@ class _Printer:
     # ------------------------------------------------------------------ items
 
     def policy(self, policy: ast.Policy) -> None:
-        for item in policy.items:
+        for decl in policy.imports:
+            self.line(0, f"import {_string(decl.path)}", *_lines(decl.span))
+        overrides = frozenset(policy.overrides)
+        for index, item in enumerate(policy.items):
+            start = len(self.units)
             self.item(item)
+            if index in overrides and start < len(self.units):
+                head = self.units[start]
+                head.text = "override " + head.text
+                if head.cells:
+                    head.cells[0] = "override " + head.cells[0]
 
     def item(self, item: ast.Item) -> None:
         first, last = _lines(item.span)

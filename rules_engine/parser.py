@@ -292,13 +292,22 @@ def parse(text: str, path: str = "<memory>") -> ast.Policy:
     state = _ParseState(path)
     reset = _STATE.set(state)
     try:
-        items: list[ast.Item] = _lark().parse(text)  # type: ignore[assignment]
+        children: list[Any] = _lark().parse(text)  # type: ignore[assignment]
     except UnexpectedInput as exc:
         raise _translate(exc, text, path) from None
     finally:
         _STATE.reset(reset)
+    imports = tuple(c for c in children if isinstance(c, ast.ImportDecl))
+    items: list[ast.Item] = []
+    overrides: list[int] = []
+    for child in children:
+        if isinstance(child, _Tagged):  # `override ITEM`
+            overrides.append(len(items))
+            items.append(child.value)
+        elif not isinstance(child, ast.ImportDecl):
+            items.append(child)
     comments = state.comments
-    if not items:
+    if not items and not imports:
         what = "only comments" if comments else "nothing"
         raise ParseError(
             f"the policy is empty (the file holds {what})",
@@ -311,6 +320,8 @@ def parse(text: str, path: str = "<memory>") -> ast.Policy:
         items=tuple(items),
         comments=tuple(ast.Comment(str(c).rstrip(), _token_span(c, path)) for c in comments),
         span=Span(path, 1, 1, end_line, end_column),
+        imports=imports,
+        overrides=tuple(overrides),
     )
 
 
@@ -673,8 +684,17 @@ class _Builder:
 
     # ------------------------------------------------------------------ tokens
 
-    def start(self, children: list[Any]) -> list[ast.Item]:
+    def start(self, children: list[Any]) -> list[Any]:
+        """Import lines, items and ``override`` markers (sorted out by :func:`parse`)."""
         return children
+
+    @_rule
+    def import_decl(self, span: Span, c: list[Any]) -> ast.ImportDecl:
+        return ast.ImportDecl(c[0], span)
+
+    @_raw
+    def override_decl(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("override", c[-1], span)
 
     @_rule
     def name(self, span: Span, c: list[Token]) -> ast.Name:

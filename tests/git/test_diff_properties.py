@@ -46,7 +46,8 @@ def test_canonical_layout_is_no_semantic_change(path: Path) -> None:
     )
     old = checked(text, str(path))
     for variant in (canonical, squeezed, "# a comment\n\n" + canonical):
-        assert not diff_policies(old, checked(variant, "other.sla")).changed
+        # a sibling path: a policy's imports resolve relative to its folder
+        assert not diff_policies(old, checked(variant, str(path.with_name("other.sla")))).changed
 
 
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
@@ -55,7 +56,8 @@ def test_a_real_edit_shows(path: Path) -> None:
     # raise the first fee line by one unit of the currency
     edited, n = re.subn(r"\bfee (\d+)", lambda mt: f"fee {int(mt.group(1)) + 1}", text, count=1)
     assert n == 1
-    changes = diff_policies(checked(text, str(path)), checked(edited, "other.sla")).changes
+    other = str(path.with_name("other.sla"))  # imports resolve relative to the folder
+    changes = diff_policies(checked(text, str(path)), checked(edited, other)).changes
     assert [(c.clause, c.direction) for c in changes] == [("fee", "higher")]
     assert changes[0].detail.startswith("+1 ")
 
