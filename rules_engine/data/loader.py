@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,32 +17,6 @@ from rules_engine.model import CheckedPolicy
 from rules_engine.schema import DATASET_MODELS
 
 
-class FileDigests(Mapping[str, str]):
-    """SHA-256 of each dataset's file, computed when first asked for (hashing a large
-    file costs as much as parsing it, and most runs never look)."""
-
-    def __init__(self) -> None:
-        self._paths: dict[str, Path] = {}
-        self._done: dict[str, str] = {}
-
-    def add(self, dataset: str, path: Path) -> None:
-        self._paths[dataset] = path
-
-    def __getitem__(self, dataset: str) -> str:
-        if dataset not in self._done:
-            self._done[dataset] = _sha256(self._paths[dataset])
-        return self._done[dataset]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
-
-    def __len__(self) -> int:
-        return len(self._paths)
-
-    def __repr__(self) -> str:
-        return f"FileDigests({sorted(self._paths)})"
-
-
 @dataclass
 class DataBundle:
     """Typed tables by dataset name, the warnings found loading them, and where each
@@ -52,7 +25,7 @@ class DataBundle:
     tables: dict[str, pl.DataFrame]
     warnings: list[DataIssue] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
-    sha256: FileDigests = field(default_factory=FileDigests)
+    sha256: dict[str, str] = field(default_factory=dict)
     rows: dict[str, pl.Series] = field(default_factory=dict)
     """The file row (line for JSON Lines and CSV) of each record, aligned with the table."""
 
@@ -105,7 +78,7 @@ def load_data(
         bundle.rows[src.dataset] = table[ROW]
         bundle.tables[src.dataset] = table.drop(ROW)
         bundle.sources[src.dataset] = str(src.path)
-        bundle.sha256.add(src.dataset, src.path)
+        bundle.sha256[src.dataset] = _sha256(src.path)
     log.raise_if_errors()
     bundle.warnings = log.summarized()
     return bundle
