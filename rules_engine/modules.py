@@ -235,7 +235,7 @@ class _Loader:
             if error.code == "SLA100":
                 self.error(
                     "SLA108",
-                    f"cannot import `{raw}`: {error.message}",
+                    f"cannot import `{raw}`: {error.message.removeprefix('cannot read the policy: ')}",
                     span,
                     f"the path is relative to the folder of `{importer}`",
                 )

@@ -68,7 +68,9 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool) -> None:
             unreadable = unreadable or any(d.code == "SLA100" for d in problems)
             continue
         sources[path] = text
-        diagnostics.extend(check_source(text, path).diagnostics)
+        result = check_source(text, path)
+        sources.update(result.sources)  # imported files, so their lines are shown too
+        diagnostics.extend(result.diagnostics)
     diagnostics = sort_diagnostics(diagnostics)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
