@@ -428,6 +428,10 @@ def _token_hint(token: Token, expected: set[str], text: str) -> str | None:
     before = text[:start].rstrip(" \t")
     if token.type == "EQUAL" and before.endswith(("=", "!", "<", ">")):
         return "compare with a single `=` (not `==`)"
+    if value == "import" and before.strip() and before.endswith(("\n", "}")):
+        return "`import` lines come first in a file: move it above the first clause"
+    if value == "override" and re.search(r"\boverride\s*$", before):
+        return "write `override` once"
     if token.type == "NUMBER" and "DURATION" in expected:
         return f"a duration needs a unit: `{value}m`, `{value}h` or `{value}d` (s, m, h, d, w)"
     if token.type == "NUMBER" and "DATE" in expected:

@@ -407,3 +407,17 @@ def test_the_standard_terms_check_on_their_own() -> None:
     objective = policy.targets["p1_response"].objective
     assert isinstance(objective, m.PercentWithin) and objective.percent == Fraction(9, 10)
     assert "satisfaction" not in policy.targets and policy.bonuses == ()
+
+
+def test_a_late_import_says_imports_come_first() -> None:
+    with pytest.raises(ParseError) as info:
+        parse('policy "x"\nimport "std.sla"\n', "x.sla")
+    assert (info.value.span.line, info.value.span.column) == (2, 1)
+    assert info.value.hint == "`import` lines come first in a file: move it above the first clause"
+
+
+def test_override_twice_is_a_syntax_error_with_a_hint() -> None:
+    with pytest.raises(ParseError) as info:
+        parse('import "std.sla"\noverride override tier P1\n', "x.sla")
+    assert (info.value.span.line, info.value.span.column) == (2, 10)
+    assert info.value.hint == "write `override` once"
