@@ -267,3 +267,29 @@ def test_one_period_alone_equals_that_period_of_the_whole_run(folder: Path, peri
     alone = json.loads(done.stdout)["periods"]
     whole = json.loads((folder / OUTPUTS["json"]).read_text(encoding="utf-8"))["periods"]
     assert alone == [p for p in whole if p["period"] == period]
+
+
+def test_approving_the_disputed_entry_gives_the_if_excluded_side() -> None:
+    # once the customer accepts X-03, the agreed view is what dispute_effect promised:
+    # May erp 1 - 1,800 / 2,678,400 = 99.932796%, met, credits 0.00, nothing disputed
+    import polars as pl
+
+    from rules_engine.api import load_policy
+    from rules_engine.data import load_data
+    from rules_engine.engine import evaluate_with_exclusions
+    from rules_engine.periods import parse_period
+
+    policy = load_policy(ACCOUNTABILITY / "policy.sla")
+    bundle = load_data(ACCOUNTABILITY / "data", policy=policy)
+    tables = dict(bundle.tables)
+    tables["exclusions"] = tables["exclusions"].with_columns(approved=pl.lit(True))
+    accepted = dataclasses.replace(bundle, tables=tables)
+    periods = [parse_period(p, "month", "America/New_York") for p in ("2026-04", "2026-05")]
+    as_of = dt.datetime(2026, 6, 1, 13, 0, tzinfo=dt.UTC)
+    doc = evaluate_with_exclusions(policy, accepted, periods, as_of).document
+    may = doc["periods"][1]
+    erp = may["targets"]["erp_availability"]
+    assert (erp["verdict"], erp["value"], erp["downtime_s"]) == ("met", "99.932796", 1_800)
+    assert doc["totals"] == {"credits": "0.00", "bonuses": "0.00"}
+    assert doc["exclusions"]["disputed"] == []
+    assert doc["exclusions"]["dispute_effect"] is None
