@@ -109,3 +109,10 @@ def test_diff_when_only_the_standard_terms_change(tmp_path: Path) -> None:
     code, out = run("diff", "v1/contoso.sla", "v2/contoso.sla")
     assert code == 1
     assert "target p2_resolution: objective looser" in out
+
+
+def test_the_example_readme_shows_the_diff_sla_prints() -> None:
+    readme = (ROOT / "examples/modules/README.md").read_text(encoding="utf-8")
+    shown = readme.split("```text\n$ sla diff", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    code, out = run("diff", "examples/modules/standard_terms.sla", "examples/modules/contoso.sla")
+    assert (code, out) == (1, shown)
