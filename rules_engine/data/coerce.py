@@ -334,6 +334,8 @@ def coerce_table(
             )
         for failure in failures:
             report(log, file, rows, column.name, raw[column.name], failure)
+        if column.default is not None:
+            series = series.fill_null(column.default)
         out.append(series.alias(column.name))
     known = {c.name for c in spec.columns}
     extras = [name for name in raw.columns if name not in known and name != ROW]
@@ -448,6 +450,9 @@ def _convert_items(
             typed_fields.append(nulls(f.name, f.dtype, n_items))
             continue
         typed, bad = convert_scalar(items[f.name], kind, timezone)
+        default = dict(column.item_defaults).get(f.name)
+        if default is not None:
+            typed = typed.fill_null(default)
         typed_fields.append(typed.alias(f.name))
         for failure in bad:
             hit = items["__i__"].filter(failure.mask).unique()

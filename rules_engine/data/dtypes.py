@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from rules_engine.model import CheckedPolicy
 from rules_engine.schema import (
@@ -96,6 +98,10 @@ class Column:
     required: bool
     enum: tuple[str, ...] | None = None
     declared: bool = False  # added by the policy
+    default: object = None
+    """The schema's default for a missing value (outages.planned: false), else None."""
+    item_defaults: tuple[tuple[str, object], ...] = ()
+    """The same for the fields of list items (a pause's reason: customer)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,13 @@ class DatasetSpec:
         return None
 
 
+def _default(info: FieldInfo) -> object:
+    default = info.default
+    if default is PydanticUndefined or isinstance(default, list):
+        return None
+    return default
+
+
 def dataset_spec(name: str, policy: CheckedPolicy | None = None) -> DatasetSpec | None:
     """The columns of dataset ``name``: built-in fields, then fields the policy declares.
 
@@ -131,6 +144,7 @@ def dataset_spec(name: str, policy: CheckedPolicy | None = None) -> DatasetSpec 
         kinds = dataset_fields(name) or {}
         required = required_fields(name)
         for fname, info in model.model_fields.items():
+            item = nested_model(info.annotation)
             columns.append(
                 Column(
                     fname,
@@ -138,6 +152,12 @@ def dataset_spec(name: str, policy: CheckedPolicy | None = None) -> DatasetSpec 
                     field_dtype(info.annotation),
                     fname in required,
                     ENUM_VALUES.get((name, fname)),
+                    default=_default(info),
+                    item_defaults=tuple(
+                        (iname, _default(iinfo))
+                        for iname, iinfo in (item.model_fields.items() if item else ())
+                        if _default(iinfo) is not None
+                    ),
                 )
             )
     elif decl is not None:

@@ -103,7 +103,7 @@ def test_folder_loads_one_table_per_dataset(tmp_path: Path, jsonl: Callable[...,
     (tmp_path / "README.md").write_text("not data")
     bundle = load_data(tmp_path)
     assert sorted(bundle.tables) == ["outages", "tickets"]
-    assert bundle.tables["outages"]["planned"].to_list() == [None]
+    assert bundle.tables["outages"]["planned"].to_list() == [False]  # the schema's default
     assert bundle.sources["tickets"].endswith("tickets.jsonl")
     assert len(bundle.sha256["tickets"]) == 64
     assert bundle.rows["tickets"].to_list() == [1, 2]
@@ -251,3 +251,14 @@ def test_unknown_dataset_without_policy(tmp_path: Path, jsonl: Callable[..., Pat
         load_data(tmp_path)
     assert caught.value.unreadable
     assert "unknown dataset `change_approvals`" in caught.value.issues[0].message
+
+
+def test_schema_defaults_fill_missing_values(jsonl: Callable[..., Path]) -> None:
+    path = jsonl(
+        "tickets.jsonl",
+        [{**RECORDS[1], "pauses": [{"start": "2026-01-06T11:00:00Z", "end": None}]}],
+    )
+    # a pause without a reason is the customer's (schema.Pause.reason defaults to it)
+    assert load_dataset(path, "tickets")["pauses"][0].to_list() == [
+        {"start": dt.datetime(2026, 1, 6, 11, tzinfo=UTC), "end": None, "reason": "customer"}
+    ]
