@@ -14,12 +14,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import random
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .example_command import (
     EXAMPLES,
@@ -293,3 +296,44 @@ def test_approving_the_disputed_entry_gives_the_if_excluded_side() -> None:
     assert doc["totals"] == {"credits": "0.00", "bonuses": "0.00"}
     assert doc["exclusions"]["disputed"] == []
     assert doc["exclusions"]["dispute_effect"] is None
+
+
+def _document_of(folder: Path, data: Path) -> dict[str, Any]:
+    from rules_engine.api import load_policy
+    from rules_engine.data import load_data
+    from rules_engine.engine import evaluate_with_exclusions
+    from rules_engine.periods import parse_period, periods_between
+
+    command = load_command(folder)
+    value = {a: command.args[i + 1] for i, a in enumerate(command.args[:-1]) if a.startswith("--")}
+    policy = load_policy(ROOT / command.args[1])
+    bundle = load_data(data, policy=policy)
+    kind, zone = policy.period, policy.timezone
+    first, last = parse_period(value["--from"], kind, zone), parse_period(value["--to"], kind, zone)
+    as_of = dt.datetime.fromisoformat(value["--as-of"])
+    doc = evaluate_with_exclusions(policy, bundle, periods_between(first, last), as_of).document
+    out = {k: v for k, v in doc.items() if k != "data"}  # file names and checksums
+    if "exclusions" in out:  # the ledger is listed in file order, as written
+        section = dict(out["exclusions"])
+        for key in ("ledger", "disputed"):
+            section[key] = sorted(section[key], key=lambda entry: str(entry["id"]))
+        out["exclusions"] = section
+    return out
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1))
+@pytest.mark.parametrize("name", ["quickstart", "accountability"])
+def test_record_order_in_the_data_files_changes_nothing(
+    name: str, seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = EXAMPLES / name
+    shuffled = tmp_path_factory.mktemp("data")
+    rng = random.Random(seed)
+    for file in sorted((folder / "data").glob("*.jsonl")):
+        lines = file.read_text(encoding="utf-8").splitlines()
+        rng.shuffle(lines)
+        (shuffled / file.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _document_of(folder, shuffled) == _document_of(folder, folder / "data")
