@@ -44,11 +44,19 @@ def _type_name(annotation: object) -> str:
 
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) is list and args and isinstance(args[0], type):
-        return f"list of {args[0].__name__}"
+        nested = args[0].__name__
+        return f"list of [{nested}](#{nested.lower()}-in-{NESTED_FIELDS.get(nested, '')})"
     return _field_type(annotation)
 
 
 # ---------------------------------------------------------------- data.md
+
+# The ticket field each nested record appears in (the heading anchors of data.md).
+NESTED_FIELDS = {
+    "Pause": "pauses",
+    "StatusChange": "status_history",
+    "EscalationEvent": "escalations",
+}
 
 
 def render_data() -> str:
