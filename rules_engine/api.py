@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+from collections.abc import Callable
 
 from rules_engine.checker import CheckResult, check
 from rules_engine.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
@@ -26,12 +27,16 @@ from rules_engine.model import CheckedPolicy, Span
 from rules_engine.parser import ParseError, parse, read_source
 
 
-def check_source(text: str, path: str = "<memory>") -> CheckResult:
+def check_source(
+    text: str, path: str = "<memory>", read: Callable[[str], str] | None = None
+) -> CheckResult:
     """Parse and check policy text; every problem is a diagnostic, sorted by position.
 
     ``import`` lines are followed relative to ``path``'s folder (the current folder for
     ``<memory>``); the result's ``sources`` then holds every imported file's text, and
     the policy's ``source_sha256`` covers them all (:mod:`rules_engine.modules`).
+    ``read`` reads imported files from elsewhere than the disk (say a git revision:
+    ``lambda p: read_at_revision(rev, p).text``); it raises ``OSError`` for a missing one.
     """
     try:
         tree = parse(text, path)
@@ -40,7 +45,7 @@ def check_source(text: str, path: str = "<memory>") -> CheckResult:
     if tree.imports or tree.overrides:
         from rules_engine.modules import check_modules
 
-        return check_modules(tree, text, path)
+        return check_modules(tree, text, path, read)
     result = check(tree, text, path)
     if result.policy is not None:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from rules_engine import ast
@@ -52,6 +52,11 @@ from rules_engine.parser import ParseError, parse, read_source
 
 Key = tuple[str, ...]
 """What a declaration is about: ``("target", "p1_response")``, ``("fee",)``, ..."""
+
+Reader = Callable[[str], str]
+"""Reads an imported file by its path (as composed from the top-level path); raises
+``OSError`` when there is no such file. For policies that are not in the working tree
+(``sla diff REV:PATH``): paths are then resolved lexically, without symlinks."""
 
 HEADER_KINDS: dict[type, str] = {
     ast.PolicyDecl: "policy",
@@ -175,14 +180,19 @@ def combined_sha256(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 class _Loader:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, read: Reader | None = None) -> None:
         folder = os.path.dirname(path) or "."
-        self.root = os.path.realpath(folder)
+        self.read = read
+        self.root = self.resolve(folder)
         self.top = path
         self.diagnostics: list[Diagnostic] = []
         self.files: dict[str, ModuleFile] = {}
         self.memo: dict[str, list[ast.Item]] = {}
         self.stack: list[str] = []
+
+    def resolve(self, path: str) -> str:
+        """The file a path names: symlinks resolved on disk, lexically for a reader."""
+        return os.path.realpath(path) if self.read is None else os.path.abspath(path)
 
     def rel(self, real: str) -> str:
         return os.path.relpath(real, self.root).replace(os.sep, "/")
@@ -193,7 +203,7 @@ class _Loader:
     # ------------------------------------------------------------------ reading
 
     def run(self, tree: ast.Policy, text: str) -> list[ast.Item]:
-        real = os.path.realpath(self.top)
+        real = self.resolve(self.top)
         self.files[real] = ModuleFile(self.top, self.rel(real), text)
         self.stack.append(real)
         items = self.merge(tree, self.top, real)
@@ -208,7 +218,7 @@ class _Loader:
             self.error("SLA108", "the import names no file", span, 'write `import "terms.sla"`')
             return []
         display = os.path.normpath(os.path.join(os.path.dirname(importer), raw))
-        real = os.path.realpath(os.path.join(os.path.dirname(importer_real), raw))
+        real = self.resolve(os.path.join(os.path.dirname(importer_real), raw))
         if os.path.commonpath([real, self.root]) != self.root:
             self.error(
                 "SLA109",
@@ -229,8 +239,41 @@ class _Loader:
             return []
         if real in self.memo:  # reached before: read once
             return self.memo[real]
+        text = self._read_file(real, raw, display, importer, span)
+        if text is None:
+            self.memo[real] = []
+            return []
+        self.files[real] = ModuleFile(display, self.rel(real), text)
         try:
-            text = read_source(real)
+            tree = parse(text, display)
+        except ParseError as error:
+            code = error.code if error.code in CODES else "SLA101"
+            self.error(code, error.message, error.span, error.hint)
+            self.memo[real] = []
+            return []
+        self.stack.append(real)
+        items = self.merge(tree, display, real)
+        self.stack.pop()
+        self.memo[real] = items
+        return items
+
+    def _read_file(
+        self, real: str, raw: str, display: str, importer: str, span: Span
+    ) -> str | None:
+        """The text of an imported file, or None after a diagnostic saying why not."""
+        if self.read is not None:
+            try:
+                return self.read(display)
+            except OSError as error:
+                self.error(
+                    "SLA108",
+                    f"cannot import `{raw}`: {error.strerror or error}",
+                    span,
+                    f"the path is relative to the folder of `{importer}`",
+                )
+                return None
+        try:
+            return read_source(real)
         except ParseError as error:
             if error.code == "SLA100":
                 self.error(
@@ -247,21 +290,7 @@ class _Loader:
                     Span(display, where.line, where.column, where.end_line, where.end_column),
                     error.hint,
                 )
-            self.memo[real] = []
-            return []
-        self.files[real] = ModuleFile(display, self.rel(real), text)
-        try:
-            tree = parse(text, display)
-        except ParseError as error:
-            code = error.code if error.code in CODES else "SLA101"
-            self.error(code, error.message, error.span, error.hint)
-            self.memo[real] = []
-            return []
-        self.stack.append(real)
-        items = self.merge(tree, display, real)
-        self.stack.pop()
-        self.memo[real] = items
-        return items
+            return None
 
     # ------------------------------------------------------------------ merging
 
@@ -353,13 +382,14 @@ class _Loader:
         return merged
 
 
-def resolve_imports(tree: ast.Policy, text: str, path: str) -> Modules:
+def resolve_imports(tree: ast.Policy, text: str, path: str, read: Reader | None = None) -> Modules:
     """Follow the imports of a parsed file and merge them (see the module doc).
 
     ``path`` is the file's path as diagnostics show it; its folder is the root no import
-    may leave and the base of relative import paths.
+    may leave and the base of relative import paths. ``read`` reads imported files from
+    elsewhere than the disk (a git revision); by default they are read from the disk.
     """
-    loader = _Loader(path)
+    loader = _Loader(path, read)
     items = loader.run(tree, text)
     files = list(loader.files.values())
     diagnostics = sort_diagnostics(loader.diagnostics)
@@ -369,12 +399,14 @@ def resolve_imports(tree: ast.Policy, text: str, path: str) -> Modules:
     return Modules(merged, files, diagnostics)
 
 
-def check_modules(tree: ast.Policy, text: str, path: str) -> CheckResult:
+def check_modules(
+    tree: ast.Policy, text: str, path: str, read: Reader | None = None
+) -> CheckResult:
     """Check a parsed file that imports others: merge, then check the merged policy.
 
     The checked policy's ``source_sha256`` is :attr:`Modules.sha256` (every file).
     """
-    modules = resolve_imports(tree, text, path)
+    modules = resolve_imports(tree, text, path, read)
     sources = modules.sources
     if modules.tree is None:
         return CheckResult(None, modules.diagnostics, sources)
@@ -392,6 +424,7 @@ __all__ = [
     "Key",
     "ModuleFile",
     "Modules",
+    "Reader",
     "check_modules",
     "combined_sha256",
     "declaration_key",

@@ -421,3 +421,45 @@ def test_override_twice_is_a_syntax_error_with_a_hint() -> None:
         parse('import "std.sla"\noverride override tier P1\n', "x.sla")
     assert (info.value.span.line, info.value.span.column) == (2, 10)
     assert info.value.hint == "write `override` once"
+
+
+# --------------------------------------------------------------------------- other readers
+
+
+def test_imports_read_from_a_git_revision(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``read`` takes imported files from elsewhere than the disk: here the commit
+    before the standard terms were loosened, as ``sla diff REV:PATH`` needs."""
+    import subprocess
+
+    from rules_engine.gitrev import RevisionError, read_at_revision
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=here, check=True, capture_output=True)
+
+    write(here, {"std.sla": HEADER + P1, "acme.sla": 'import "std.sla"\npolicy "Acme"\n'})
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1")
+    write(here, {"std.sla": HEADER + P1.replace("90%", "80%")})
+    monkeypatch.chdir(here)
+
+    def at_head(path: str) -> str:
+        try:
+            return read_at_revision("HEAD", path, here).text
+        except RevisionError as error:
+            raise FileNotFoundError(error.message) from None
+
+    text = read_at_revision("HEAD", "acme.sla", here).text
+    policy = check_source(text, "acme.sla", read=at_head).policy
+    assert policy is not None
+    objective = policy.targets["p1_response"].objective
+    # 90% as committed; the working tree says 80%
+    assert isinstance(objective, m.PercentWithin) and objective.percent == Fraction(9, 10)
+    on_disk = load_policy("acme.sla").targets["p1_response"].objective
+    assert isinstance(on_disk, m.PercentWithin) and on_disk.percent == Fraction(8, 10)
+
+    missing = check_source('import "gone.sla"\n', "acme.sla", read=at_head)
+    assert [(d.code, d.span.line) for d in missing.diagnostics] == [("SLA108", 1)]
+    assert "does not exist at revision" in missing.diagnostics[0].message
+    out = check_source('import "../x.sla"\n', "acme.sla", read=at_head)
+    assert [d.code for d in out.diagnostics] == ["SLA109"]
