@@ -365,7 +365,7 @@ def _calendars(
     return out
 
 
-def evaluate(
+def _evaluate(
     policy: model.CheckedPolicy,
     bundle: DataSource,
     periods: Sequence[Period],
@@ -514,14 +514,16 @@ def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"verdicts": counts}
 
 
-def evaluate_with_exclusions(
+def evaluate(
     policy: model.CheckedPolicy,
     bundle: DataSource,
     periods: Sequence[Period],
     as_of: dt.datetime,
     options: EvaluationOptions | None = None,
 ) -> Evaluation:
-    """:func:`evaluate` on the agreed view of the data (DESIGN "Exclusions").
+    """Evaluate a policy over data: the one entry point (CLI, tests, benchmark, replay).
+
+    Verdicts are decided on the agreed view of the data (DESIGN "Exclusions").
 
     With an ``exclusions`` ledger in the data, the approved entries are applied and
     decide the verdicts; when some entries are disputed, the data is evaluated a second
@@ -533,16 +535,16 @@ def evaluate_with_exclusions(
 
     tables = bundle.tables
     if EXCLUSIONS not in tables:
-        return evaluate(policy, bundle, periods, as_of, options)
+        return _evaluate(policy, bundle, periods, as_of, options)
     split = split_bundle(bundle)
-    agreed = evaluate(policy, _View(bundle, split.approved_tables), periods, as_of, options)
+    agreed = _evaluate(policy, _View(bundle, split.approved_tables), periods, as_of, options)
     section: dict[str, Any] = {
         "ledger": ledger_json(tables),
         "disputed": split.disputed,
         "dispute_effect": None,
     }
     if split.disputed:
-        claimed = evaluate(policy, _View(bundle, split.all_tables), periods, as_of, options)
+        claimed = _evaluate(policy, _View(bundle, split.all_tables), periods, as_of, options)
         section["dispute_effect"] = dispute_effect(agreed.skeleton, claimed.skeleton)
     agreed.skeleton["exclusions"] = section
     return agreed
@@ -556,3 +558,7 @@ class _View:
         self.sources = getattr(bundle, "sources", {})
         self.sha256 = getattr(bundle, "sha256", {})
         self.warnings = getattr(bundle, "warnings", [])
+
+
+evaluate_with_exclusions = evaluate
+"""The name :func:`evaluate` had before every caller got the exclusions ledger applied."""

@@ -205,8 +205,7 @@ def eval_(
     try:
         with progress("evaluating"):
             loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
-            from rules_engine.engine import EvaluationOptions
-            from rules_engine.engine import evaluate_with_exclusions as evaluate
+            from rules_engine.engine import EvaluationOptions, evaluate
 
             evaluation = evaluate(
                 loaded.policy,

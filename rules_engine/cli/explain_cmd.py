@@ -108,8 +108,7 @@ def explain(
                 raise InputProblem(
                     f"error: --target: no target `{target_name}` in {policy_path}; help: {hint}"
                 )
-            from rules_engine.engine import EvaluationOptions
-            from rules_engine.engine import evaluate_with_exclusions as evaluate
+            from rules_engine.engine import EvaluationOptions, evaluate
 
             evaluation = evaluate(
                 loaded.policy,
