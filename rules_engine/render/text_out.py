@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+
+from rules_engine.evaluate.numbers import duration_words
 
 _SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
 _COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")
 
 
+def _duration(seconds: int | str) -> str:
+    """Seconds from the document (an int, or a decimal string with 3 places) as people
+    read them: ``10h``, ``-44m38.400s``."""
+    value = Decimal(str(seconds))
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole = int(value)
+    fraction = value - whole
+    if not fraction:
+        return sign + duration_words(whole)
+    head = duration_words(whole - whole % 60) if whole >= 60 else ""
+    return f"{sign}{head}{whole % 60 + fraction}s"
+
+
 def _value(target: dict[str, Any]) -> str:
     if target.get("value_s") is not None:
         bound = "+" if target.get("value_is_lower_bound") else ""
-        return f"{target['value_s']}s{bound} (rank {target['rank']})"
+        return f"{_duration(target['value_s'])}{bound} (rank {target['rank']})"
     value = target.get("value")
     if value is None:
         return "-"
@@ -22,17 +39,21 @@ def _value(target: dict[str, Any]) -> str:
 
 def _margin(target: dict[str, Any]) -> str:
     if target.get("margin_s") is not None:
-        return f"{target['margin_s']}s"
+        return _duration(target["margin_s"])
     margin = target.get("margin")
-    return "-" if margin is None else str(margin)
+    if margin is None:
+        return "-"
+    percent = "met" in target or "downtime_s" in target
+    return f"{margin} pts" if percent else str(margin)
 
 
 def _budget(target: dict[str, Any]) -> str:
     budget = target.get("budget")
     if not budget:
         return "-"
-    unit = "s" if budget["unit"] == "seconds" else ""
-    return f"{budget['left']}{unit} of {budget['total']}{unit}"
+    if budget["unit"] == "seconds":
+        return f"{_duration(budget['left'])} of {_duration(budget['total'])}"
+    return f"{budget['left']} of {budget['total']}"
 
 
 def _records(target: dict[str, Any]) -> str:
@@ -40,7 +61,7 @@ def _records(target: dict[str, Any]) -> str:
         pending = f", {target['pending']} pending" if target.get("pending") else ""
         return f"{target['met']} met, {target['breached']} breached{pending}"
     if "downtime_s" in target:
-        return f"{target['downtime_s']}s down of {target['scheduled_s']}s"
+        return f"{_duration(target['downtime_s'])} down of {_duration(target['scheduled_s'])}"
     return f"{target.get('count', 0)} records"
 
 
@@ -62,6 +83,8 @@ def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
         lines.append(
             f"    credit {credit.get('rule')}: {credit.get('arithmetic', credit.get('amount'))}"
         )
+    if period.get("cap_applied") and period.get("cap_arithmetic"):
+        lines.append(f"    {period['cap_arithmetic']}")
     for bonus in period.get("bonuses") or []:
         lines.append(
             f"    bonus {bonus.get('rule')}: {bonus.get('arithmetic', bonus.get('amount'))}"
