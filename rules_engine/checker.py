@@ -30,10 +30,10 @@ from typing import Literal
 from rules_engine import ast
 from rules_engine import model as m
 from rules_engine.diagnostics import Diagnostic, diagnostic, did_you_mean, sort_diagnostics
+from rules_engine.fieldtypes import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
 from rules_engine.lint import lint, scope_tiers
 from rules_engine.model import Span
 from rules_engine.money import minor_units
-from rules_engine.schema import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+from rules_engine.fieldtypes import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
 
-FieldType = Literal[
-    "string", "number", "boolean", "date", "timestamp", "duration", "intervals", "events"
-]
-"""The checker's view of a column: scalar types, plus ``intervals`` (pauses) and
-``events`` (status history, escalations)."""
+SCHEMA_VERSION = "1.0"
 
 
 class _Record(BaseModel):
@@ -165,33 +160,12 @@ DATASET_MODELS: dict[str, type[_Record]] = {
     "exclusions": Exclusion,
 }
 
-DEFAULT_ANCHORS: dict[str, str] = {
-    "tickets": "created_at",
-    "outages": "started_at",  # outages are placed by overlap, not by this anchor
-    "maintenance": "start",
-    "vulnerabilities": "published_at",
-    "restore_tests": "tested_at",
-    "security_incidents": "occurred_at",
-    "projects": "due",
-    "surveys": "submitted_at",
-    "meetings": "held_at",
-    "exclusions": "start",
-}
 
 ENUM_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("vulnerabilities", "severity"): ("critical", "high", "medium", "low"),
 }
 """Closed value sets: a policy compares with exact strings, so ``Critical`` would silently
 match nothing; the loader rejects values outside these sets."""
-
-STOP_EVENTS: dict[str, tuple[str, ...]] = {
-    "tickets": ("resolved_at",),
-    "outages": ("ended_at",),
-    "vulnerabilities": ("remediated_at",),
-    "security_incidents": ("contained_at",),
-    "projects": ("delivered_at",),
-}
-"""The field whose absence makes a record ``open``."""
 
 
 def _field_type(annotation: object) -> FieldType:
@@ -214,8 +188,12 @@ def _field_type(annotation: object) -> FieldType:
     return "timestamp"  # AwareDatetime
 
 
-def dataset_fields(name: str) -> dict[str, FieldType] | None:
-    """The fields of a built-in dataset with their types, or None for an unknown name."""
+__all__ = ["DEFAULT_ANCHORS", "STOP_EVENTS", "FieldType", "dataset_fields"]
+
+
+def derived_field_types(name: str) -> dict[str, FieldType] | None:
+    """The field types as the pydantic model declares them; :data:`fieldtypes.FIELD_TYPES`
+    must equal this for every dataset (tests/data checks it)."""
     model = DATASET_MODELS.get(name)
     if model is None:
         return None
