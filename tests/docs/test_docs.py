@@ -11,6 +11,8 @@ text after the opening fence):
   (abridged) output; every shown output line must appear in the real output, and
   ``...`` stands for lines left out.
 - ``sh``: every line starting with ``sla `` is a command.
+- ``from=PATH`` (``yaml from=docs/tutorial/policy_test.yaml``): an excerpt; its lines
+  must appear in that file (relative to the repository root), in order.
 - ``exit=N`` in the info string (``console exit=1``) is the exit code every command of
   the block must return (default 0); ``norun`` skips a block whose inputs are
   placeholders.
@@ -369,3 +371,34 @@ def test_golden_example_has_the_code_and_prefers_a_lone_one() -> None:
     assert "SLA301" in {d.code for d in check_source(policy, "x.sla").diagnostics}
     # every code reported in the chosen example's output is SLA301 when such a file exists
     assert set(re.findall(r"\[(SLA\d{3})\]", expected)) == {"SLA301"}
+
+
+EXCERPTS = [b for b in ALL_BLOCKS if b.option("from")]
+
+
+def is_excerpt(lines: list[str], source: list[str]) -> bool:
+    """Every line of ``lines`` is a line of ``source``, in the same order."""
+    rest = iter(source)
+    return all(any(line == candidate for candidate in rest) for line in lines)
+
+
+def test_is_excerpt_keeps_order() -> None:
+    assert is_excerpt(["a", "c"], ["a", "b", "c"])
+    assert not is_excerpt(["c", "a"], ["a", "b", "c"])
+    assert not is_excerpt(["d"], ["a"])
+
+
+def test_the_tutorial_quotes_its_files() -> None:
+    assert {b.option("from") for b in EXCERPTS} >= {
+        "docs/tutorial/policy_test.yaml",
+        "docs/tutorial/data/tickets.jsonl",
+    }
+
+
+@pytest.mark.parametrize("block", EXCERPTS, ids=_ids(EXCERPTS))
+def test_excerpt_matches_its_file(block: Block) -> None:
+    source = (ROOT / str(block.option("from"))).read_text(encoding="utf-8").splitlines()
+    lines = [line for line in block.text.splitlines() if line.strip()]
+    assert is_excerpt(lines, source), (
+        f"{block.where}: no longer an excerpt of {block.option('from')}"
+    )
