@@ -260,7 +260,7 @@ def render_mappings() -> str:
         "",
         "The warning is about `request_type`, a field the normalized schema does not have: "
         "it is kept as text. Declare it in the policy (`dataset tickets { request_type "
-        "string }`) and pass `--policy` to type it, or use it in a scope filter.",
+        "string }`) and pass `--policy` to type it.",
         "",
         "## Keys",
         "",
