@@ -104,25 +104,13 @@ def test_quickstart_output_has_the_readme_numbers() -> None:
     assert doc["exit_right"] is None
 
 
-# Cases that fail because of a known defect outside these files, reported to the lead.
-# The test below fails when one of them passes, so the entry is removed (a strict xfail
-# per case) and no other case can start failing unnoticed.
-KNOWN_FAILING_CASES = {
-    # `sla test` evaluates with engine.evaluate, which ignores the exclusions ledger
-    # (`sla eval` uses engine.evaluate_with_exclusions): April counts AC-102 and the
-    # maintenance window, so it is breached and the exit holds
-    "examples/accountability/policy_test.yaml::"
-    "the two months as laid out in data/, with the approved exclusions applied",
-}
-
-
 def test_policy_tests_pass_with_full_clause_coverage() -> None:
     done = sla("test", "examples", "policies", "--threshold", "100", "--format", "json")
     result = json.loads(done.stdout)
-    failing = {f"{c['file']}::{c['name']}" for c in result["cases"] if c["status"] != "passed"}
-    assert failing == KNOWN_FAILING_CASES
+    failing = [f"{c['file']}::{c['name']}" for c in result["cases"] if c["status"] != "passed"]
+    assert failing == []
     assert (result["errors"], result["file_errors"]) == (0, [])
-    assert done.returncode == (1 if KNOWN_FAILING_CASES else 0), done.stderr
+    assert done.returncode == 0, done.stderr
     assert Decimal(result["coverage"]["percent"]) == 100
     covered = {Path(p["policy"]).as_posix() for p in result["coverage"]["policies"]}
     shipped = {
@@ -151,31 +139,30 @@ def test_policies_are_formatted() -> None:
 # ------------------------------------------------------------ the exclusions ledger
 
 
-def _evaluate_both_ways() -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+def _evaluate_accountability(*, accept_all: bool = False) -> dict[str, Any]:
+    """The example's document through engine.evaluate (which applies the ledger); with
+    ``accept_all`` every entry of the ledger is approved first."""
+    import polars as pl
+
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
     from rules_engine.engine import evaluate
-    from rules_engine.exclusions import split_bundle
     from rules_engine.periods import parse_period
 
     policy = load_policy(ACCOUNTABILITY / "policy.sla")
     bundle = load_data(ACCOUNTABILITY / "data", policy=policy)
-    split = split_bundle(bundle)
+    if accept_all:
+        tables = dict(bundle.tables)
+        tables["exclusions"] = tables["exclusions"].with_columns(approved=pl.lit(True))
+        bundle = dataclasses.replace(bundle, tables=tables)
     periods = [parse_period(p, "month", "America/New_York") for p in ("2026-04", "2026-05")]
     as_of = dt.datetime(2026, 6, 1, 13, 0, tzinfo=dt.UTC)  # 09:00 EDT
-
-    def document(tables: dict[str, Any]) -> dict[str, Any]:
-        view = dataclasses.replace(bundle, tables=tables)
-        return evaluate(policy, view, periods, as_of).document
-
-    return document(split.approved_tables), document(split.all_tables), split.disputed
+    return evaluate(policy, bundle, periods, as_of).document
 
 
 def test_accountability_ledger_gives_the_readme_numbers_both_ways() -> None:
-    from rules_engine.exclusions import dispute_effect
-
-    agreed, claimed, disputed = _evaluate_both_ways()
-    assert [d["id"] for d in disputed] == ["X-03"]
+    agreed = _evaluate_accountability()
+    assert [d["id"] for d in agreed["exclusions"]["disputed"]] == ["X-03"]
     april, may = agreed["periods"]
     verdicts = {n: t["verdict"] for n, t in april["targets"].items()}
     assert verdicts == {
@@ -206,7 +193,7 @@ def test_accountability_ledger_gives_the_readme_numbers_both_ways() -> None:
     assert agreed["totals"] == {"credits": "500.00", "bonuses": "0.00"}
 
     # with X-03 too: 1,800 s of May, 1 - 1/1488 = 99.932796%, met, no credit
-    effect = dispute_effect(agreed, claimed)
+    effect = agreed["exclusions"]["dispute_effect"]
     assert effect["periods"] == [
         {
             "period": "2026-05",
@@ -223,6 +210,22 @@ def test_accountability_ledger_gives_the_readme_numbers_both_ways() -> None:
         }
     ]
     assert effect["totals"]["if_excluded"] == {"credits": "0.00", "bonuses": "0.00"}
+    assert effect["exit_right"] == {"agreed": None, "if_excluded": None}
+
+
+def test_approving_the_disputed_entry_gives_the_if_excluded_side() -> None:
+    # once the customer accepts X-03, the agreed view is what dispute_effect promised:
+    # May erp 1 - 1,800 / 2,678,400 = 99.932796%, met, credits 0.00, nothing disputed
+    from rules_engine.exclusions import dispute_effect
+
+    agreed = _evaluate_accountability()
+    accepted = _evaluate_accountability(accept_all=True)
+    erp = accepted["periods"][1]["targets"]["erp_availability"]
+    assert (erp["verdict"], erp["value"], erp["downtime_s"]) == ("met", "99.932796", 1_800)
+    assert accepted["totals"] == {"credits": "0.00", "bonuses": "0.00"}
+    assert accepted["exclusions"]["disputed"] == []
+    assert accepted["exclusions"]["dispute_effect"] is None
+    assert dispute_effect(agreed, accepted) == agreed["exclusions"]["dispute_effect"]
 
 
 def test_sla_eval_applies_the_exclusions_ledger() -> None:
@@ -272,36 +275,10 @@ def test_one_period_alone_equals_that_period_of_the_whole_run(folder: Path, peri
     assert alone == [p for p in whole if p["period"] == period]
 
 
-def test_approving_the_disputed_entry_gives_the_if_excluded_side() -> None:
-    # once the customer accepts X-03, the agreed view is what dispute_effect promised:
-    # May erp 1 - 1,800 / 2,678,400 = 99.932796%, met, credits 0.00, nothing disputed
-    import polars as pl
-
-    from rules_engine.api import load_policy
-    from rules_engine.data import load_data
-    from rules_engine.engine import evaluate_with_exclusions
-    from rules_engine.periods import parse_period
-
-    policy = load_policy(ACCOUNTABILITY / "policy.sla")
-    bundle = load_data(ACCOUNTABILITY / "data", policy=policy)
-    tables = dict(bundle.tables)
-    tables["exclusions"] = tables["exclusions"].with_columns(approved=pl.lit(True))
-    accepted = dataclasses.replace(bundle, tables=tables)
-    periods = [parse_period(p, "month", "America/New_York") for p in ("2026-04", "2026-05")]
-    as_of = dt.datetime(2026, 6, 1, 13, 0, tzinfo=dt.UTC)
-    doc = evaluate_with_exclusions(policy, accepted, periods, as_of).document
-    may = doc["periods"][1]
-    erp = may["targets"]["erp_availability"]
-    assert (erp["verdict"], erp["value"], erp["downtime_s"]) == ("met", "99.932796", 1_800)
-    assert doc["totals"] == {"credits": "0.00", "bonuses": "0.00"}
-    assert doc["exclusions"]["disputed"] == []
-    assert doc["exclusions"]["dispute_effect"] is None
-
-
 def _document_of(folder: Path, data: Path) -> dict[str, Any]:
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
-    from rules_engine.engine import evaluate_with_exclusions
+    from rules_engine.engine import evaluate
     from rules_engine.periods import parse_period, periods_between
 
     command = load_command(folder)
@@ -311,7 +288,7 @@ def _document_of(folder: Path, data: Path) -> dict[str, Any]:
     kind, zone = policy.period, policy.timezone
     first, last = parse_period(value["--from"], kind, zone), parse_period(value["--to"], kind, zone)
     as_of = dt.datetime.fromisoformat(value["--as-of"])
-    doc = evaluate_with_exclusions(policy, bundle, periods_between(first, last), as_of).document
+    doc = evaluate(policy, bundle, periods_between(first, last), as_of).document
     out = {k: v for k, v in doc.items() if k != "data"}  # file names and checksums
     if "exclusions" in out:  # the ledger is listed in file order, as written
         section = dict(out["exclusions"])
