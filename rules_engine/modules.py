@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -131,8 +132,14 @@ def _name_span(item: ast.Item) -> Span:
     return item.span
 
 
+def _shown(path: str) -> str:
+    """A path as a message shows it: on one line (control characters escaped)."""
+    return json.dumps(path, ensure_ascii=False)[1:-1]
+
+
 def _where(span: Span) -> str:
-    return f"{span.file}:{span.line}:{span.column}" if span.line > 0 else span.file
+    where = f"{span.file}:{span.line}:{span.column}" if span.line > 0 else span.file
+    return _shown(where)
 
 
 def _origin(item: ast.Item) -> tuple[str, int, int]:
@@ -222,9 +229,9 @@ class _Loader:
         if os.path.commonpath([real, self.root]) != self.root:
             self.error(
                 "SLA109",
-                f"`{raw}` is outside the policy's folder",
+                f"`{_shown(raw)}` is outside the policy's folder",
                 span,
-                f"imports stay in the folder of `{self.top}` and below; "
+                f"imports stay in the folder of `{_shown(self.top)}` and below; "
                 "copy the shared terms into it",
             )
             return []
@@ -232,7 +239,7 @@ class _Loader:
             cycle = [self.rel(r) for r in self.stack[self.stack.index(real) :]]
             self.error(
                 "SLA110",
-                f"import cycle: {' -> '.join([*cycle, self.rel(real)])}",
+                f"import cycle: {_shown(' -> '.join([*cycle, self.rel(real)]))}",
                 span,
                 "a file cannot import itself, directly or through other imports",
             )
@@ -267,9 +274,9 @@ class _Loader:
             except OSError as error:
                 self.error(
                     "SLA108",
-                    f"cannot import `{raw}`: {error.strerror or error}",
+                    f"cannot import `{_shown(raw)}`: {_shown(str(error.strerror or error))}",
                     span,
-                    f"the path is relative to the folder of `{importer}`",
+                    f"the path is relative to the folder of `{_shown(importer)}`",
                 )
                 return None
         try:
@@ -278,9 +285,10 @@ class _Loader:
             if error.code == "SLA100":
                 self.error(
                     "SLA108",
-                    f"cannot import `{raw}`: {error.message.removeprefix('cannot read the policy: ')}",
+                    f"cannot import `{_shown(raw)}`: "
+                    f"{error.message.removeprefix('cannot read the policy: ')}",
                     span,
-                    f"the path is relative to the folder of `{importer}`",
+                    f"the path is relative to the folder of `{_shown(importer)}`",
                 )
             else:
                 where = error.span
