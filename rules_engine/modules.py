@@ -137,6 +137,12 @@ def _shown(path: str) -> str:
     return json.dumps(path, ensure_ascii=False)[1:-1]
 
 
+def _relative_to(importer: str) -> str:
+    if importer == "<memory>":
+        return "the path is relative to the current folder"
+    return f"the path is relative to the folder of `{_shown(importer)}`"
+
+
 def _where(span: Span) -> str:
     where = f"{span.file}:{span.line}:{span.column}" if span.line > 0 else span.file
     return _shown(where)
@@ -276,7 +282,7 @@ class _Loader:
                     "SLA108",
                     f"cannot import `{_shown(raw)}`: {_shown(str(error.strerror or error))}",
                     span,
-                    f"the path is relative to the folder of `{_shown(importer)}`",
+                    _relative_to(importer),
                 )
                 return None
         try:
@@ -288,7 +294,7 @@ class _Loader:
                     f"cannot import `{_shown(raw)}`: "
                     f"{error.message.removeprefix('cannot read the policy: ')}",
                     span,
-                    f"the path is relative to the folder of `{_shown(importer)}`",
+                    _relative_to(importer),
                 )
             else:
                 where = error.span

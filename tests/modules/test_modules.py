@@ -461,3 +461,11 @@ def test_imports_read_from_a_git_revision(here: Path, monkeypatch: pytest.Monkey
     assert "does not exist at revision" in missing.diagnostics[0].message
     out = check_source('import "../x.sla"\n', "acme.sla", read=at_head)
     assert [d.code for d in out.diagnostics] == ["SLA109"]
+
+
+def test_messages_stay_on_one_line_for_odd_paths() -> None:
+    # the string escape `\n` puts a newline into the path; the message shows it escaped
+    result = check_source('import "0\\n"\n', "<memory>")
+    [d] = result.diagnostics
+    assert d.message == "cannot import `0\\n`: no such file or directory"
+    assert d.help == "the path is relative to the current folder"
