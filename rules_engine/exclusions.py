@@ -250,7 +250,10 @@ def split_exclusions(
     entries = read_ledger(tables, file=file, rows=rows)
     approved = [e for e in entries if e.approved]
     disputed = [e for e in entries if not e.approved]
-    agreed = apply_exclusions(tables, approved) if approved else dict(tables)
+    # The applied tables no longer carry the ledger: applying it twice would look for
+    # excluded records that are already gone.
+    measured = {name: frame for name, frame in tables.items() if name != EXCLUSIONS}
+    agreed = apply_exclusions(measured, approved) if approved else measured
     claimed = apply_exclusions(agreed, disputed) if disputed else agreed
     return ExclusionSplit(agreed, claimed, [e.to_json() for e in disputed])
 

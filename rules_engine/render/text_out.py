@@ -94,6 +94,35 @@ def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
     return lines
 
 
+def _dispute_lines(exclusions: dict[str, Any], currency: str) -> list[str]:
+    """Disputed (unapproved) exclusions, and what approving them would change: the
+    verdicts above are decided without them (DESIGN "Exclusions")."""
+    disputed = exclusions.get("disputed") or []
+    if not disputed:
+        return []
+    out = ["", "disputed exclusions (not applied above):"]
+    for entry in disputed:
+        what = entry.get("record_id") or (
+            f"{entry.get('service')} {entry.get('start')} to {entry.get('end')}"
+        )
+        out.append(f"  {entry['id']} ({entry.get('reason')}): {what}")
+    effect = exclusions.get("dispute_effect") or {}
+    for period in effect.get("periods") or []:
+        for change in period.get("targets") or []:
+            out.append(
+                f"  if approved, {period['period']} {change['target']}: "
+                f"{change['verdict']} {change.get('value')} -> "
+                f"{change['verdict_if_excluded']} {change.get('value_if_excluded')}"
+            )
+        credits = period.get("credits_total")
+        if credits and credits.get("agreed") != credits.get("if_excluded"):
+            out.append(
+                f"  if approved, {period['period']} credits: {credits['agreed']} -> "
+                f"{credits['if_excluded']} {currency}"
+            )
+    return out
+
+
 def render_text(document: dict[str, Any]) -> str:
     policy = document["policy"]
     source = "now" if document.get("as_of_source") == "now" else "given"
@@ -136,6 +165,7 @@ def render_text(document: dict[str, Any]) -> str:
             f"exit right from {exit_right['period']}: {', '.join(exit_right['rules'])} "
             f"(notice {exit_right['notice']})"
         )
+    out.extend(_dispute_lines(document.get("exclusions") or {}, currency))
     summary = document.get("summary", {}).get("verdicts", {})
     if summary:
         out.append("")

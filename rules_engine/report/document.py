@@ -80,6 +80,9 @@ def normalize(doc: Mapping[str, Any]) -> Doc:
     out["calendars"] = out.get("calendars") or {}
     out.setdefault("exit_right", None)
     out["totals"] = out.get("totals") or {}
+    exclusions = out.get("exclusions") or {}
+    if "disputed" not in out and isinstance(exclusions, Mapping):
+        out["disputed"] = exclusions.get("disputed")  # where the engine writes it
     for key in ("warnings", "escalations", "disputed"):
         out[key] = list(out.get(key) or [])
     out["periods"] = [_normalize_period(p) for p in periods]
