@@ -26,7 +26,7 @@ from rules_engine import __version__, model
 from rules_engine.evaluate import judge as jd
 from rules_engine.evaluate.availability import downtime_by_period
 from rules_engine.evaluate.clocks import Clocks
-from rules_engine.evaluate.explain import explanation_text, flip_text, objective_text
+from rules_engine.evaluate.explain import explanation_text, flip_text
 from rules_engine.evaluate.records import (
     RecordContext,
     assign_periods,
@@ -38,6 +38,7 @@ from rules_engine.evaluate.scope import ScopeContext, compile_scope, field_names
 from rules_engine.model import Verdict
 from rules_engine.outcomes import PeriodOutcome, TargetOutcome
 from rules_engine.periods import Period, period_containing, periods_between
+from rules_engine.policy_text import objective_text
 from rules_engine.schema import DEFAULT_ANCHORS, SCHEMA_VERSION, STOP_EVENTS
 
 DOCUMENT_VERSION = "1.0"

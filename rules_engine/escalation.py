@@ -48,9 +48,9 @@ import polars as pl
 
 from rules_engine import model
 from rules_engine.clock import Clock, clocks_for
-from rules_engine.evaluate.numbers import duration_words, percent_words
 from rules_engine.evaluate.scope import ScopeContext, compile_scope
 from rules_engine.model import CLOCK_24X7, CheckedPolicy, Escalation, EscalationStep, Verdict
+from rules_engine.policy_text import duration_text, percent_text
 from rules_engine.schema import DEFAULT_ANCHORS, STOP_EVENTS
 
 UTC_US = pl.Datetime("us", "UTC")
@@ -271,7 +271,7 @@ class EscalationReport:
                 )
                 for p in c.problems:
                     when = (
-                        f"notified {_iso(p.notified_at)}, {duration_words(p.late_s or 0)} late"
+                        f"notified {_iso(p.notified_at)}, {duration_text(p.late_s or 0)} late"
                         if p.status == "late"
                         else "never notified"
                     )
@@ -313,9 +313,9 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
 
 def step_label(step: EscalationStep) -> str:
     if step.after_s is not None:
-        return duration_words(step.after_s)
+        return duration_text(step.after_s)
     assert step.fraction is not None
-    return f"{percent_words(step.fraction)} of {step.of_target}"
+    return f"{percent_text(step.fraction)} of {step.of_target}"
 
 
 def _limit_s(policy: CheckedPolicy, esc: Escalation, step: EscalationStep) -> int:

@@ -18,7 +18,6 @@ provider's point of view:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,45 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from rules_engine import model as m
+from rules_engine.policy_text import (
+    amount_text,
+    clock_text,
+    condition_text,
+    duration_text,
+    fee_text,
+    holiday_text,
+    measure_text,
+    number_text,
+    objective_text,
+    percent_text,
+    step_text,
+    threshold_text,
+    windows_text,
+)
+from rules_engine.policy_text import expr_text as _expr_text
+
+
+def expr_text(expr: m.Expr | None) -> str:
+    """A scope condition in policy syntax; a target with no `where` scopes every record."""
+    return "(all records)" if expr is None else _expr_text(expr)
+
+
+__all__ = [
+    "amount_text",
+    "clock_text",
+    "condition_text",
+    "duration_text",
+    "expr_text",
+    "fee_text",
+    "holiday_text",
+    "measure_text",
+    "number_text",
+    "objective_text",
+    "percent_text",
+    "step_text",
+    "threshold_text",
+    "windows_text",
+]
 
 Direction = Literal["added", "removed", "stricter", "looser", "higher", "lower", "changed"]
 
@@ -115,211 +153,6 @@ class PolicyDiff:
         summary = ", ".join(f"{n} {d}" for d, n in self.counts().items() if n)
         lines.append(f"{len(self.changes)} semantic change(s): {summary}")
         return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------- policy text
-
-
-def percent_text(value: Fraction) -> str:
-    """``Fraction(999, 1000)`` -> ``99.9%``; a value with no finite decimal shows as a fraction."""
-    return f"{number_text(value * 100)}%"
-
-
-def number_text(value: Fraction | Decimal | int) -> str:
-    """An exact number in decimal notation when it has one, else ``a/b``."""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    frac = Fraction(value)
-    if frac.denominator == 1:
-        return str(frac.numerator)
-    den = frac.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
-        return f"{frac.numerator}/{frac.denominator}"
-    places = max(twos, fives)
-    scaled = frac * 10**places
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
-
-
-def duration_text(seconds: int) -> str:
-    """``5400`` -> ``1h30m``; ``0`` -> ``0s``."""
-    if seconds == 0:
-        return "0s"
-    sign = "-" if seconds < 0 else ""
-    rest = abs(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if rest >= size:
-            parts.append(f"{rest // size}{unit}")
-            rest %= size
-    return sign + "".join(parts)
-
-
-def clock_text(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def _literal_text(lit: m.Literal_) -> str:
-    value = lit.value
-    if lit.kind == "string":
-        return json.dumps(value)
-    if lit.kind == "duration" and isinstance(value, int):
-        return duration_text(value)
-    if lit.kind == "percent" and isinstance(value, Fraction | int):
-        return percent_text(Fraction(value))
-    if lit.kind == "time" and isinstance(value, int):
-        return clock_text(value)
-    if lit.kind == "boolean":
-        return "true" if value else "false"
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Fraction | Decimal | int) and not isinstance(value, bool):
-        return number_text(value)
-    return str(value)
-
-
-def _operand_text(operand: m.Operand) -> str:
-    return operand.name if isinstance(operand, m.FieldRef) else _literal_text(operand)
-
-
-def expr_text(expr: m.Expr | None) -> str:
-    """A scope condition in policy syntax (``priority = P1 and status not in ["x"]``)."""
-    if expr is None:
-        return "(all records)"
-    return _expr(expr, top=True)
-
-
-def _expr(expr: m.Expr, top: bool = False) -> str:
-    if isinstance(expr, m.Compare):
-        return f"{_operand_text(expr.left)} {expr.op} {_operand_text(expr.right)}"
-    if isinstance(expr, m.InList):
-        values = ", ".join(_literal_text(v) for v in expr.values)
-        word = "not in" if expr.negated else "in"
-        return f"{_operand_text(expr.left)} {word} [{values}]"
-    if isinstance(expr, m.IsSet):
-        return f"{expr.field.name} is {'not ' if expr.negated else ''}set"
-    if isinstance(expr, m.IsOpen):
-        return "open"
-    if isinstance(expr, m.Truthy):
-        return expr.field.name
-    if isinstance(expr, m.Not):
-        return f"not {_expr(expr.operand)}"
-    word = " and " if isinstance(expr, m.And) else " or "
-    text = word.join(_expr(op) for op in expr.operands)
-    return text if top else f"({text})"
-
-
-def measure_text(measure: m.Measure) -> str:
-    if isinstance(measure, m.Elapsed):
-        text = measure.builtin or f"time from {measure.start} to {measure.stop}"
-        if measure.clock is not None:
-            text += f" on {measure.clock}"
-        if measure.exclude_pauses == "all":
-            text += " excluding pauses"
-        elif measure.exclude_pauses is not None:
-            reasons = ", ".join(json.dumps(r) for r in measure.exclude_pauses)
-            text += f" excluding pauses where reason in [{reasons}]"
-        return text
-    if isinstance(measure, m.DurationField):
-        return measure.field
-    if isinstance(measure, m.Availability):
-        return f"availability on {measure.clock}"
-    if isinstance(measure, m.Aggregate):
-        return measure.kind if measure.field is None else f"{measure.kind} {measure.field}"
-    return "(none)"
-
-
-def objective_text(objective: m.Objective) -> str:
-    if isinstance(objective, m.PercentWithin):
-        if objective.percent == 1:
-            return f"all within {duration_text(objective.limit_s)}"
-        return f"{percent_text(objective.percent)} within {duration_text(objective.limit_s)}"
-    if isinstance(objective, m.PercentileAtMost):
-        return f"p{objective.percentile} <= {duration_text(objective.limit_s)}"
-    if isinstance(objective, m.AvailabilityAtLeast):
-        return f">= {percent_text(objective.percent)}"
-    if isinstance(objective, m.AggregateCompare):
-        value = (
-            duration_text(int(objective.value))
-            if objective.unit == "duration" and objective.value.denominator == 1
-            else number_text(objective.value)
-        )
-        return f"{objective.aggregate} {objective.op} {value}"
-    if isinstance(objective, m.CountCompare):
-        return f"count {objective.op} {objective.value}"
-    return f"{percent_text(objective.percent)} where {expr_text(objective.condition)}"
-
-
-def amount_text(amount: m.Amount, currency: str = "") -> str:
-    if isinstance(amount, m.PercentOfFee):
-        return f"{percent_text(amount.percent)} of fee"
-    return f"{number_text(amount.amount)} {currency}".rstrip()
-
-
-def threshold_text(objective: m.Objective | None, value: Fraction) -> str:
-    """A target's value in its own unit: a percent, a duration (percentiles), a number."""
-    if isinstance(objective, m.PercentileAtMost) and value.denominator == 1:
-        return duration_text(int(value))
-    if isinstance(objective, m.AggregateCompare | m.CountCompare):
-        if getattr(objective, "unit", "number") == "duration" and value.denominator == 1:
-            return duration_text(int(value))
-        return number_text(value)
-    return percent_text(value)
-
-
-def condition_text(cond: m.Condition, targets: Mapping[str, m.Target] | None = None) -> str:
-    """A credit, bonus or exit condition in policy syntax; ``targets`` gives value units."""
-    if isinstance(cond, m.ValueBelow):
-        target = (targets or {}).get(cond.target)
-        objective = target.objective if target is not None else None
-        return f"{cond.target} {cond.op} {threshold_text(objective, cond.threshold)}"
-    if isinstance(cond, m.VerdictIs):
-        return f"{cond.target} {cond.verdict}"
-    if isinstance(cond, m.InLastPeriods):
-        return f"{cond.target} {cond.verdict} in {cond.count} of last {cond.window} periods"
-    if isinstance(cond, m.Consecutive):
-        who = "all targets" if cond.target is None else cond.target
-        return f"{who} {cond.verdict} in {cond.count} consecutive periods"
-    if isinstance(cond, m.BreachCount):
-        return f"at least {cond.at_least} breaches in last {cond.window} periods"
-    word = " and " if isinstance(cond, m.AllOf) else " or "
-    return word.join(condition_text(c, targets) for c in cond.operands)
-
-
-def fee_text(fee: m.FeeLine, currency: str = "") -> str:
-    amount = f"{number_text(fee.amount)} {currency}".rstrip()
-    return f"fee {amount} per {fee.per} from {fee.start.isoformat()}"
-
-
-def windows_text(windows: Sequence[m.Window]) -> str:
-    if not windows:
-        return "closed"
-    return ", ".join(f"{clock_text(w.start)}-{clock_text(w.end)}" for w in windows)
-
-
-def holiday_text(spec: m.HolidaySpec) -> str:
-    text = f"holidays {json.dumps(spec.country)}"
-    if spec.subdivision:
-        text += f" subdivision {json.dumps(spec.subdivision)}"
-    if spec.except_names:
-        text += " except " + ", ".join(json.dumps(n) for n in spec.except_names)
-    return text
-
-
-def step_text(step: m.EscalationStep) -> str:
-    if step.after_s is not None:
-        at = duration_text(step.after_s)
-    else:
-        at = f"{percent_text(step.fraction or Fraction(0))} of {step.of_target}"
-    return f"at {at} notify {json.dumps(step.contact)}"
 
 
 # --------------------------------------------------------------------------- directions

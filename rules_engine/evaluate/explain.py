@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from rules_engine import model
-from rules_engine.evaluate.numbers import decimal_text, duration_words, percent_words
 from rules_engine.evaluate.scope import scope_text
+from rules_engine.policy_text import duration_text, objective_text, percent_text
 
 _NOUNS = {
     "tickets": ("ticket", "tickets"),
@@ -26,25 +26,6 @@ def noun(dataset: str, count: int) -> str:
     return one if count == 1 else many
 
 
-def objective_text(objective: model.Objective) -> str:
-    """The objective as the policy writes it: ``95% within 15m``, ``p90 <= 27h``."""
-    if isinstance(objective, model.PercentWithin):
-        return f"{percent_words(objective.percent)} within {duration_words(objective.limit_s)}"
-    if isinstance(objective, model.PercentileAtMost):
-        return f"p{objective.percentile} <= {duration_words(objective.limit_s)}"
-    if isinstance(objective, model.AvailabilityAtLeast):
-        return f">= {percent_words(objective.percent)}"
-    if isinstance(objective, model.AggregateCompare):
-        if objective.unit == "duration" and objective.value.denominator == 1:
-            value = duration_words(int(objective.value))
-        else:
-            value = decimal_text(objective.value)
-        return f"{objective.aggregate} {objective.op} {value}"
-    if isinstance(objective, model.CountCompare):
-        return f"count {objective.op} {objective.value}"
-    return f"{percent_words(objective.percent)} where {scope_text(objective.condition)}"
-
-
 def flip_text(target: model.Target, doc: dict[str, Any]) -> str | None:
     """The smallest change that flips the verdict, in words; None when nothing is decided."""
     objective = target.objective
@@ -59,10 +40,10 @@ def flip_text(target: model.Target, doc: dict[str, Any]) -> str | None:
         if isinstance(objective, model.RateWhere):
             ok = "meeting the condition"
         else:
-            ok = f"within {duration_words(objective.limit_s)}"
+            ok = f"within {duration_text(objective.limit_s)}"
         if verdict == "breached":
             if isinstance(objective, model.PercentWithin | model.RateWhere):
-                goal = percent_words(objective.percent)
+                goal = percent_text(objective.percent)
             return f"{to_flip} more {noun(target.dataset, to_flip)} {ok} would have met {goal}"
         return f"{to_flip} more breached {noun(target.dataset, to_flip)} would break {goal}"
     if isinstance(objective, model.AvailabilityAtLeast):

@@ -22,6 +22,7 @@ from rules_engine.evaluate.availability import PeriodDowntime
 from rules_engine.evaluate.rows import RowTable
 from rules_engine.model import Verdict
 from rules_engine.periods import Period
+from rules_engine.policy_text import number_text
 
 US = num.US_PER_S
 
@@ -360,7 +361,7 @@ def aggregate_values(
         scaled = objective.value * US
         threshold = math.ceil(scaled) if objective.op in (">=", "<") else math.floor(scaled)
     else:
-        threshold = pl.lit(Decimal(num.decimal_text(objective.value))).cast(pl.Decimal(38, 9))
+        threshold = pl.lit(Decimal(number_text(objective.value))).cast(pl.Decimal(38, 9))
     rows = (
         values.sort("_pidx", "id")
         .group_by("_pidx", maintain_order=True)
@@ -392,7 +393,7 @@ def judge_aggregate(
     verdict = Verdict.MET if holds else Verdict.BREACHED
     margin = value - objective.value if objective.op in (">", ">=") else objective.value - value
     doc.update(
-        sum=num.decimal_text(total),
+        sum=number_text(total),
         value=num.fixed(value),
         value_exact=num.exact(value),
         margin=num.fixed(margin),

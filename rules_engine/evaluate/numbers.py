@@ -55,43 +55,6 @@ def exact(value: Fraction) -> str:
     return str(value)
 
 
-def decimal_text(value: Fraction) -> str:
-    """A terminating fraction as a plain decimal (``21``, ``21.5``); else 9 places."""
-    den = value.denominator
-    while den % 2 == 0:
-        den //= 2
-    while den % 5 == 0:
-        den //= 5
-    if den != 1:
-        return str(_fraction_to_decimal(value, 9))
-    with localcontext() as ctx:
-        ctx.prec = 60
-        text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def percent_words(value: Fraction) -> str:
-    """A policy percentage as written: ``95%``, ``99.9%``."""
-    return f"{decimal_text(value * 100)}%"
-
-
-def duration_words(total_s: int) -> str:
-    """A limit as a policy duration literal: ``15m``, ``1h30m``, ``14d``, ``27h``."""
-    if total_s == 0:
-        return "0s"
-    parts = []
-    rest = total_s
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if unit == "d" and (rest % 86400 or rest < 2 * 86400):
-            continue  # 27h and 24h read better than 1d3h and 1d
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
 def _seconds_parts(us: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Whole seconds (null unless whole) and the 3-place text, half-even, of µs values."""
     magnitude = us.abs()

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from rules_engine import model
-from rules_engine.evaluate.numbers import decimal_text, duration_words, percent_words
+from rules_engine.policy_text import expr_text, number_text
 
 DECIMAL = pl.Decimal(38, 9)
 
@@ -55,7 +55,7 @@ def _literal(lit: model.Literal_, other: pl.DataType | None, ctx: ScopeContext) 
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return pl.lit(value)
     if isinstance(value, Fraction | int | Decimal):
-        text = decimal_text(Fraction(value))
+        text = number_text(Fraction(value))
         return pl.lit(Decimal(text)).cast(DECIMAL)
     return pl.lit(value)
 
@@ -159,49 +159,6 @@ def field_names(expr: model.Expr | None) -> set[str]:
 # --------------------------------------------------------------------------- as text
 
 
-def _value_text(lit: model.Literal_) -> str:
-    value = lit.value
-    if lit.kind == "string" and isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if lit.kind == "duration" and isinstance(value, int):
-        return duration_words(value)
-    if lit.kind == "percent" and isinstance(value, Fraction):
-        return percent_words(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Fraction | Decimal):
-        return decimal_text(Fraction(value))
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _operand_text(op: model.Operand) -> str:
-    return op.name if isinstance(op, model.FieldRef) else _value_text(op)
-
-
 def scope_text(expr: model.Expr | None) -> str:
     """The scope as the policy language writes it (for explanations)."""
-    if expr is None:
-        return ""
-    return _text(expr, top=True)
-
-
-def _text(expr: model.Expr, top: bool = False) -> str:
-    if isinstance(expr, model.Compare):
-        return f"{_operand_text(expr.left)} {expr.op} {_operand_text(expr.right)}"
-    if isinstance(expr, model.InList):
-        values = ", ".join(_value_text(v) for v in expr.values)
-        word = "not in" if expr.negated else "in"
-        return f"{_operand_text(expr.left)} {word} [{values}]"
-    if isinstance(expr, model.IsSet):
-        return f"{expr.field.name} is {'not ' if expr.negated else ''}set"
-    if isinstance(expr, model.IsOpen):
-        return "open"
-    if isinstance(expr, model.Truthy):
-        return expr.field.name
-    if isinstance(expr, model.Not):
-        return f"not {_text(expr.operand)}"
-    joiner = " and " if isinstance(expr, model.And) else " or "
-    inner = joiner.join(_text(o) for o in expr.operands)
-    return inner if top else f"({inner})"
+    return "" if expr is None else expr_text(expr)

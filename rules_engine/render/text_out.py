@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from rules_engine.evaluate.numbers import duration_words
+from rules_engine.policy_text import duration_text
 
 _SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
 _COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")
@@ -20,8 +20,8 @@ def _duration(seconds: int | str) -> str:
     whole = int(value)
     fraction = value - whole
     if not fraction:
-        return sign + duration_words(whole)
-    head = duration_words(whole - whole % 60) if whole >= 60 else ""
+        return sign + duration_text(whole)
+    head = duration_text(whole - whole % 60) if whole >= 60 else ""
     return f"{sign}{head}{whole % 60 + fraction}s"
 
 

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules_engine.evaluate import numbers as num
+from rules_engine.policy_text import duration_text, number_text, percent_text
 
 
 def test_seconds_whole_and_fractional() -> None:
@@ -24,19 +25,21 @@ def test_percent_is_half_even_to_six_places() -> None:
     assert num.fixed(Fraction(-1, 10**8)) == "0.000000"  # no negative zero
 
 
-def test_exact_and_decimal_text() -> None:
+def test_exact_and_policy_numbers() -> None:
     assert num.exact(Fraction(22, 5)) == "22/5"
     assert num.exact(Fraction(4)) == "4"
-    assert num.decimal_text(Fraction(43, 2)) == "21.5"
-    assert num.percent_words(Fraction(999, 1000)) == "99.9%"
+    assert number_text(Fraction(43, 2)) == "21.5"
+    assert number_text(Fraction(2, 3)) == "0.666666667"  # no finite decimal: 9 places
+    assert percent_text(Fraction(999, 1000)) == "99.9%"
 
 
-def test_duration_words() -> None:
-    assert num.duration_words(900) == "15m"
-    assert num.duration_words(27 * 3600) == "27h"
-    assert num.duration_words(24 * 3600) == "24h"
-    assert num.duration_words(14 * 86400) == "14d"
-    assert num.duration_words(5400) == "1h30m"
+def test_policy_durations() -> None:
+    assert duration_text(900) == "15m"
+    assert duration_text(27 * 3600) == "27h"
+    assert duration_text(24 * 3600) == "24h"
+    assert duration_text(14 * 86400) == "14d"
+    assert duration_text(5400) == "1h30m"
+    assert duration_text(-5400) == "-1h30m"
 
 
 @given(st.integers(min_value=-(10**15), max_value=10**15))
