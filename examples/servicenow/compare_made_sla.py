@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_EXPORT = (
     HERE.parents[1].parent / "shared" / "data" / "servicenow-incident-event-log.csv.zip"
 )
-AS_OF = dt.datetime(2016, 7, 1, tzinfo=dt.UTC)  # the log ends 2016-05; every ticket is settled
+AS_OF = dt.datetime(2017, 3, 1, tzinfo=dt.UTC)  # after the last event (2017-02-15); as README
 
 
 class Bundle:

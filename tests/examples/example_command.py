@@ -11,6 +11,22 @@ paths relative to the repository root (the JSON names the policy and data by the
 given, so the command always runs from there). The output is compared with
 ``expected.json`` (``--format json``) and ``expected.txt`` (``--format text``).
 
+An example whose data is produced by a preparation step (the ServiceNow one imports the
+real export) lists the commands to run first, each with the exit code it must return::
+
+    prepare:
+      - args: [import, --mapping, servicenow_event_log,
+               "{shared}/data/servicenow-incident-event-log.csv.zip", -o, "{work}/tickets.jsonl"]
+        exit_code: 1
+    args: [eval, examples/servicenow/policy.sla, --data, "{work}/tickets.jsonl", ...]
+
+``{shared}`` is the shared data folder: ``$SLA_SHARED_DIR``, else ``shared/`` beside the
+clone. ``{work}`` is ``build/examples/<name>``, a fixed folder relative to the repository
+root (``build/`` is git-ignored), emptied before the preparation runs: the data source
+named in the output is then the same relative path on every machine, so the committed
+output compares byte for byte without rewriting anything. A README shows these commands
+with ``{shared}`` written ``../shared`` (the CI layout) and ``{work}`` spelled out.
+
 Regenerate after a deliberate change, then check the numbers against the README's hand
 arithmetic before committing::
 
@@ -19,17 +35,41 @@ arithmetic before committing::
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 OUTPUTS = {"json": "expected.json", "text": "expected.txt"}
+SHARED_ENV = "SLA_SHARED_DIR"
+WORK = Path("build") / "examples"  # relative to ROOT; git-ignored
+README_SHARED = "../shared"  # how a README writes {shared}: the CI layout, from ROOT
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_prepared: set[Path] = set()  # folders prepared by this process
+
+
+def shared_dir() -> Path:
+    """The shared data folder: ``$SLA_SHARED_DIR``, else ``shared/`` beside the clone."""
+    override = os.environ.get(SHARED_ENV)
+    return Path(override) if override else ROOT.parent / "shared"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A preparation command (``sla`` arguments, placeholders resolved)."""
+
+    args: tuple[str, ...]
+    exit_code: int
+    readme_args: tuple[str, ...]  # as a README shows it: {shared} written ../shared
 
 
 @dataclass(frozen=True)
@@ -37,9 +77,43 @@ class ExampleCommand:
     folder: Path
     args: tuple[str, ...]
     exit_code: int
+    prepare: tuple[Step, ...] = ()
+    inputs: tuple[Path, ...] = ()  # the shared files the preparation reads
+
+    @property
+    def work(self) -> Path:
+        return ROOT / WORK / self.folder.name
+
+    def missing_inputs(self) -> list[Path]:
+        """Shared files the preparation needs that are not there (the example is skipped)."""
+        return [p for p in self.inputs if not p.is_file()]
+
+    def run_prepare(self) -> None:
+        """Run the preparation once per process, into an emptied work folder."""
+        if not self.prepare or self.folder in _prepared:
+            return
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        for step in self.prepare:
+            done = subprocess.run(
+                [sla_executable(), *step.args],
+                cwd=ROOT,
+                capture_output=True,
+                check=False,
+                timeout=300,
+            )
+            if done.returncode != step.exit_code:
+                raise RuntimeError(
+                    f"{self.folder.name}: `sla {' '.join(step.args)}` exited "
+                    f"{done.returncode}, expected {step.exit_code}\n"
+                    + done.stderr.decode("utf-8", "replace")
+                )
+        _prepared.add(self.folder)
 
     def run(self, output_format: str) -> subprocess.CompletedProcess[bytes]:
-        """The command's output in one format, as bytes, run from the repository root."""
+        """The command's output in one format, as bytes, run from the repository root
+        (after the preparation, if any)."""
+        self.run_prepare()
         return subprocess.run(
             [sla_executable(), *self.args, "--format", output_format],
             cwd=ROOT,
@@ -59,11 +133,51 @@ def sla_executable() -> str:
 
 
 def load_command(folder: Path) -> ExampleCommand:
-    raw = yaml.safe_load((folder / "example.yaml").read_text(encoding="utf-8"))
-    args = raw["args"]
-    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise ValueError(f"{folder / 'example.yaml'}: `args` must be a list of strings")
-    return ExampleCommand(folder, tuple(args), int(raw.get("exit_code", 0)))
+    source = folder / "example.yaml"
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    values = {"shared": shared_dir().as_posix(), "work": (WORK / folder.name).as_posix()}
+    shown = {**values, "shared": README_SHARED}
+    args = _strings(raw, "args", source)
+    steps, inputs = [], []
+    for at, entry in enumerate(raw.get("prepare") or []):
+        where = f"prepare[{at}]"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{source}: `{where}` must be a mapping with `args`, `exit_code`")
+        step_args = _strings(entry, "args", source, where)
+        inputs += [Path(_resolve(a, values, source)) for a in step_args if "{shared}" in a]
+        steps.append(
+            Step(
+                tuple(_resolve(a, values, source) for a in step_args),
+                int(entry.get("exit_code", 0)),
+                tuple(_resolve(a, shown, source) for a in step_args),
+            )
+        )
+    return ExampleCommand(
+        folder,
+        tuple(_resolve(a, values, source) for a in args),
+        int(raw.get("exit_code", 0)),
+        tuple(steps),
+        tuple(inputs),
+    )
+
+
+def _strings(raw: Mapping[str, Any], key: str, source: Path, where: str = "") -> list[str]:
+    value = raw.get(key)
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        name = f"{where}.{key}" if where else key
+        raise ValueError(f"{source}: `{name}` must be a list of strings")
+    return value
+
+
+def _resolve(arg: str, values: Mapping[str, str], source: Path) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            known = ", ".join("{" + k + "}" for k in sorted(values))
+            raise ValueError(f"{source}: unknown placeholder `{{{name}}}` (known: {known})")
+        return values[name]
+
+    return _PLACEHOLDER.sub(value, arg)
 
 
 def runnable_examples() -> list[Path]:
@@ -73,6 +187,9 @@ def runnable_examples() -> list[Path]:
 
 def regenerate(folder: Path) -> None:
     command = load_command(folder)
+    missing = command.missing_inputs()
+    if missing:
+        raise SystemExit(f"{folder}: needs {missing[0]} (set {SHARED_ENV} to its folder)")
     for output_format, name in OUTPUTS.items():
         done = command.run(output_format)
         if done.returncode != command.exit_code:

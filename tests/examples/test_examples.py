@@ -7,6 +7,8 @@
 - `sla check --strict` and `sla fmt --check` are clean over both folders.
 - The accountability example's exclusions ledger gives the hand-worked numbers of its
   README both ways (approved entries only; the disputed one as well).
+- An example prepared from shared data (ServiceNow: the real export, imported first) is
+  skipped, saying why, only when that data is absent.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .example_command import (
     EXAMPLES,
     OUTPUTS,
     ROOT,
+    SHARED_ENV,
+    ExampleCommand,
     load_command,
     runnable_examples,
     sla_executable,
@@ -35,6 +39,7 @@ from .example_command import (
 
 POLICIES = ROOT / "policies"
 ACCOUNTABILITY = EXAMPLES / "accountability"
+SERVICENOW = EXAMPLES / "servicenow"
 
 
 def sla(*args: str) -> subprocess.CompletedProcess[str]:
@@ -46,7 +51,21 @@ def sla(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_bundled_examples_document_their_command() -> None:
     # a guard against an empty parametrization passing silently
     names = {p.name for p in runnable_examples()}
-    assert {"quickstart", "accountability"} <= names
+    assert {"quickstart", "accountability", "servicenow"} <= names
+
+
+def prepared(folder: Path) -> ExampleCommand:
+    """The example's command with its data prepared; skipped when the shared data it is
+    prepared from is absent (the only reason to skip)."""
+    command = load_command(folder)
+    missing = command.missing_inputs()
+    if missing:
+        pytest.skip(
+            f"{folder.name} needs {missing[0]}: put the shared data beside the clone "
+            f"or set {SHARED_ENV} to its folder"
+        )
+    command.run_prepare()
+    return command
 
 
 @pytest.mark.parametrize("folder", runnable_examples(), ids=lambda p: p.name)
@@ -60,12 +79,14 @@ def test_an_example_has_its_parts(folder: Path) -> None:
         (folder / "README.md").read_text(encoding="utf-8").replace("\\\n", " ").split()
     )
     assert "sla " + " ".join(command.args) in readme
+    for step in command.prepare:
+        assert "sla " + " ".join(step.readme_args) in readme
 
 
 @pytest.mark.parametrize("output_format", sorted(OUTPUTS))
 @pytest.mark.parametrize("folder", runnable_examples(), ids=lambda p: p.name)
 def test_eval_reproduces_the_committed_output(folder: Path, output_format: str) -> None:
-    command = load_command(folder)
+    command = prepared(folder)
     done = command.run(output_format)
     assert done.stderr == b""
     assert done.returncode == command.exit_code
@@ -249,13 +270,27 @@ def test_sla_eval_applies_the_exclusions_ledger() -> None:
     assert effect["periods"][0]["targets"][0]["value_if_excluded"] == "99.932796"
 
 
-def _single_period_runs() -> list[tuple[Path, str]]:
+# Known engine defects this property exposes, by (example, period); strict, so a fix makes
+# the case fail until its entry is removed.
+KNOWN_PERIOD_DIFFERENCES = {
+    ("servicenow", "2016-02"): (
+        "engine: whether a target lists `records` is decided from its record count over "
+        "the whole run (DETAIL_LIMIT 1000), not per period: February's 161 P3 records are "
+        "listed when February runs alone, not among the 19,552 of the 2016-02..05 run"
+    ),
+}
+
+
+def _single_period_runs() -> list[Any]:
     runs = []
     for folder in runnable_examples():
         expected = folder / OUTPUTS["json"]
         if expected.is_file():
             doc = json.loads(expected.read_text(encoding="utf-8"))
-            runs += [(folder, p["period"]) for p in doc["periods"]]
+            for period in (p["period"] for p in doc["periods"]):
+                known = KNOWN_PERIOD_DIFFERENCES.get((folder.name, period))
+                marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
+                runs.append(pytest.param(folder, period, marks=marks))
     return runs
 
 
@@ -265,7 +300,7 @@ def _single_period_runs() -> list[tuple[Path, str]]:
 def test_one_period_alone_equals_that_period_of_the_whole_run(folder: Path, period: str) -> None:
     # DESIGN: look-backs reach back to `effective`, so evaluating one month gives the same
     # answer as evaluating the whole range
-    args = list(load_command(folder).args)
+    args = list(prepared(folder).args)
     for option in ("--from", "--to"):
         at = args.index(option)
         del args[at : at + 2]
@@ -314,3 +349,74 @@ def test_record_order_in_the_data_files_changes_nothing(
         rng.shuffle(lines)
         (shuffled / file.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _document_of(folder, shuffled) == _document_of(folder, folder / "data")
+
+
+# ------------------------------------------------------------ the ServiceNow example
+
+
+def test_servicenow_output_has_the_readme_numbers() -> None:
+    # README.md "What we checked by hand" (Polars over the imported tickets, not the engine)
+    doc = json.loads((SERVICENOW / "expected.json").read_text(encoding="utf-8"))
+    assert [p["period"] for p in doc["periods"]] == ["2016-02", "2016-03", "2016-04", "2016-05"]
+    feb, mar = doc["periods"][0], doc["periods"][1]
+    # February P1 response: INC0000261 240 s and INC0000341 0 s are within 1,800 s; the
+    # other four (58,740 / 4,140 / 680,820 / 654,720 s) are not: 2 of 6 = 33.333333%
+    response = feb["targets"]["p1_response"]
+    assert (response["met"], response["breached"], response["value"]) == (2, 4, "33.333333")
+    assert sorted(r["id"] for r in response["breached_records"]) == [
+        "INC0000370",
+        "INC0000388",
+        "INC0000433",
+        "INC0000441",
+    ]
+    # March P3: 4,431 of 8,418 within 120 h = 1477/2806 = 52.637206%; 10% of 8,418 = 841
+    # breaches allowed, 3,987 used; 90% needs 7,577 met (ceil 7,576.2), 3,146 more
+    p3 = mar["targets"]["p3_resolution"]
+    assert (p3["in_scope"], p3["met"], p3["value"]) == (8418, 4431, "52.637206")
+    assert p3["value_exact"] == "1477/2806"
+    assert (p3["budget"]["total"], p3["budget"]["left"], p3["to_flip"]) == (841, -3146, 3146)
+    # 741 of March's P3 incidents have no resolved_at: open at as-of, so breached
+    assert sum(1 for r in p3["breached_records"] if r["open"]) == 741
+    # INC0000464: 03-01 01:22 -> 03-22 15:08 = 21 d 13 h 46 m = 1,814,400 + 46,800 + 2,760 s
+    (inc464,) = [r for r in p3["breached_records"] if r["id"] == "INC0000464"]
+    assert (inc464["measured_s"], inc464["open"]) == (1_863_960, False)
+    # INC0000199 (P4, February) was closed without resolved_at: measured from 2016-02-29
+    # 11:06 to as-of 2017-03-01 00:00 = 366 d - 11 h 06 m = 31,622,400 - 39,960 s
+    (inc199,) = [r for r in feb["targets"]["p4_resolution"]["breached_records"] if r["open"]]
+    assert (inc199["id"], inc199["measured_s"]) == ("INC0000199", 31_582_440)
+    assert doc["summary"]["verdicts"] == {"met": 0, "breached": 20, "at_risk": 0, "no_data": 0}
+    assert doc["totals"] == {"credits": "0.00", "bonuses": "0.00"}
+    # the export's own flag is declared in the policy, so the data loads without warnings
+    assert doc["data"]["warnings"] == []
+    assert doc["data"]["sources"] == {"tickets": "build/examples/servicenow/tickets.jsonl"}
+
+
+def test_an_example_is_skipped_only_without_its_shared_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SHARED_ENV, str(tmp_path))
+    command = load_command(SERVICENOW)
+    export = tmp_path / "data" / "servicenow-incident-event-log.csv.zip"
+    assert command.missing_inputs() == [export]
+    with pytest.raises(pytest.skip.Exception, match=r"servicenow needs .*SLA_SHARED_DIR"):
+        prepared(SERVICENOW)
+    # the examples that need nothing shared are never skipped
+    assert load_command(EXAMPLES / "quickstart").missing_inputs() == []
+
+
+def test_placeholders_resolve_to_fixed_paths_and_unknown_ones_are_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SHARED_ENV, "/data/shared")
+    command = load_command(SERVICENOW)
+    # {work} is relative to the repository root, the same on every machine
+    assert "build/examples/servicenow/tickets.jsonl" in command.args
+    (step,) = command.prepare
+    assert step.args[3] == "/data/shared/data/servicenow-incident-event-log.csv.zip"
+    assert step.readme_args[3] == "../shared/data/servicenow-incident-event-log.csv.zip"
+    assert step.exit_code == 1
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "example.yaml").write_text("args: [eval, '{scratch}/x.sla']\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown placeholder `\{scratch\}`"):
+        load_command(folder)
