@@ -31,7 +31,22 @@ def _checked(side: str, source: PolicySource) -> CheckedPolicy:
     from rules_engine.api import check_source
     from rules_engine.diagnostics import render_text
 
-    result = check_source(source.text, source.path)
+    if source.revision is None:
+        result = check_source(source.text, source.path)
+    else:
+        # imports of a committed policy are read at the same commit, not from the disk
+        from rules_engine.gitrev import read_at_revision
+
+        commit = source.revision
+        prefix = source.label.partition(":")[0] + ":"  # imports resolve beside `REV:PATH`
+
+        def at_commit(imported: str) -> str:
+            try:
+                return read_at_revision(commit, imported.removeprefix(prefix)).text
+            except RevisionError as error:
+                raise FileNotFoundError(error.message) from None
+
+        result = check_source(source.text, source.path, read=at_commit)
     if result.policy is None:
         errors = [d for d in result.diagnostics if d.severity == "error"] or result.diagnostics
         click.echo(f"error: the {side} side `{source.label}` does not check", err=True)
