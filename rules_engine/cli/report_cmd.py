@@ -141,7 +141,22 @@ def _evaluate(
     revision = git_revision(Path(policy_path).resolve().parent)
     if revision:
         doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
+    if loaded.policy.escalations:
+        doc = {**doc, "escalations": _escalations(loaded.policy, loaded.bundle, loaded.as_of)}
     return doc
+
+
+def _escalations(policy: Any, bundle: Any, as_of: Any) -> list[dict[str, Any]]:
+    """The open records past an escalation step at as-of, as `sla escalations` lists
+    them (on the agreed view of the data: approved exclusions applied)."""
+    from rules_engine.escalation import EscalationError, escalations_due
+    from rules_engine.exclusions import split_bundle
+
+    try:
+        tables = split_bundle(bundle).approved_tables
+        return escalations_due(policy, tables, as_of).to_rows()
+    except EscalationError as exc:
+        _fail(f"escalations: {exc}")
 
 
 def git_revision(folder: Path) -> str | None:
