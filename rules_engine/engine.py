@@ -43,7 +43,7 @@ from rules_engine.schema import DEFAULT_ANCHORS, SCHEMA_VERSION, STOP_EVENTS
 
 DOCUMENT_VERSION = "1.0"
 DETAIL_LIMIT = 1000
-"""Per-record detail is kept for a target whose records over the run number at most this."""
+"""Per-record detail is kept for a target in a period whose records number at most this."""
 
 SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
 
@@ -270,9 +270,7 @@ class _TargetRun:
             picked: dict[int, tuple[int, int, int, bool]] = {}
         else:
             classified = jd.classify(self._measured(assigned), objective.limit_s)
-            stats = jd.record_stats(
-                classified, count, objective.limit_s, self._detail(classified.height)
-            )
+            stats = jd.record_stats(classified, count, objective.limit_s, self._detail)
             picked = (
                 jd.percentile_values(classified, objective.percentile)
                 if isinstance(objective, model.PercentileAtMost)
@@ -308,7 +306,7 @@ class _TargetRun:
                 pl.lit("").alias("clock"),
                 pl.lit(False).alias("open"),
             )
-            stats = jd.record_stats(classified, count, None, self._detail(classified.height))
+            stats = jd.record_stats(classified, count, None, self._detail)
         return [
             jd.judge_percent(s, objective.percent, f)
             for s, f in zip(stats, self.frames, strict=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -139,9 +139,14 @@ def _empty(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 
 def record_stats(
-    classified: pl.DataFrame, periods: int, limit_s: int | None, detail: bool
+    classified: pl.DataFrame,
+    periods: int,
+    limit_s: int | None,
+    detail: Callable[[int], bool],
 ) -> list[RecordStats]:
-    """Group a classified record frame by period."""
+    """Group a classified record frame by period. ``detail(n)`` says whether a period
+    with ``n`` records in scope keeps its per-record detail: decided per period, so a
+    month evaluated alone reads the same as inside a longer run."""
     counts = {
         int(row[0]): row[1:]
         for row in classified.group_by("_pidx")
@@ -157,7 +162,8 @@ def record_stats(
     limit = None if limit_s is None else num.seconds(limit_s)
     breached_parts = _split(classified.filter(pl.col("status") == "breached"), _BREACHED)
     pending_parts = _split(classified.filter(pl.col("status") == "pending"), _PENDING)
-    details = _split(classified, _DETAIL) if detail else {}
+    keep = [detail(int(counts.get(pidx, (0,))[0])) for pidx in range(periods)]
+    details = _split(classified, _DETAIL) if any(keep) else {}
     out = []
     for pidx in range(periods):
         n, met, breached, pending, paused = counts.get(pidx, (0, 0, 0, 0, 0))
@@ -176,7 +182,7 @@ def record_stats(
                 ),
                 detail=(
                     RowTable(details.get(pidx, _empty(classified, _DETAIL)), "detail", limit)
-                    if detail
+                    if keep[pidx]
                     else None
                 ),
             )

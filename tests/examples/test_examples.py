@@ -272,13 +272,9 @@ def test_sla_eval_applies_the_exclusions_ledger() -> None:
 
 # Known engine defects this property exposes, by (example, period); strict, so a fix makes
 # the case fail until its entry is removed.
-KNOWN_PERIOD_DIFFERENCES = {
-    ("servicenow", "2016-02"): (
-        "engine: whether a target lists `records` is decided from its record count over "
-        "the whole run (DETAIL_LIMIT 1000), not per period: February's 161 P3 records are "
-        "listed when February runs alone, not among the 19,552 of the 2016-02..05 run"
-    ),
-}
+KNOWN_PERIOD_DIFFERENCES: dict[tuple[str, str], str] = {}
+# (servicenow, 2016-02) was here until the engine decided per period whether a target
+# lists its records: February's 161 P3 records were listed alone, not in the whole run.
 
 
 def _single_period_runs() -> list[Any]:
