@@ -14,6 +14,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -21,6 +23,9 @@ import click
 from rules_engine import model
 from rules_engine.data.issues import DataError
 from rules_engine.periods import Period, parse_period, period_containing, periods_between
+
+if TYPE_CHECKING:
+    from rules_engine.versions import PolicySeries
 
 EXIT_OK, EXIT_BAD, EXIT_INPUT = 0, 1, 2
 
@@ -122,6 +127,109 @@ def load_inputs(
     return Loaded(policy, bundle, periods, as_of, source)
 
 
+@dataclass(frozen=True)
+class SeriesLoaded:
+    """A series of versions with its data, periods and as-of."""
+
+    series: PolicySeries
+    bundle: object
+    periods: list[Period]
+    as_of: dt.datetime
+    as_of_source: str
+
+
+def is_series(policy_path: str, history: bool) -> bool:
+    """POLICY names a series: a folder of versions, or a file with ``--history``."""
+    return history or Path(policy_path).is_dir()
+
+
+def load_series(policy_path: str, history: bool) -> PolicySeries:
+    """The versions of a folder, or of one file's git history; :class:`InputProblem`
+    naming the version (file or ``COMMIT:PATH``) that cannot be used."""
+    from rules_engine.gitrev import RevisionError
+    from rules_engine.versions import SeriesError, series_from_folder, series_from_git
+
+    try:
+        if history:
+            if Path(policy_path).is_dir():
+                raise SeriesError(
+                    f"--history reads one file's git history, and `{policy_path}` is a folder",
+                    "drop --history to use the folder's files as versions",
+                )
+            if not Path(policy_path).is_file():
+                raise SeriesError(
+                    f"`{policy_path}`: no such file", "name a policy file committed in git"
+                )
+            return series_from_git(policy_path)
+        return series_from_folder(policy_path)
+    except SeriesError as exc:
+        raise InputProblem(_one_line(exc.message, exc.hint)) from None
+    except RevisionError as exc:
+        raise InputProblem(_one_line(exc.message, exc.hint)) from None
+
+
+def _one_line(message: str, hint: str) -> str:
+    return f"error: {message}; help: {hint}" if hint else f"error: {message}"
+
+
+def load_series_inputs(
+    policy_path: str,
+    history: bool,
+    data_path: str,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    as_of_text: str | None,
+    timezone: str | None,
+) -> SeriesLoaded:
+    """As :func:`load_inputs`, for a series. The data is loaded once, against the latest
+    version told every dataset, field and tier of the others
+    (:meth:`PolicySeries.loading_policy`)."""
+    from rules_engine.versions import SeriesError
+
+    series = load_series(policy_path, history)
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputProblem(
+                f"error: --timezone: unknown time zone `{timezone}`; help: use an IANA name such as America/New_York"
+            ) from None
+    policy = series.first.policy
+    as_of, source = parse_as_of(as_of_text, policy.timezone)
+    periods = choose_periods(policy, period, first, last, as_of)
+    try:
+        loading = series.loading_policy()
+    except SeriesError as exc:
+        raise InputProblem(_one_line(exc.message, exc.hint)) from None
+
+    from rules_engine.data import DataError, load_data
+
+    try:
+        bundle = load_data(data_path, policy=loading, timezone=timezone)
+    except DataError as exc:
+        raise InputProblem("\n".join(str(issue) for issue in exc.issues)) from None
+    return SeriesLoaded(series, bundle, periods, as_of, source)
+
+
+def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
+    """The series' evaluation document (:func:`rules_engine.versions.evaluate_series`)."""
+    from rules_engine.engine import EvaluationOptions
+    from rules_engine.versions import SeriesError, evaluate_series
+
+    try:
+        result = evaluate_series(
+            loaded.series,
+            loaded.bundle,
+            loaded.periods,
+            loaded.as_of,
+            options=EvaluationOptions(as_of_source=loaded.as_of_source),
+        )
+    except SeriesError as exc:
+        raise InputProblem(_one_line(exc.message, exc.hint)) from None
+    return result.document
+
+
 @contextlib.contextmanager
 def progress(label: str) -> Iterator[None]:
     """A spinner on stderr, only when stderr is a terminal and the work takes over 1 s."""
@@ -168,9 +276,20 @@ FORMAT_NAMES = ("text", "json", "markdown", "html", "junit", "sarif", "github")
 usage errors list them without importing every renderer (a test keeps them equal)."""
 
 
-@click.command(name="eval")
+@click.command(
+    name="eval",
+    help="Evaluate a policy over data: verdicts per target per period, explained.\n\n"
+    "POLICY may be a folder of versions (one *.sla file each), or a file with --history: "
+    "each period is judged by the version in force at its start, and look-backs reach "
+    "across versions.",
+)
 @click.argument("policy_path", metavar="POLICY", type=click.Path())
 @click.option("--data", "data_path", required=True, type=click.Path(), help="Data file or folder.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="POLICY's committed versions in git, each in force from its `effective` date.",
+)
 @click.option("--period", help="One period, e.g. 2026-03 or 2026-Q1.")
 @click.option("--from", "first", help="First period of a range.")
 @click.option("--to", "last", help="Last period of a range.")
@@ -189,6 +308,7 @@ usage errors list them without importing every renderer (a test keeps them equal
 def eval_(
     policy_path: str,
     data_path: str,
+    history: bool,
     period: str | None,
     first: str | None,
     last: str | None,
@@ -202,6 +322,20 @@ def eval_(
     from rules_engine.render import FORMATS
 
     wanted = _fail_on(fail_on)
+    if is_series(policy_path, history):
+        _eval_series(
+            policy_path,
+            history,
+            data_path,
+            period,
+            first,
+            last,
+            as_of,
+            timezone,
+            wanted,
+            output_format,
+            output,
+        )
     try:
         with progress("evaluating"):
             loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
@@ -225,6 +359,11 @@ def eval_(
     except DataError as exc:  # a bad exclusions ledger
         click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
         sys.exit(EXIT_INPUT)
+    _write(rendered, output)
+    sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
+
+
+def _write(rendered: str, output: str | None) -> None:
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="\n") as handle:
@@ -237,4 +376,37 @@ def eval_(
             sys.exit(EXIT_INPUT)
     else:
         click.echo(rendered, nl=False)
-    sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
+
+
+def _eval_series(
+    policy_path: str,
+    history: bool,
+    data_path: str,
+    period: str | None,
+    first: str | None,
+    last: str | None,
+    as_of: str | None,
+    timezone: str | None,
+    wanted: set[model.Verdict],
+    output_format: str,
+    output: str | None,
+) -> NoReturn:
+    """``sla eval`` over a series of versions: render, write, exit."""
+    from rules_engine.render import FORMATS
+    from rules_engine.versions import any_verdict
+
+    try:
+        with progress("evaluating"):
+            loaded = load_series_inputs(
+                policy_path, history, data_path, period, first, last, as_of, timezone
+            )
+            document = evaluate_series_document(loaded)
+            rendered = FORMATS[output_format](document)
+    except InputProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    except DataError as exc:  # a bad exclusions ledger
+        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
+        sys.exit(EXIT_INPUT)
+    _write(rendered, output)
+    sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)

@@ -118,9 +118,12 @@ def _evaluate(
     last: str | None,
     as_of: str | None,
     timezone: str | None,
+    history: bool = False,
 ) -> dict[str, Any]:
-    from rules_engine.cli.eval_cmd import InputProblem, load_inputs
+    from rules_engine.cli.eval_cmd import InputProblem, is_series, load_inputs
 
+    if is_series(policy_path, history):
+        return _evaluate_series(policy_path, data_path, first, last, as_of, timezone, history)
     try:
         loaded = load_inputs(policy_path, data_path, None, first, last, as_of, timezone)
     except InputProblem as exc:
@@ -143,6 +146,42 @@ def _evaluate(
         doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
     if loaded.policy.escalations:
         doc = {**doc, "escalations": _escalations(loaded.policy, loaded.bundle, loaded.as_of)}
+    return doc
+
+
+def _evaluate_series(
+    policy_path: str,
+    data_path: str,
+    first: str | None,
+    last: str | None,
+    as_of: str | None,
+    timezone: str | None,
+    history: bool,
+) -> dict[str, Any]:
+    """A series of versions (a folder, or ``--history``): each period judged by the
+    version in force at its start; escalations by the version of the last period."""
+    from rules_engine.cli.eval_cmd import (
+        InputProblem,
+        evaluate_series_document,
+        load_series_inputs,
+    )
+
+    try:
+        loaded = load_series_inputs(
+            policy_path, history, data_path, None, first, last, as_of, timezone
+        )
+        _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
+        doc = evaluate_series_document(loaded)
+    except InputProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    where = Path(policy_path).resolve()
+    revision = git_revision(where if where.is_dir() else where.parent)
+    if revision:
+        doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
+    policy = loaded.series.for_period(loaded.periods[-1]).policy
+    if policy.escalations:
+        doc = {**doc, "escalations": _escalations(policy, loaded.bundle, loaded.as_of)}
     return doc
 
 
@@ -211,9 +250,19 @@ def _write_outputs(output: Path, text: bytes, charts: dict[str, str]) -> None:
         raise
 
 
-@click.command(name="report")
+@click.command(
+    name="report",
+    help="Render a performance report: summary, trends, wins, shortfalls, money, audit.\n\n"
+    "POLICY may be a folder of versions (one *.sla file each), or a file with --history: "
+    "the report names the version in force in each period.",
+)
 @click.argument("policy_path", metavar="POLICY", required=False, type=click.Path())
 @click.option("--data", "data_path", type=click.Path(), help="Data file or folder.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="POLICY's committed versions in git, each in force from its `effective` date.",
+)
 @click.option("--from", "first", help="First period, e.g. 2026-01 or 2026-Q1.")
 @click.option("--to", "last", help="Last period (at most 120 periods in all).")
 @click.option("--as-of", "as_of", help="Evaluate as of this timestamp (default: now).")
@@ -243,6 +292,7 @@ def _write_outputs(output: Path, text: bytes, charts: dict[str, str]) -> None:
 def report(
     policy_path: str | None,
     data_path: str | None,
+    history: bool,
     first: str | None,
     last: str | None,
     as_of: str | None,
@@ -259,7 +309,7 @@ def report(
     if charts == "files" and (output_format != "markdown" or output is None):
         _fail("`--charts files` needs `--format markdown` and `--output`")
     if from_json is not None:
-        if policy_path or data_path:
+        if policy_path or data_path or history:
             _fail("give either POLICY with --data, or --from-json, not both")
         if as_of or timezone:
             _fail(
@@ -283,7 +333,7 @@ def report(
         # Order and size first: no reason to load data for a range that cannot be reported.
         kind = "quarter" if "Q" in (first or last or "").upper() else "month"
         _range_labels(kind, first, last)
-        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone)
+        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone, history)
     try:
         doc = normalize(doc)
         check_reportable(doc)

@@ -132,6 +132,11 @@ def render_text(document: dict[str, Any]) -> str:
         state = "over" if period["over"] else "running"
         out.append("")
         out.append(f"{period['period']} ({state}, {period['start']} to {period['end']})")
+        if period.get("version"):
+            # a series of versions: the one that judged and priced this period
+            out.append(
+                f"  version {period['version']}, effective {period.get('version_effective')}"
+            )
         targets = sorted(
             period["targets"].items(),
             key=lambda item: (

@@ -115,6 +115,16 @@ class MoneyRow:
 
 
 @dataclass(frozen=True)
+class VersionInForce:
+    """For an evaluation over a series of policy versions: the version that judged and
+    priced a period, and the date it took effect."""
+
+    period: str
+    version: str
+    effective: str
+
+
+@dataclass(frozen=True)
 class Summary:
     latest: str
     latest_over: bool
@@ -152,6 +162,7 @@ class Report:
     holidays: dict[str, Doc]
     audit: list[tuple[str, str]]
     notes: list[str] = field(default_factory=list)
+    versions: list[VersionInForce] = field(default_factory=list)  # empty for one policy
 
 
 def build_report(raw: Mapping[str, Any]) -> Report:
@@ -201,6 +212,11 @@ def build_report(raw: Mapping[str, Any]) -> Report:
         warnings=all_warnings(doc),
         holidays={str(k): dict(v) for k, v in doc["calendars"].items() if isinstance(v, Mapping)},
         audit=_audit(doc),
+        versions=[
+            VersionInForce(str(p["period"]), str(p["version"]), str(p.get("version_effective")))
+            for p in doc["periods"]
+            if p.get("version")
+        ],
     )
 
 
@@ -455,6 +471,16 @@ def _audit(doc: Doc) -> list[tuple[str, str]]:
     ]
     if doc.get("holidays_package_version"):
         rows.append(("holidays package", str(doc["holidays_package_version"])))
+    for version in doc.get("series") or []:
+        if not isinstance(version, Mapping):
+            continue
+        rows.append(
+            (
+                f"Version {version.get('version')}",
+                f"effective {version.get('effective')}, {version.get('path')}, "
+                f"SHA-256 {version.get('sha256') or '-'}",
+            )
+        )
     return rows
 
 

@@ -106,6 +106,7 @@ def render_report_html(report: Report) -> str:
         _header(report),
         _summary(report),
         _matrix(report),
+        _versions(report),
         _trends(report),
         _wins(report),
         _shortfalls(report),
@@ -231,6 +232,22 @@ def _matrix(report: Report) -> str:
         row += [_verdict(report.matrix[info.name][p]) for p in report.periods]
         rows.append(row)
     return _section("verdicts", "Verdicts by period", _table(headers, rows))
+
+
+def _versions(report: Report) -> str:
+    """Which version of the policy judged each period (a series of versions only)."""
+    if not report.versions:
+        return ""
+    items = "".join(
+        f"<li>{escape(v.period)}: version <code>{escape(v.version)}</code>, "
+        f"effective {escape(v.effective)}</li>"
+        for v in report.versions
+    )
+    note = (
+        "<p>Each period is judged and priced by the version in force at its start; "
+        "look-backs reach across versions. Objectives above are the latest version's.</p>"
+    )
+    return _section("versions", "Policy versions", f"<ul>{items}</ul>{note}")
 
 
 def _trends(report: Report) -> str:

@@ -76,6 +76,7 @@ def render_report_markdown(report: Report, chart: ChartLink) -> str:
     out += [meta, ""]
     out += _summary(report)
     out += _matrix(report)
+    out += _versions(report)
     out += _trends(report, chart)
     out += _wins(report)
     out += _shortfalls(report)
@@ -170,6 +171,24 @@ def _matrix(report: Report) -> list[str]:
         for i in report.targets
     ]
     return ["## Verdicts by period", "", *_table(headers, rows)]
+
+
+def _versions(report: Report) -> list[str]:
+    """Which version of the policy judged each period (a series of versions only)."""
+    if not report.versions:
+        return []
+    out = ["## Policy versions", ""]
+    out += [
+        f"- {_text(v.period)}: version `{v.version}`, effective {_text(v.effective)}"
+        for v in report.versions
+    ]
+    out += [
+        "",
+        "Each period is judged and priced by the version in force at its start; "
+        "look-backs reach across versions. Objectives above are the latest version's.",
+        "",
+    ]
+    return out
 
 
 def _trends(report: Report, chart: ChartLink) -> list[str]:
