@@ -147,7 +147,7 @@ def load_series(policy_path: str, history: bool) -> PolicySeries:
     """The versions of a folder, or of one file's git history; :class:`InputProblem`
     naming the version (file or ``COMMIT:PATH``) that cannot be used."""
     from rules_engine.gitrev import RevisionError
-    from rules_engine.versions import SeriesError, series_from_folder, series_from_git
+    from rules_engine.versions import SeriesError, series_from_folder
 
     try:
         if history:
@@ -160,12 +160,30 @@ def load_series(policy_path: str, history: bool) -> PolicySeries:
                 raise SeriesError(
                     f"`{policy_path}`: no such file", "name a policy file committed in git"
                 )
-            return series_from_git(policy_path)
+            return _series_from_history(policy_path)
         return series_from_folder(policy_path)
     except SeriesError as exc:
         raise InputProblem(_one_line(exc.message, exc.hint)) from None
     except RevisionError as exc:
         raise InputProblem(_one_line(exc.message, exc.hint)) from None
+
+
+def _series_from_history(policy_path: str) -> PolicySeries:
+    """The committed versions of one file, wherever the command runs from: read in the
+    file's own repository, labelled ``COMMIT:PATH`` with the path from its root."""
+    from rules_engine.gitrev import RevisionError, repo_root
+    from rules_engine.versions import series_from_git
+
+    folder = Path(policy_path).resolve().parent
+    try:
+        root = repo_root(folder).resolve()
+    except RevisionError:
+        raise RevisionError(
+            f"`{policy_path}` is not in a git repository, so it has no history",
+            "commit it to a repository, or give a folder with one *.sla file per version",
+        ) from None
+    relative = Path(policy_path).resolve().relative_to(root).as_posix()
+    return series_from_git(relative, root)
 
 
 def _one_line(message: str, hint: str) -> str:
