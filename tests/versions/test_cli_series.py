@@ -297,3 +297,22 @@ def test_history_of_one_file_in_a_temporary_repository(tmp_path: Path) -> None:
         sla("eval", str(policy), "--history", "--data", DATA, *YEAR, "--format", "json").stdout
     )
     assert again["periods"] == doc["periods"]
+
+
+# --------------------------------------------------------------------------- the example
+
+
+def test_the_readme_command_reproduces_expected_txt() -> None:
+    readme = (EXAMPLE / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("sla eval examples/"))
+    done = sla(*command.split()[1:])
+    assert done.exit_code == 1  # July is breached
+    expected = (EXAMPLE / "expected.txt").read_text(encoding="utf-8")
+    assert done.stdout == expected, (
+        "regenerate examples/versions/expected.txt with the README command if the change "
+        "is deliberate, and check it against the README's arithmetic"
+    )
+    # the README's totals: 22 met, 2 breached; July's lines as worked by hand
+    assert expected.endswith("22 met, 2 breached, 0 at_risk, 0 no_data\n")
+    assert "    credit response_credits: 5% x 11,000.00 USD = 550.00 USD" in expected
+    assert "    bonus steady_resolution: 1% x 10,000.00 USD = 100.00 USD" in expected
