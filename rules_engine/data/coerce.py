@@ -8,7 +8,9 @@ A value that fails becomes null, so one bad cell never hides the others.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -348,7 +350,36 @@ def coerce_table(
         )
         out.append(_as_text(raw[name]))
     out.append(rows.cast(pl.Int64).alias(ROW))
-    return pl.DataFrame(out)
+    return pl.DataFrame(aligned(out))
+
+
+def aligned(columns: list[pl.Series]) -> list[pl.Series]:
+    """The columns in one common chunk layout, copying as little as possible.
+
+    Parquet gives a chunk per row group, but a few steps give a single chunk (the row
+    index, a cast of an all-null column); the first frame operation that meets columns
+    chunked differently (``drop``, ``with_columns``) copies every column into one chunk,
+    which for 10M tickets is most of a second and a second copy of the table in memory.
+    Single chunks are sliced to the file's layout, which copies nothing.
+    """
+    layouts = Counter(tuple(c.chunk_lengths()) for c in columns if c.n_chunks() > 1)
+    if not layouts:
+        return columns
+    layout = layouts.most_common(1)[0][0]  # a file's columns share the row groups
+    out: list[pl.Series] = []
+    for column in columns:
+        if not len(column) or tuple(column.chunk_lengths()) == layout:
+            out.append(column)
+            continue
+        whole = column.rechunk()
+        starts = itertools.accumulate(layout[:-1], initial=0)
+        out.append(
+            pl.concat(
+                [whole.slice(at, n) for at, n in zip(starts, layout, strict=True)],
+                rechunk=False,
+            )
+        )
+    return out
 
 
 def _as_text(series: pl.Series) -> pl.Series:
