@@ -316,3 +316,65 @@ def test_the_readme_command_reproduces_expected_txt() -> None:
     assert expected.endswith("22 met, 2 breached, 0 at_risk, 0 no_data\n")
     assert "    credit response_credits: 5% x 11,000.00 USD = 550.00 USD" in expected
     assert "    bonus steady_resolution: 1% x 10,000.00 USD = 100.00 USD" in expected
+
+
+@pytest.mark.parametrize(
+    ("example", "effective", "args"),
+    [
+        ("quickstart", "2026-01-01", ["--from", "2026-01", "--to", "2026-03",
+                                      "--as-of", "2026-04-01T09:00:00-04:00"]),
+        ("accountability", "2026-04-01", ["--from", "2026-04", "--to", "2026-05",
+                                          "--as-of", "2026-06-01T09:00:00-04:00"]),
+    ],
+)  # fmt: skip
+def test_a_series_of_one_version_says_what_the_policy_says(
+    example: str, effective: str, args: list[str], tmp_path: Path
+) -> None:
+    # the quick-start and the accountability example (exclusions ledger with a disputed
+    # entry) as a folder holding their one policy: the same verdicts, money and ledger
+    source = ROOT / "examples" / example
+    shutil.copy(source / "policy.sla", tmp_path / "policy.sla")
+    data = str(source / "data")
+    single = json.loads(sla("eval", str(tmp_path / "policy.sla"), "--data", data, *args,
+                            "--format", "json").stdout)  # fmt: skip
+    series = json.loads(sla("eval", str(tmp_path), "--data", data, *args,
+                            "--format", "json").stdout)  # fmt: skip
+    for period in series["periods"]:
+        assert (period.pop("version"), period.pop("version_effective")) == (
+            "policy.sla",
+            effective,
+        )
+    assert series["periods"] == single["periods"]
+    for key in ("totals", "exit_right", "summary", "calendars", "data", "as_of", "policy"):
+        expected = single[key]
+        if key == "policy":
+            expected = {**expected, "version": "policy.sla", "version_effective": effective}
+        assert series[key] == expected, key
+    if "exclusions" in single:
+        assert series["exclusions"]["ledger"] == single["exclusions"]["ledger"]
+        assert series["exclusions"]["disputed"] == single["exclusions"]["disputed"]
+        assert (
+            series["exclusions"]["dispute_effect"]["periods"]
+            == single["exclusions"]["dispute_effect"]["periods"]
+        )
+
+
+def test_a_series_report_lists_escalations_by_the_version_of_the_last_period(
+    tmp_path: Path,
+) -> None:
+    # policies/managed_it.sla as the only version of a folder; P1 ESC-1 opened 20:00 UTC,
+    # still open at 00:00 UTC: 4h elapsed, past `at 4h` (notify the Customer CIO)
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    shutil.copy(ROOT / "policies" / "managed_it.sla", folder / "v1.sla")
+    ticket = {"id": "ESC-1", "priority": "P1", "created_at": "2026-03-31T20:00:00Z",
+              "first_response_at": "2026-03-31T20:05:00Z", "resolved_at": None,
+              "status": "in progress"}  # fmt: skip
+    (tmp_path / "tickets.jsonl").write_text(json.dumps(ticket) + "\n")
+    done = sla("report", str(folder), "--data", str(tmp_path / "tickets.jsonl"),
+               "--from", "2026-03", "--to", "2026-03", "--as-of", "2026-04-01T00:00:00Z",
+               "--format", "markdown")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    section = done.stdout[done.stdout.index("## Escalations") : done.stdout.index("## Disputed")]
+    assert "ESC-1" in section and "Customer CIO" in section
+    assert "- 2026-03: version `v1.sla`, effective 2026-01-01" in done.stdout
