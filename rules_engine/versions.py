@@ -69,6 +69,12 @@ class PolicySeries:
                     f"but `{self.versions[0].label}` counts {first.period}s in {first.timezone}",
                     "every version of a contract must use the same periods and time zone",
                 )
+            if v.policy.currency.code != first.currency.code:
+                raise SeriesError(
+                    f"version `{v.label}` is in {v.policy.currency.code}, "
+                    f"but `{self.versions[0].label}` is in {first.currency.code}",
+                    "every version of a contract must use the same currency",
+                )
 
     @property
     def first(self) -> PolicyVersion:

@@ -78,3 +78,12 @@ def test_a_field_with_two_types_across_versions_is_an_error(tmp_path: Path) -> N
 def test_a_folder_that_is_not_there(tmp_path: Path) -> None:
     with pytest.raises(SeriesError, match="is not a folder"):
         series_from_folder(tmp_path / "missing")
+
+
+def test_versions_in_two_currencies_are_an_error(tmp_path: Path) -> None:
+    # credits and bonuses are summed across versions: one currency only
+    (tmp_path / "v1.sla").write_text(version("2026-01-01"))
+    (tmp_path / "v2.sla").write_text(version("2026-03-01").replace("currency USD", "currency EUR"))
+    with pytest.raises(SeriesError) as info:
+        series_from_folder(tmp_path)
+    assert info.value.message == "version `v2.sla` is in EUR, but `v1.sla` is in USD"
