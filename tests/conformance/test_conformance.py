@@ -35,7 +35,7 @@ SCENARIOS = [
     "s07_lookback_bonus_exit",
     "s10_boundaries_at_risk",
 ]
-MONEY_KEYS = {
+MONEY_KEYS = (
     "fee",
     "credits",
     "credits_before_cap",
@@ -47,7 +47,8 @@ MONEY_KEYS = {
     "bonus_total",
     "exit",
     "note",
-}
+)
+"""The consequences keys of a period (tests/consequences asserts their values)."""
 
 
 def shared_dir() -> Path:
@@ -204,7 +205,7 @@ def test_sla_and_neutral_models_agree() -> None:
 def test_money_keys_are_merged_from_the_consequences_stage() -> None:
     evaluation, expected = run("s01_acme_core_ny", "neutral")
     for period in evaluation.document["periods"]:
-        assert MONEY_KEYS - {"note"} <= set(period)
+        assert set(MONEY_KEYS) - {"note"} <= set(period)
     assert evaluation.document["periods"][0]["fee"] == expected["periods"][0]["fee"]
 
 

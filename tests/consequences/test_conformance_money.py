@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from conformance._neutral import duration_s, policy_from_scenario
-from conformance.test_conformance import CONFORMANCE, SCENARIOS, _scenario
+from conformance.test_conformance import CONFORMANCE, MONEY_KEYS, SCENARIOS, _scenario
 
 from rules_engine import model
 from rules_engine.data import load_data
@@ -32,19 +32,6 @@ pytestmark = pytest.mark.skipif(
     not CONFORMANCE.is_dir(), reason=f"conformance scenarios not found at {CONFORMANCE}"
 )
 
-MONEY_KEYS = (
-    "fee",
-    "credits",
-    "credits_before_cap",
-    "cap",
-    "cap_arithmetic",
-    "cap_applied",
-    "credits_total",
-    "bonuses",
-    "bonus_total",
-    "exit",
-    "note",
-)
 FREE_TEXT = {"tier", "arithmetic", "cap_arithmetic", "reasons", "note"}
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
