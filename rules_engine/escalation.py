@@ -48,6 +48,7 @@ import polars as pl
 
 from rules_engine import model
 from rules_engine.clock import Clock, clocks_for
+from rules_engine.evaluate.records import pause_intervals
 from rules_engine.evaluate.scope import ScopeContext, compile_scope
 from rules_engine.model import CLOCK_24X7, CheckedPolicy, Escalation, EscalationStep, Verdict
 from rules_engine.policy_text import duration_text, percent_text
@@ -386,47 +387,9 @@ def _pauses(
         "_stop",
         *(c for c in ("pauses", "status_history") if c in frame.columns),
     )
-    parts: list[pl.DataFrame] = []
-    if "pauses" in rows.columns:
-        exploded = (
-            rows.select("_r", "pauses")
-            .explode("pauses")
-            .filter(pl.col("pauses").is_not_null())
-            .unnest("pauses")
-        )
-        parts.append(
-            exploded.select(
-                "_r",
-                pl.col("start").cast(UTC_US).alias("ps"),
-                pl.col("end").cast(UTC_US).alias("pe"),
-                pl.col("reason").cast(pl.String).fill_null("customer").alias("reason"),
-            )
-        )
-    rules = [r for r in policy.pauses if r.dataset == dataset]
-    if rules and "status_history" in rows.columns:
-        history = (
-            rows.select("_r", "status_history")
-            .explode("status_history")
-            .filter(pl.col("status_history").is_not_null())
-            .unnest("status_history")
-            .filter(pl.col("at").is_not_null())
-            .sort("_r", "at")
-            .with_columns(pl.col("at").shift(-1).over("_r").alias("_next"))
-        )
-        for rule in rules:
-            parts.append(
-                history.filter(pl.col("status").is_in(list(rule.statuses))).select(
-                    "_r",
-                    pl.col("at").cast(UTC_US).alias("ps"),
-                    pl.col("_next").cast(UTC_US).alias("pe"),
-                    pl.lit(rule.reason).alias("reason"),
-                )
-            )
-    if not parts:
+    raw = pause_intervals(rows, ("_r",), policy, dataset, measure)
+    if raw is None:
         return None
-    raw = pl.concat(parts, how="vertical")
-    if isinstance(measure.exclude_pauses, tuple):
-        raw = raw.filter(pl.col("reason").is_in(list(measure.exclude_pauses)))
     as_of_lit = pl.lit(as_of, dtype=UTC_US)
     open_end = pl.lit(_OPEN_END, dtype=UTC_US)
     clipped = (

@@ -168,11 +168,12 @@ ENUM_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
 match nothing; the loader rejects values outside these sets."""
 
 
-def _field_type(annotation: object) -> FieldType:
+def field_type(annotation: object) -> FieldType:
+    """The kind of a model field's annotation (``AwareDatetime | None`` -> ``timestamp``)."""
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        return _field_type(inner[0])
+        return field_type(inner[0])
     if typing.get_origin(annotation) is list:
         return "intervals" if args and args[0] is Pause else "events"
     if annotation is bool:
@@ -197,7 +198,7 @@ def derived_field_types(name: str) -> dict[str, FieldType] | None:
     model = DATASET_MODELS.get(name)
     if model is None:
         return None
-    return {fname: _field_type(info.annotation) for fname, info in model.model_fields.items()}
+    return {fname: field_type(info.annotation) for fname, info in model.model_fields.items()}
 
 
 def required_fields(name: str) -> frozenset[str]:

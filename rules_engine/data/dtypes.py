@@ -7,7 +7,6 @@ declarations extend a built-in dataset or add a new one (:func:`dataset_columns`
 
 from __future__ import annotations
 
-import datetime as dt
 import types
 import typing
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from rules_engine.schema import (
     ENUM_VALUES,
     FieldType,
     dataset_fields,
+    field_type,
     required_fields,
 )
 
@@ -47,21 +47,6 @@ def _unwrap(annotation: object) -> object:
     return annotation
 
 
-def _scalar_kind(annotation: object) -> str:
-    annotation = _unwrap(annotation)
-    if annotation is bool:
-        return "boolean"
-    if annotation in (int, float):
-        return "number"
-    if annotation is dt.timedelta:
-        return "duration"
-    if annotation is dt.date:
-        return "date"
-    if annotation is str:
-        return "string"
-    return "timestamp"
-
-
 def nested_model(annotation: object) -> type[BaseModel] | None:
     """The record model of a ``list[Model]`` field (pauses, status history), else None."""
     annotation = _unwrap(annotation)
@@ -80,12 +65,12 @@ def field_dtype(annotation: object) -> pl.DataType:
         return pl.List(
             pl.Struct(
                 {
-                    name: SCALAR_DTYPES[_scalar_kind(info.annotation)]
+                    name: SCALAR_DTYPES[field_type(info.annotation)]
                     for name, info in item.model_fields.items()
                 }
             )
         )
-    return SCALAR_DTYPES[_scalar_kind(annotation)]
+    return SCALAR_DTYPES[field_type(annotation)]
 
 
 @dataclass(frozen=True)

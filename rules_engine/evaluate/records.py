@@ -106,15 +106,22 @@ _CARRIED = ("_row", "_start", "_end", "_clock")
 """Record columns each pause interval carries along (instead of a join back)."""
 
 
-def _pause_intervals(
-    df: pl.DataFrame, measure: model.Elapsed, dataset: str, ctx: RecordContext
+def pause_intervals(
+    df: pl.DataFrame,
+    carried: Sequence[str],
+    policy: model.CheckedPolicy,
+    dataset: str,
+    exclude: model.Elapsed | None = None,
 ) -> pl.DataFrame | None:
-    """Raw pause intervals ``(_row, _start, _end, _clock, ps, pe, reason)``, from the data
-    and from status history."""
+    """Raw pause intervals ``(*carried, ps, pe, reason)`` of each record: from the data's
+    ``pauses`` and from status history under the policy's ``pause`` rules, kept to the
+    reasons ``exclude`` (the measure) names. ``carried[0]`` identifies the record. The
+    evaluator and the escalation ladder both take their pauses from here."""
+    key = carried[0]
     frames: list[pl.DataFrame] = []
     if "pauses" in df.columns:
         exploded = (
-            df.select(*_CARRIED, "pauses")
+            df.select(*carried, "pauses")
             .filter(pl.col("pauses").list.len() > 0)
             .explode("pauses")
             .filter(pl.col("pauses").is_not_null())
@@ -123,28 +130,28 @@ def _pause_intervals(
         if exploded.height:
             frames.append(
                 exploded.select(
-                    *_CARRIED,
+                    *carried,
                     pl.col("start").cast(UTC_US).alias("ps"),
                     pl.col("end").cast(UTC_US).alias("pe"),
                     pl.col("reason").cast(pl.String).fill_null("customer"),
                 )
             )
-    rules = [r for r in ctx.policy.pauses if r.dataset == dataset]
+    rules = [r for r in policy.pauses if r.dataset == dataset]
     if rules and "status_history" in df.columns:
         history = (
-            df.select(*_CARRIED, "status_history")
+            df.select(*carried, "status_history")
             .filter(pl.col("status_history").list.len() > 0)
             .explode("status_history")
             .filter(pl.col("status_history").is_not_null())
             .unnest("status_history")
             .filter(pl.col("at").is_not_null())
-            .sort("_row", "at")
-            .with_columns(pl.col("at").shift(-1).over("_row").alias("_next"))
+            .sort(key, "at")
+            .with_columns(pl.col("at").shift(-1).over(key).alias("_next"))
         )
         for rule in rules:
             frames.append(
                 history.filter(pl.col("status").is_in(list(rule.statuses))).select(
-                    *_CARRIED,
+                    *carried,
                     pl.col("at").cast(UTC_US).alias("ps"),
                     pl.col("_next").cast(UTC_US).alias("pe"),
                     pl.lit(rule.reason).alias("reason"),
@@ -153,7 +160,7 @@ def _pause_intervals(
     if not frames:
         return None
     out = pl.concat(frames, how="vertical")
-    excluded = measure.exclude_pauses
+    excluded = exclude.exclude_pauses if exclude is not None else None
     if isinstance(excluded, tuple):
         out = out.filter(pl.col("reason").is_in(list(excluded)))
     return out
@@ -165,7 +172,7 @@ def _paused_us(
     """Excluded pause time per ``_row`` on the row's clock: merged, clipped, then F(b)-F(a)."""
     if measure.exclude_pauses is None:
         return None
-    raw = _pause_intervals(df, measure, dataset, ctx)
+    raw = pause_intervals(df, _CARRIED, ctx.policy, dataset, measure)
     if raw is None or raw.height == 0:
         return None
     clipped = (
