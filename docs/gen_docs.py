@@ -42,13 +42,13 @@ def _cell(text: str) -> str:
 
 def _type_name(annotation: object) -> str:
     """A field annotation in the words of the data reference."""
-    from rules_engine.schema import _field_type
+    from rules_engine.schema import field_type
 
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) is list and args and isinstance(args[0], type):
         nested = args[0].__name__
         return f"list of [{nested}](#{nested.lower()}-in-{NESTED_FIELDS.get(nested, '')})"
-    return _field_type(annotation)
+    return field_type(annotation)
 
 
 # ---------------------------------------------------------------- data.md

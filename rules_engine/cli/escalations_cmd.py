@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rules_engine.cli.eval_cmd import EXIT_BAD, EXIT_INPUT, EXIT_OK, InputProblem, parse_as_of
+from rules_engine.cli.eval_cmd import (
+    EXIT_BAD,
+    EXIT_INPUT,
+    EXIT_OK,
+    InputProblem,
+    checked_policy,
+    parse_as_of,
+)
 
 if TYPE_CHECKING:
     from rules_engine.escalation import EscalationReport
@@ -88,18 +95,11 @@ def _run(
     limit: int | None,
     timezone: str | None,
 ) -> EscalationReport:
-    from rules_engine.api import load_policy, read_policy_text
     from rules_engine.data import DataError, load_data
-    from rules_engine.diagnostics import PolicyError, render_text
     from rules_engine.escalation import EscalationError, escalations_due
     from rules_engine.exclusions import split_bundle
 
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        text, _ = read_policy_text(policy_path)
-        sources = {policy_path: text} if text is not None else None
-        raise InputProblem(render_text(exc.diagnostics, sources).rstrip("\n")) from None
+    policy = checked_policy(policy_path)
     unknown = [n for n in names if n not in policy.escalations]
     if unknown:
         known = ", ".join(f"`{n}`" for n in policy.escalations) or "none"

@@ -89,6 +89,22 @@ def choose_periods(
     return [period_containing(as_of, policy.period, policy.timezone).previous()]
 
 
+def checked_policy(policy_path: str) -> model.CheckedPolicy:
+    """The checked policy, or :class:`InputProblem` carrying its diagnostics rendered
+    with their source lines (an imported file's included)."""
+    from rules_engine.api import check_file, read_policy_text
+    from rules_engine.diagnostics import render_text
+
+    result = check_file(policy_path)
+    if result.policy is not None:
+        return result.policy
+    sources = dict(result.sources)
+    text = read_policy_text(policy_path)[0]
+    if text is not None:
+        sources[policy_path] = text
+    raise InputProblem(render_text(result.diagnostics, sources).rstrip("\n"))
+
+
 def load_inputs(
     policy_path: str,
     data_path: str,
@@ -99,15 +115,7 @@ def load_inputs(
     timezone: str | None,
 ) -> Loaded:
     """Policy, data, periods and as-of, or :class:`InputProblem` with a printable message."""
-    from rules_engine.api import load_policy, read_policy_text
-    from rules_engine.diagnostics import PolicyError, render_text
-
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        text, _ = read_policy_text(policy_path)
-        sources = {policy_path: text} if text is not None else None
-        raise InputProblem(render_text(exc.diagnostics, sources).rstrip("\n")) from None
+    policy = checked_policy(policy_path)
     if timezone is not None:
         try:
             ZoneInfo(timezone)
