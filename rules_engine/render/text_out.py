@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,14 @@ def _duration(seconds: int | str) -> str:
     return f"{sign}{head}{whole % 60 + fraction}s"
 
 
+_DURATION_LITERAL = re.compile(r"^(mean|sum) [<>]=? (\d+[smhdw])+$")
+
+
+def _duration_aggregate(target: dict[str, Any]) -> bool:
+    """``mean <= 30m``: the value and margin are seconds, shown as durations."""
+    return bool(_DURATION_LITERAL.match(str(target.get("objective", ""))))
+
+
 def _value(target: dict[str, Any]) -> str:
     if target.get("value_s") is not None:
         bound = "+" if target.get("value_is_lower_bound") else ""
@@ -32,6 +41,8 @@ def _value(target: dict[str, Any]) -> str:
     value = target.get("value")
     if value is None:
         return "-"
+    if _duration_aggregate(target):
+        return _duration(value)
     if "count" in target and "met" not in target and "downtime_s" not in target:
         return str(value)
     return f"{value}%"
@@ -43,6 +54,8 @@ def _margin(target: dict[str, Any]) -> str:
     margin = target.get("margin")
     if margin is None:
         return "-"
+    if _duration_aggregate(target):
+        return _duration(margin)
     percent = "met" in target or "downtime_s" in target
     return f"{margin} pts" if percent else str(margin)
 
@@ -85,6 +98,13 @@ def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
         )
     if period.get("cap_applied") and period.get("cap_arithmetic"):
         lines.append(f"    {period['cap_arithmetic']}")
+    annual = period.get("annual_cap") or {}
+    if annual.get("applied") and annual.get("arithmetic"):
+        lines.append(f"    annual cap: {annual['arithmetic']}")
+    for line in period.get("earned_back") or []:
+        lines.append(
+            f"    earned back {line.get('rule')}: {line.get('arithmetic', line.get('amount'))}"
+        )
     for bonus in period.get("bonuses") or []:
         lines.append(
             f"    bonus {bonus.get('rule')}: {bonus.get('arithmetic', bonus.get('amount'))}"
