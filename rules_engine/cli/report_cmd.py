@@ -43,6 +43,8 @@ def _check_output(output: str | None) -> None:
     if path.is_dir():
         _fail(f"{output}: is a folder, not a file", "name the report file, e.g. report.html")
     parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        _fail(f"{output}: cannot write, `{parent}` is a file, not a folder", "choose a folder")
     if not parent.is_dir():
         _fail(f"{output}: cannot write, folder `{parent}` does not exist", "create it first")
     if not os.access(parent, os.W_OK | os.X_OK):

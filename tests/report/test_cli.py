@@ -119,6 +119,13 @@ def test_output_that_cannot_be_written(tmp_path: Path, doc_file: Path) -> None:
     result = run("--from-json", str(doc_file), "--output", str(tmp_path))
     assert result.exit_code == 2
     assert "is a folder" in result.stderr
+    # a file where the folder should be: fails even for root, which the chmod test cannot
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("--from-json", str(doc_file), "--output", str(blocker / "r.html"))
+    assert result.exit_code == 2
+    assert "is a file, not a folder" in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "x"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
