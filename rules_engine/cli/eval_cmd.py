@@ -257,6 +257,20 @@ def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
+def _input_errors() -> Iterator[None]:
+    """Bad input to ``eval`` (policy, data, periods, an exclusions ledger): its message on
+    stderr and exit 2."""
+    try:
+        yield
+    except InputProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_INPUT)
+    except DataError as exc:  # a bad exclusions ledger
+        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
+        sys.exit(EXIT_INPUT)
+
+
+@contextlib.contextmanager
 def progress(label: str) -> Iterator[None]:
     """A spinner on stderr, only when stderr is a terminal and the work takes over 1 s."""
     if not sys.stderr.isatty():
@@ -362,29 +376,22 @@ def eval_(
             output_format,
             output,
         )
-    try:
-        with progress("evaluating"):
-            loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
-            from rules_engine.engine import EvaluationOptions, evaluate
+    with _input_errors(), progress("evaluating"):
+        loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
+        from rules_engine.engine import EvaluationOptions, evaluate
 
-            evaluation = evaluate(
-                loaded.policy,
-                loaded.bundle,  # type: ignore[arg-type]
-                loaded.periods,
-                loaded.as_of,
-                EvaluationOptions(as_of_source=loaded.as_of_source),
-            )
-            # json and text read the columnar skeleton (json writes the same bytes; text
-            # lists no records), sparing a dict per listed record
-            columnar = output_format in ("json", "text")
-            source = evaluation.skeleton if columnar else evaluation.document
-            rendered = FORMATS[output_format](source)
-    except InputProblem as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_INPUT)
-    except DataError as exc:  # a bad exclusions ledger
-        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
-        sys.exit(EXIT_INPUT)
+        evaluation = evaluate(
+            loaded.policy,
+            loaded.bundle,  # type: ignore[arg-type]
+            loaded.periods,
+            loaded.as_of,
+            EvaluationOptions(as_of_source=loaded.as_of_source),
+        )
+        # json and text read the columnar skeleton (json writes the same bytes; text
+        # lists no records), sparing a dict per listed record
+        columnar = output_format in ("json", "text")
+        source = evaluation.skeleton if columnar else evaluation.document
+        rendered = FORMATS[output_format](source)
     _write(rendered, output)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
 
@@ -421,18 +428,11 @@ def _eval_series(
     from rules_engine.render import FORMATS
     from rules_engine.versions import any_verdict
 
-    try:
-        with progress("evaluating"):
-            loaded = load_series_inputs(
-                policy_path, history, data_path, period, first, last, as_of, timezone
-            )
-            document = evaluate_series_document(loaded)
-            rendered = FORMATS[output_format](document)
-    except InputProblem as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_INPUT)
-    except DataError as exc:  # a bad exclusions ledger
-        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
-        sys.exit(EXIT_INPUT)
+    with _input_errors(), progress("evaluating"):
+        loaded = load_series_inputs(
+            policy_path, history, data_path, period, first, last, as_of, timezone
+        )
+        document = evaluate_series_document(loaded)
+        rendered = FORMATS[output_format](document)
     _write(rendered, output)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)
