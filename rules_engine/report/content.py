@@ -507,6 +507,22 @@ def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tupl
     return [dict(r) for r in ranked[:limit]], max(len(ranked) - limit, 0)
 
 
+RECORD_COLUMNS = ("Record", "Measured", "Limit", "Over by", "State")
+
+
+def record_row(record: Mapping[str, Any]) -> list[str]:
+    """A breached record as the shortfall tables show it (plain text; the layout escapes)."""
+    measured, limit = exact(record.get("measured_s")), exact(record.get("limit_s"))
+    over = fmt_duration(measured - limit) if measured is not None and limit is not None else "-"
+    return [
+        str(record.get("id")),
+        fmt_duration(record.get("measured_s")),
+        fmt_duration(record.get("limit_s")),
+        over,
+        "open" if record.get("open") else "closed",
+    ]
+
+
 def budget_text(value: Any, unit: str) -> str:
     """A budget amount in its unit: seconds as a duration, records as a count."""
     if value is None:

@@ -14,11 +14,13 @@ from typing import Any
 
 from rules_engine.report.charts import trend_svg
 from rules_engine.report.content import (
+    RECORD_COLUMNS,
     BudgetCell,
     Report,
     Shortfall,
     budget_text,
     build_report,
+    record_row,
     worst_records,
 )
 from rules_engine.report.document import exact, fmt_duration, fmt_money, fmt_percent
@@ -319,24 +321,8 @@ def _shortfall(s: Shortfall) -> str:
     body = []
     records, hidden = worst_records(t)
     if records:
-        rows = []
-        for r in records:
-            measured, limit = exact(r.get("measured_s")), exact(r.get("limit_s"))
-            over = (
-                fmt_duration(measured - limit)
-                if measured is not None and limit is not None
-                else "-"
-            )
-            rows.append(
-                [
-                    escape(str(r.get("id"))),
-                    fmt_duration(r.get("measured_s")),
-                    fmt_duration(r.get("limit_s")),
-                    escape(over),
-                    "open" if r.get("open") else "closed",
-                ]
-            )
-        body.append(_table(["Record", "Measured", "Limit", "Over by", "State"], rows, {1, 2, 3}))
+        rows = [[escape(cell) for cell in record_row(r)] for r in records]
+        body.append(_table(list(RECORD_COLUMNS), rows, {1, 2, 3}))
         if hidden:
             body.append(
                 f'<p class="meta">and {hidden} more breached record{"s" if hidden != 1 else ""}; '

@@ -16,12 +16,14 @@ from typing import Any
 
 from rules_engine.report.charts import trend_svg
 from rules_engine.report.content import (
+    RECORD_COLUMNS,
     BudgetCell,
     Report,
     Shortfall,
     Trend,
     budget_text,
     build_report,
+    record_row,
     worst_records,
 )
 from rules_engine.report.document import (
@@ -260,24 +262,8 @@ def _shortfall(s: Shortfall) -> list[str]:
     ]
     records, hidden = worst_records(t)
     if records:
-        rows = []
-        for r in records:
-            measured, limit = exact(r.get("measured_s")), exact(r.get("limit_s"))
-            over = (
-                fmt_duration(measured - limit)
-                if measured is not None and limit is not None
-                else "-"
-            )
-            rows.append(
-                [
-                    _text(r.get("id")),
-                    fmt_duration(r.get("measured_s")),
-                    fmt_duration(r.get("limit_s")),
-                    over,
-                    "open" if r.get("open") else "closed",
-                ]
-            )
-        out += _table(["Record", "Measured", "Limit", "Over by", "State"], rows, {1, 2, 3})
+        rows = [[_text(cell) for cell in record_row(r)] for r in records]
+        out += _table(list(RECORD_COLUMNS), rows, {1, 2, 3})
         if hidden:
             plural = "s" if hidden != 1 else ""
             out += [
