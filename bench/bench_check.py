@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rules_engine.api import check_source
-from rules_engine.checker import check
-from rules_engine.parser import parse
+from rules_engine.language.checker import check
+from rules_engine.language.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "examples" / "quickstart" / "policy.sla"

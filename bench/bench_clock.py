@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import polars as pl
 
-from rules_engine.clock import build_clock
-from rules_engine.model import Calendar, HolidaySpec, Window
+from rules_engine.evaluation.clock import build_clock
+from rules_engine.language.model import Calendar, HolidaySpec, Window
 
 H = 3600
 US = 1_000_000

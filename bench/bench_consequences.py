@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_tickets import generate
 
-from rules_engine import model
-from rules_engine.consequences import assess
-from rules_engine.escalation import escalations_due
-from rules_engine.exclusions import split_exclusions
-from rules_engine.outcomes import PeriodOutcome, TargetOutcome
-from rules_engine.periods import parse_period
+from rules_engine.consequences.assess import assess
+from rules_engine.consequences.escalation import escalations_due
+from rules_engine.evaluation.exclusions import split_exclusions
+from rules_engine.evaluation.outcomes import PeriodOutcome, TargetOutcome
+from rules_engine.evaluation.periods import parse_period
+from rules_engine.language import model
 
 H = 3600
 TS = pl.Datetime("us", "UTC")

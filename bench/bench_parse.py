@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rules_engine.formatter import format_policy
-from rules_engine.parser import parse
+from rules_engine.language.formatter import format_policy
+from rules_engine.language.parser import parse
 
 HEADER = """policy "Generated benchmark contract"
 provider "Northwind MSP"

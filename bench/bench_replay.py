@@ -21,9 +21,9 @@ from gen_tickets import generate
 
 from rules_engine.api import check_source
 from rules_engine.data import DataBundle
-from rules_engine.model import CheckedPolicy
-from rules_engine.policy_diff import diff_policies
-from rules_engine.replay import replay
+from rules_engine.language.model import CheckedPolicy
+from rules_engine.workflow.policy_diff import diff_policies
+from rules_engine.workflow.replay import replay
 
 HERE = Path(__file__).resolve().parent
 CREDITS = """

@@ -17,9 +17,9 @@ from typing import Any
 
 from rules_engine.render.github import render_github
 from rules_engine.render.junit import render_junit
+from rules_engine.render.report import render_html, render_markdown, render_markdown_with_charts
+from rules_engine.render.report.content import build_report
 from rules_engine.render.sarif import render_sarif
-from rules_engine.report import render_html, render_markdown, render_markdown_with_charts
-from rules_engine.report.content import build_report
 
 OBJECTIVES = ("95% within 15m", ">= 99.9%", "p90 <= 27h", "mean >= 4.2", "90% within 8h")
 
@@ -123,7 +123,7 @@ def main() -> None:
         ("github", lambda: render_github(doc)),
     ]
     if "--pdf" in sys.argv:
-        from rules_engine.report import render_pdf
+        from rules_engine.render.report import render_pdf
 
         cases.append(("pdf", lambda: render_pdf(doc)))
     for name, fn in cases:

@@ -11,7 +11,7 @@ them the same way::
     'SLA208'
 
 Nothing here raises for a bad policy except :func:`load_policy`, which raises
-:class:`~rules_engine.diagnostics.PolicyError` carrying every diagnostic.
+:class:`~rules_engine.language.diagnostics.PolicyError` carrying every diagnostic.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import hashlib
 import os
 from collections.abc import Callable
 
-from rules_engine.checker import CheckResult, check
-from rules_engine.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
-from rules_engine.model import CheckedPolicy, Span
-from rules_engine.parser import ParseError, parse, read_source
+from rules_engine.language.checker import CheckResult, check
+from rules_engine.language.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
+from rules_engine.language.model import CheckedPolicy, Span
+from rules_engine.language.parser import ParseError, parse, read_source
 
 
 def check_source(
@@ -34,7 +34,7 @@ def check_source(
 
     ``import`` lines are followed relative to ``path``'s folder (the current folder for
     ``<memory>``); the result's ``sources`` then holds every imported file's text, and
-    the policy's ``source_sha256`` covers them all (:mod:`rules_engine.modules`).
+    the policy's ``source_sha256`` covers them all (:mod:`rules_engine.language.modules`).
     ``read`` reads imported files from elsewhere than the disk (say a git revision:
     ``lambda p: read_at_revision(rev, p).text``); it raises ``OSError`` for a missing one.
     """
@@ -43,7 +43,7 @@ def check_source(
     except ParseError as error:
         return CheckResult(None, [_parse_diagnostic(error)])
     if tree.imports or tree.overrides:
-        from rules_engine.modules import check_modules
+        from rules_engine.language.modules import check_modules
 
         return check_modules(tree, text, path, read)
     result = check(tree, text, path)

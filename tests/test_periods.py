@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from rules_engine.periods import parse_period, period_containing, periods_between
+from rules_engine.evaluation.periods import parse_period, period_containing, periods_between
 
 
 def test_march_new_york_has_743_hours() -> None:

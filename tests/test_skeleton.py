@@ -1,7 +1,7 @@
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
-from rules_engine.schema import dataset_fields
+from rules_engine.data.schema import dataset_fields
 
 
 def test_unknown_command_is_a_usage_error() -> None:

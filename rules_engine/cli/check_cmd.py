@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from rules_engine.api import check_source, read_policy_text
-from rules_engine.diagnostics import (
+from rules_engine.language.diagnostics import (
     Diagnostic,
     render_json,
     render_sarif,

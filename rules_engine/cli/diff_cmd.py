@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 import click
 
-from rules_engine.gitrev import PolicySource, RevisionError, read_source
-from rules_engine.model import CheckedPolicy
+from rules_engine.language.model import CheckedPolicy
+from rules_engine.workflow.gitrev import PolicySource, RevisionError, read_source
 
 
 def _fail(message: str, hint: str = "") -> NoReturn:
@@ -29,13 +29,13 @@ def _fail(message: str, hint: str = "") -> NoReturn:
 def _checked(side: str, source: PolicySource) -> CheckedPolicy:
     """The checked policy of one side, or exit 2 with that side's diagnostics."""
     from rules_engine.api import check_source
-    from rules_engine.diagnostics import render_text
+    from rules_engine.language.diagnostics import render_text
 
     if source.revision is None:
         result = check_source(source.text, source.path)
     else:
         # imports of a committed policy are read at the same commit, not from the disk
-        from rules_engine.gitrev import read_at_revision
+        from rules_engine.workflow.gitrev import read_at_revision
 
         commit = source.revision
         prefix = source.label.partition(":")[0] + ":"  # imports resolve beside `REV:PATH`
@@ -121,7 +121,7 @@ def diff(
     as_of: str | None,
 ) -> None:
     """Semantic diff of two policy versions (files or REV:PATH); --data replays both."""
-    from rules_engine.policy_diff import diff_policies
+    from rules_engine.workflow.policy_diff import diff_policies
 
     if data_path is None and (first or last):
         _fail("`--from`/`--to` need `--data`", "add `--data PATH` to replay both versions")
@@ -134,7 +134,7 @@ def diff(
     changed = result.changed
     replayed = None
     if data_path is not None and first and last:
-        from rules_engine.replay import replay
+        from rules_engine.workflow.replay import replay
 
         bundle = load_bundle(data_path, new_policy)
         moment = parse_as_of(as_of, new_policy.timezone)

@@ -27,7 +27,7 @@ from rules_engine.cli.eval_cmd import (
 )
 
 if TYPE_CHECKING:
-    from rules_engine.escalation import EscalationReport
+    from rules_engine.consequences.escalation import EscalationReport
 
 
 @click.command(name="escalations")
@@ -95,9 +95,9 @@ def _run(
     limit: int | None,
     timezone: str | None,
 ) -> EscalationReport:
+    from rules_engine.consequences.escalation import EscalationError, escalations_due
     from rules_engine.data import DataError, load_data
-    from rules_engine.escalation import EscalationError, escalations_due
-    from rules_engine.exclusions import split_bundle
+    from rules_engine.evaluation.exclusions import split_bundle
 
     policy = checked_policy(policy_path)
     unknown = [n for n in names if n not in policy.escalations]

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from rules_engine import model
 from rules_engine.data.issues import DataError
-from rules_engine.periods import Period, parse_period, period_containing, periods_between
+from rules_engine.evaluation.periods import Period, parse_period, period_containing, periods_between
+from rules_engine.language import model
 
 if TYPE_CHECKING:
-    from rules_engine.versions import PolicySeries
+    from rules_engine.workflow.versions import PolicySeries
 
 EXIT_OK, EXIT_BAD, EXIT_INPUT = 0, 1, 2
 
@@ -93,7 +93,7 @@ def checked_policy(policy_path: str) -> model.CheckedPolicy:
     """The checked policy, or :class:`InputProblem` carrying its diagnostics rendered
     with their source lines (an imported file's included)."""
     from rules_engine.api import check_file, read_policy_text
-    from rules_engine.diagnostics import render_text
+    from rules_engine.language.diagnostics import render_text
 
     result = check_file(policy_path)
     if result.policy is not None:
@@ -154,8 +154,8 @@ def is_series(policy_path: str, history: bool) -> bool:
 def load_series(policy_path: str, history: bool) -> PolicySeries:
     """The versions of a folder, or of one file's git history; :class:`InputProblem`
     naming the version (file or ``COMMIT:PATH``) that cannot be used."""
-    from rules_engine.gitrev import RevisionError
-    from rules_engine.versions import SeriesError, series_from_folder
+    from rules_engine.workflow.gitrev import RevisionError
+    from rules_engine.workflow.versions import SeriesError, series_from_folder
 
     try:
         if history:
@@ -179,8 +179,8 @@ def load_series(policy_path: str, history: bool) -> PolicySeries:
 def _series_from_history(policy_path: str) -> PolicySeries:
     """The committed versions of one file, wherever the command runs from: read in the
     file's own repository, labelled ``COMMIT:PATH`` with the path from its root."""
-    from rules_engine.gitrev import RevisionError, repo_root
-    from rules_engine.versions import series_from_git
+    from rules_engine.workflow.gitrev import RevisionError, repo_root
+    from rules_engine.workflow.versions import series_from_git
 
     folder = Path(policy_path).resolve().parent
     try:
@@ -211,7 +211,7 @@ def load_series_inputs(
     """As :func:`load_inputs`, for a series. The data is loaded once, against the latest
     version told every dataset, field and tier of the others
     (:meth:`PolicySeries.loading_policy`)."""
-    from rules_engine.versions import SeriesError
+    from rules_engine.workflow.versions import SeriesError
 
     series = load_series(policy_path, history)
     if timezone is not None:
@@ -239,9 +239,9 @@ def load_series_inputs(
 
 
 def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
-    """The series' evaluation document (:func:`rules_engine.versions.evaluate_series`)."""
-    from rules_engine.engine import EvaluationOptions
-    from rules_engine.versions import SeriesError, evaluate_series
+    """The series' evaluation document (:func:`rules_engine.workflow.versions.evaluate_series`)."""
+    from rules_engine.evaluation.engine import EvaluationOptions
+    from rules_engine.workflow.versions import SeriesError, evaluate_series
 
     try:
         result = evaluate_series(
@@ -378,7 +378,7 @@ def eval_(
         )
     with _input_errors(), progress("evaluating"):
         loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
-        from rules_engine.engine import EvaluationOptions, evaluate
+        from rules_engine.evaluation.engine import EvaluationOptions, evaluate
 
         evaluation = evaluate(
             loaded.policy,
@@ -426,7 +426,7 @@ def _eval_series(
 ) -> NoReturn:
     """``sla eval`` over a series of versions: render, write, exit."""
     from rules_engine.render import FORMATS
-    from rules_engine.versions import any_verdict
+    from rules_engine.workflow.versions import any_verdict
 
     with _input_errors(), progress("evaluating"):
         loaded = load_series_inputs(

@@ -21,7 +21,7 @@ from rules_engine.cli.eval_cmd import (
     progress,
 )
 from rules_engine.data.issues import DataError
-from rules_engine.diagnostics import did_you_mean
+from rules_engine.language.diagnostics import did_you_mean
 
 
 def render_explanation(document: dict[str, Any], name: str) -> str:
@@ -108,7 +108,7 @@ def explain(
                 raise InputProblem(
                     f"error: --target: no target `{target_name}` in {policy_path}; help: {hint}"
                 )
-            from rules_engine.engine import EvaluationOptions, evaluate
+            from rules_engine.evaluation.engine import EvaluationOptions, evaluate
 
             evaluation = evaluate(
                 loaded.policy,

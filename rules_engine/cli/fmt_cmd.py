@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 
-from rules_engine.diagnostics import diagnostic, render_text
-from rules_engine.formatter import format_policy
-from rules_engine.parser import ParseError, decode_source, read_source
+from rules_engine.language.diagnostics import diagnostic, render_text
+from rules_engine.language.formatter import format_policy
+from rules_engine.language.parser import ParseError, decode_source, read_source
 
 
 def _policy_files(paths: tuple[str, ...]) -> list[str]:

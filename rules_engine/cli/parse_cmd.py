@@ -10,10 +10,10 @@ import sys
 
 import click
 
-from rules_engine import ast
-from rules_engine.diagnostics import diagnostic, render_text
-from rules_engine.parser import ParseError, decode_source, read_source
-from rules_engine.parser import parse as parse_text
+from rules_engine.language import ast
+from rules_engine.language.diagnostics import diagnostic, render_text
+from rules_engine.language.parser import ParseError, decode_source, read_source
+from rules_engine.language.parser import parse as parse_text
 
 
 def _outline(node: object, depth: int = 0, label: str = "") -> list[str]:

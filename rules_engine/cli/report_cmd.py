@@ -21,8 +21,13 @@ from typing import Any, NoReturn
 
 import click
 
-from rules_engine.periods import parse_period, periods_between
-from rules_engine.report.document import MAX_PERIODS, ReportError, check_reportable, normalize
+from rules_engine.evaluation.periods import parse_period, periods_between
+from rules_engine.render.report.document import (
+    MAX_PERIODS,
+    ReportError,
+    check_reportable,
+    normalize,
+)
 
 EXIT_INPUT = 2
 FORMATS = ("html", "markdown", "pdf")
@@ -133,7 +138,7 @@ def _evaluate(
         click.echo(text if text.startswith("error") or "\n" in text else f"error: {text}", err=True)
         sys.exit(EXIT_INPUT)
     _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
-    from rules_engine.engine import EvaluationOptions, evaluate
+    from rules_engine.evaluation.engine import EvaluationOptions, evaluate
 
     evaluation = evaluate(
         loaded.policy,
@@ -190,8 +195,8 @@ def _evaluate_series(
 def _escalations(policy: Any, bundle: Any, as_of: Any) -> list[dict[str, Any]]:
     """The open records past an escalation step at as-of, as `sla escalations` lists
     them (on the agreed view of the data: approved exclusions applied)."""
-    from rules_engine.escalation import EscalationError, escalations_due
-    from rules_engine.exclusions import split_bundle
+    from rules_engine.consequences.escalation import EscalationError, escalations_due
+    from rules_engine.evaluation.exclusions import split_bundle
 
     try:
         tables = split_bundle(bundle).approved_tables
@@ -360,14 +365,14 @@ def _render(
     doc: dict[str, Any], output_format: str, charts: str, output: str | None
 ) -> tuple[bytes, dict[str, str]]:
     if output_format == "html":
-        from rules_engine.report.html import render_html
+        from rules_engine.render.report.html import render_html
 
         return render_html(doc).encode("utf-8"), {}
     if output_format == "pdf":
-        from rules_engine.report.pdf import render_pdf
+        from rules_engine.render.report.pdf import render_pdf
 
         return render_pdf(doc), {}
-    from rules_engine.report.markdown import render_markdown, render_markdown_with_charts
+    from rules_engine.render.report.markdown import render_markdown, render_markdown_with_charts
 
     if charts == "files" and output is not None:
         chart_dir = f"{Path(output).stem}-charts"

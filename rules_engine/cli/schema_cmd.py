@@ -7,7 +7,7 @@ import json
 
 import click
 
-from rules_engine.schema import DATASET_MODELS, json_schema
+from rules_engine.data.schema import DATASET_MODELS, json_schema
 
 
 @click.command(name="schema")

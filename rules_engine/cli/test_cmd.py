@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import click
 
-from rules_engine.policytest import render_json, render_junit, render_text, run_tests
+from rules_engine.workflow.policytest import render_json, render_junit, render_text, run_tests
 
 
 @click.command(name="test")

@@ -11,7 +11,7 @@ import json
 import click
 
 from rules_engine.data import DataError, DataIssue, load_data
-from rules_engine.model import CheckedPolicy
+from rules_engine.language.model import CheckedPolicy
 
 
 def _plural(n: int, word: str) -> str:
@@ -22,7 +22,7 @@ def _policy(path: str | None) -> CheckedPolicy | None:
     if path is None:
         return None
     from rules_engine.api import load_policy
-    from rules_engine.diagnostics import PolicyError
+    from rules_engine.language.diagnostics import PolicyError
 
     try:
         return load_policy(path)

@@ -14,8 +14,8 @@ import polars as pl
 from rules_engine.data.dtypes import DatasetSpec
 from rules_engine.data.formats import ROW
 from rules_engine.data.issues import IssueLog, show_value
-from rules_engine.model import CheckedPolicy
-from rules_engine.schema import STOP_EVENTS
+from rules_engine.data.schema import STOP_EVENTS
+from rules_engine.language.model import CheckedPolicy
 
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)

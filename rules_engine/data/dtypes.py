@@ -16,8 +16,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from rules_engine.model import CheckedPolicy
-from rules_engine.schema import (
+from rules_engine.data.schema import (
     DATASET_MODELS,
     DEFAULT_ANCHORS,
     ENUM_VALUES,
@@ -26,6 +25,7 @@ from rules_engine.schema import (
     field_type,
     required_fields,
 )
+from rules_engine.language.model import CheckedPolicy
 
 TIMESTAMP = pl.Datetime("us", "UTC")
 DURATION = pl.Duration("us")

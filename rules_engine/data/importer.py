@@ -32,7 +32,7 @@ from rules_engine.data.dtypes import TIMESTAMP, dataset_spec
 from rules_engine.data.formats import ROW, SourceFile, Unreadable, describe, read_bytes
 from rules_engine.data.issues import DataIssue, IssueLog, show_value
 from rules_engine.data.mapping import FieldMap, Mapping
-from rules_engine.schema import required_fields
+from rules_engine.data.schema import required_fields
 
 MAX_MEMBER_BYTES = 2 * 2**30
 

@@ -13,8 +13,8 @@ from rules_engine.data.coerce import check_timezone, coerce_table
 from rules_engine.data.dtypes import dataset_spec
 from rules_engine.data.formats import EXTENSIONS, ROW, SourceFile, Unreadable, describe, read_raw
 from rules_engine.data.issues import DataIssue, IssueLog
-from rules_engine.model import CheckedPolicy
-from rules_engine.schema import DATASET_MODELS
+from rules_engine.data.schema import DATASET_MODELS
+from rules_engine.language.model import CheckedPolicy
 
 
 @dataclass

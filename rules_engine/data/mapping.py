@@ -1,7 +1,7 @@
 """Mapping files: how a ticket-system export becomes a normalized dataset.
 
 A mapping is YAML checked by the pydantic models below (an unknown key is an error with
-its location). Shipped mappings live in ``rules_engine/mappings/`` and are found by name
+its location). Shipped mappings live in ``rules_engine/data/mappings/`` and are found by name
 (``servicenow_event_log``); any other argument is a path to the user's own file.
 """
 
@@ -120,7 +120,7 @@ class MappingError(Exception):
 
 
 def shipped_mappings() -> list[str]:
-    folder = resources.files("rules_engine") / "mappings"
+    folder = resources.files("rules_engine.data") / "mappings"
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -133,14 +133,14 @@ def load_mapping(name_or_path: str) -> tuple[Mapping, str]:
         text = path.read_text(encoding="utf-8")
         origin = str(path)
     else:
-        resource = resources.files("rules_engine") / "mappings" / f"{name_or_path}.yaml"
+        resource = resources.files("rules_engine.data") / "mappings" / f"{name_or_path}.yaml"
         if not resource.is_file():
             known = ", ".join(shipped_mappings())
             raise MappingError(
                 f"{name_or_path}: no shipped mapping of that name; help: use one of {known} or a path to a .yaml file"
             )
         text = resource.read_text(encoding="utf-8")
-        origin = f"rules_engine/mappings/{name_or_path}.yaml"
+        origin = f"rules_engine/data/mappings/{name_or_path}.yaml"
     return parse_mapping(text, origin), origin
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from rules_engine.render.github import render_github
 from rules_engine.render.json_out import render_json
 from rules_engine.render.junit import render_junit
+from rules_engine.render.report import render_html, render_markdown
 from rules_engine.render.sarif import render_sarif
 from rules_engine.render.text_out import render_text
-from rules_engine.report import render_html, render_markdown
 
 FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
     "text": render_text,

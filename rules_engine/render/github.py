@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from rules_engine.report.document import iter_targets, normalize, shortfall_sentence, span_of
+from rules_engine.render.report.document import iter_targets, normalize, shortfall_sentence, span_of
 
 _BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rules_engine.evaluate.rows import RowTable
+from rules_engine.evaluation.rows import RowTable
 
 _ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(", ", ": "), check_circular=False

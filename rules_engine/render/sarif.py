@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from rules_engine.report.document import (
+from rules_engine.render.report.document import (
     iter_targets,
     normalize,
     shortfall_sentence,

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from rules_engine.policy_text import duration_text
+from rules_engine.language.policy_text import duration_text
 
 _SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
 _COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")

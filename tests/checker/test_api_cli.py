@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from rules_engine.api import check_file, check_source, load_policy
 from rules_engine.cli import cli
-from rules_engine.diagnostics import PolicyError
+from rules_engine.language.diagnostics import PolicyError
 
 HERE = Path(__file__).parent
 SKETCH = HERE.parent / "language" / "fixtures" / "design_sketch.sla"

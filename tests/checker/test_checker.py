@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine import model as m
 from rules_engine.api import check_source, load_policy
+from rules_engine.language import model as m
 
 SKETCH = Path(__file__).parent.parent / "language" / "fixtures" / "design_sketch.sla"
 HEAD = """policy "Unit"

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rules_engine import diagnostics as diag
-from rules_engine.diagnostics import (
+from rules_engine.language import diagnostics as diag
+from rules_engine.language.diagnostics import (
     CODES,
     Diagnostic,
     PolicyError,
@@ -21,7 +21,7 @@ from rules_engine.diagnostics import (
     render_text,
     sort_diagnostics,
 )
-from rules_engine.model import Span
+from rules_engine.language.model import Span
 
 HERE = Path(__file__).parent
 SARIF_SCHEMA = json.loads((HERE / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

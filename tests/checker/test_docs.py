@@ -6,7 +6,8 @@ import doctest
 
 import pytest
 
-from rules_engine import api, diagnostics
+from rules_engine import api
+from rules_engine.language import diagnostics
 
 
 @pytest.mark.parametrize("module", [api, diagnostics])

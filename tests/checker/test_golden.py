@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rules_engine.api import check_file
-from rules_engine.diagnostics import render_text
+from rules_engine.language.diagnostics import render_text
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.sla"))

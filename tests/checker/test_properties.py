@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.lark import from_lark
 
 from rules_engine.api import check_source
-from rules_engine.checker import CheckResult
+from rules_engine.language.checker import CheckResult
 
 SKETCH = Path(__file__).parent.parent / "language" / "fixtures" / "design_sketch.sla"
 
@@ -32,7 +32,7 @@ WORDS = [
 
 
 def _grammar() -> lark.Lark:
-    text = resources.files("rules_engine").joinpath("grammar/sla.lark").read_text("utf-8")
+    text = resources.files("rules_engine.language").joinpath("grammar/sla.lark").read_text("utf-8")
     return lark.Lark(text, parser="lalr", lexer="contextual", maybe_placeholders=True)
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from rules_engine.model import Calendar, HolidaySpec, Window
+from rules_engine.language.model import Calendar, HolidaySpec, Window
 
 H = 3600
 M = 60

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from clock_helpers import US, H, M, at, calendar, column, windows
 
-from rules_engine.clock import (
+from rules_engine.evaluation.clock import (
     CalendarClock,
     CalendarError,
     RealTimeClock,
@@ -18,7 +18,7 @@ from rules_engine.clock import (
     clocks_for,
     holiday_spec_problems,
 )
-from rules_engine.model import HolidaySpec
+from rules_engine.language.model import HolidaySpec
 
 NY = "America/New_York"
 CONFORMANCE = Path("/work/shared/conformance")

@@ -17,8 +17,8 @@ from clock_helpers import US
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules_engine.clock import CalendarClock, _Grid, build_clock
-from rules_engine.model import Calendar, HolidaySpec, Window
+from rules_engine.evaluation.clock import CalendarClock, _Grid, build_clock
+from rules_engine.language.model import Calendar, HolidaySpec, Window
 
 ZONES = {
     # zone: (the holiday clause used with it, DST changes in 2026 as local wall times)

@@ -13,8 +13,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from rules_engine import model
-from rules_engine.schema import DEFAULT_ANCHORS
+from rules_engine.data.schema import DEFAULT_ANCHORS
+from rules_engine.language import model
 
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

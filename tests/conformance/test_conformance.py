@@ -1,7 +1,7 @@
 """The four conformance scenarios of ``shared/conformance``: every verdict, count, value,
 budget, margin, flip, percentile rank, downtime and record list of ``expected.json``.
 
-Each scenario runs twice through :func:`rules_engine.engine.evaluate`: once from its
+Each scenario runs twice through :func:`rules_engine.evaluation.engine.evaluate`: once from its
 ``.sla`` translation here (the language front end end to end), once from a model built
 directly from the neutral YAML (``_neutral.py``), so a front-end slip and an engine slip
 cannot mask each other. Money, bonus and exit keys belong to the consequences stage and
@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
-from rules_engine import model
 from rules_engine.data import load_data
-from rules_engine.engine import Evaluation, evaluate
-from rules_engine.periods import parse_period
+from rules_engine.evaluation.engine import Evaluation, evaluate
+from rules_engine.evaluation.periods import parse_period
+from rules_engine.language import model
 
 from ._neutral import policy_from_scenario
 
@@ -74,8 +74,8 @@ def _scenario(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def _policy(name: str, source: str, scenario: dict[str, Any]) -> model.CheckedPolicy:
     if source == "neutral":
         return policy_from_scenario(scenario)
-    if importlib.util.find_spec("rules_engine.checker") is None:
-        pytest.skip("the language front end (rules_engine.checker) is not installed yet")
+    if importlib.util.find_spec("rules_engine.language.checker") is None:
+        pytest.skip("the language front end (rules_engine.language.checker) is not installed yet")
     from rules_engine.api import load_policy
 
     return load_policy(HERE / f"{name}.sla")

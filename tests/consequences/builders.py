@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from rules_engine.model import (
+from rules_engine.evaluation.outcomes import PeriodOutcome, TargetOutcome
+from rules_engine.evaluation.periods import Period, parse_period
+from rules_engine.language.model import (
     Bonus,
     Cap,
     CheckedPolicy,
@@ -24,8 +26,6 @@ from rules_engine.model import (
     ValueBelow,
     Verdict,
 )
-from rules_engine.outcomes import PeriodOutcome, TargetOutcome
-from rules_engine.periods import Period, parse_period
 
 USD = Currency("USD", 2)
 JPY = Currency("JPY", 0)

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from rules_engine.consequences import NOT_OVER_NOTE, assess, summarize
-from rules_engine.model import (
+from rules_engine.consequences.assess import NOT_OVER_NOTE, assess, summarize
+from rules_engine.consequences.money import MoneyError
+from rules_engine.language.model import (
     AllOf,
     AnyOf,
     Bonus,
@@ -24,7 +25,6 @@ from rules_engine.model import (
     PercentOfFee,
     VerdictIs,
 )
-from rules_engine.money import MoneyError
 
 from .builders import (
     BREACHED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 
-from rules_engine import money
+from rules_engine.consequences import money
 
 
 def test_money_docstring_examples() -> None:

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from rules_engine.data import load_data
-from rules_engine.engine import evaluate
-from rules_engine.periods import parse_period
+from rules_engine.evaluation.engine import evaluate
+from rules_engine.evaluation.periods import parse_period
 
 CASE = Path(__file__).parent / "cases" / "earn_back_annual_cap"
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("rules_engine.checker") is None,
+    importlib.util.find_spec("rules_engine.language.checker") is None,
     reason="the language front end is not installed yet",
 )
 
@@ -64,7 +64,7 @@ def test_march_alone_equals_march_in_the_run() -> None:
 
 def test_disputed_exclusion_flips_verdict_and_money_through_the_engine() -> None:
     from rules_engine.api import load_policy
-    from rules_engine.exclusions import dispute_effect, split_bundle
+    from rules_engine.evaluation.exclusions import dispute_effect, split_bundle
 
     case = Path(__file__).parent / "cases" / "disputed"
     policy = load_policy(case / "policy.sla")

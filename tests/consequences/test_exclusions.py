@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from rules_engine.consequences import assess
+from rules_engine.consequences.assess import assess
 from rules_engine.data import load_data
 from rules_engine.data.issues import DataError
-from rules_engine.exclusions import split_bundle, split_exclusions
+from rules_engine.evaluation.exclusions import split_bundle, split_exclusions
 
 from .builders import history, make_policy, value_tiers
 

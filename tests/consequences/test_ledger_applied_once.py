@@ -4,7 +4,7 @@ import datetime as dt
 
 import polars as pl
 
-from rules_engine.exclusions import EXCLUSIONS, split_exclusions
+from rules_engine.evaluation.exclusions import EXCLUSIONS, split_exclusions
 
 
 def _utc(text: str) -> dt.datetime:

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from rules_engine.money import (
+from rules_engine.consequences.money import (
     MoneyError,
     currency,
     fee_for_period,
@@ -19,7 +19,7 @@ from rules_engine.money import (
     round_money,
     to_minor_str,
 )
-from rules_engine.periods import parse_period
+from rules_engine.evaluation.periods import parse_period
 
 from .builders import JPY, USD, fees
 

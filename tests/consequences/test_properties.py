@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules_engine.consequences import assess
-from rules_engine.model import (
+from rules_engine.consequences.assess import assess
+from rules_engine.language.model import (
     AnyOf,
     BreachCount,
     Consecutive,

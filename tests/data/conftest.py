@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from rules_engine.api import check_source
-from rules_engine.model import CheckedPolicy
+from rules_engine.language.model import CheckedPolicy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from rules_engine.data import DataError, load_data, load_dataset
 from rules_engine.data.coerce import to_duration, to_timestamp
-from rules_engine.model import CheckedPolicy
+from rules_engine.language.model import CheckedPolicy
 
 UTC = dt.UTC
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from rules_engine.cli import cli
 from rules_engine.data import dataset_dtypes, dataset_spec
-from rules_engine.model import CheckedPolicy
-from rules_engine.schema import DATASET_MODELS, SCHEMA_VERSION, json_schema
+from rules_engine.data.schema import DATASET_MODELS, SCHEMA_VERSION, json_schema
+from rules_engine.language.model import CheckedPolicy
 
 CONFORMANCE = Path("/work/shared/conformance")
 

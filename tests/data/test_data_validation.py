@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from rules_engine.cli import cli
 from rules_engine.data import DataError, DataIssue, load_data
-from rules_engine.model import CheckedPolicy
+from rules_engine.language.model import CheckedPolicy
 
 UTC = dt.UTC
 

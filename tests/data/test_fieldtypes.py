@@ -1,7 +1,7 @@
 """The checker's pydantic-free field table must say what the pydantic models say."""
 
-from rules_engine.fieldtypes import FIELD_TYPES
-from rules_engine.schema import DATASET_MODELS, derived_field_types
+from rules_engine.data.schema import DATASET_MODELS, derived_field_types
+from rules_engine.language.fieldtypes import FIELD_TYPES
 
 
 def test_field_table_matches_the_models_field_by_field() -> None:

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from rules_engine.api import check_source
 from rules_engine.cli import cli
-from rules_engine.parser import parse
+from rules_engine.language.parser import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -242,7 +242,7 @@ def test_generated_page_is_up_to_date(page: str) -> None:
 
 
 def test_every_diagnostic_code_has_a_section_and_a_fix() -> None:
-    from rules_engine.diagnostics import CODES
+    from rules_engine.language.diagnostics import CODES
 
     page = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
     for code in CODES:
@@ -265,7 +265,7 @@ def test_every_cli_command_and_option_is_documented() -> None:
 
 
 def test_every_dataset_field_is_documented() -> None:
-    from rules_engine.schema import DATASET_MODELS
+    from rules_engine.data.schema import DATASET_MODELS
 
     page = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     for name, model in DATASET_MODELS.items():
@@ -275,7 +275,7 @@ def test_every_dataset_field_is_documented() -> None:
 
 
 def test_reserved_words_in_the_language_reference_match_the_grammar() -> None:
-    from rules_engine.parser import reserved_words
+    from rules_engine.language.parser import reserved_words
 
     page = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     listed = page.split(GENERATOR.RESERVED_BEGIN, 1)[1].split(GENERATOR.RESERVED_END, 1)[0]

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from consequences.builders import make_policy
 
-from rules_engine.escalation import EscalationError, escalations_due
-from rules_engine.model import (
+from rules_engine.consequences.escalation import EscalationError, escalations_due
+from rules_engine.language.model import (
     AfterHours,
     And,
     AvailabilityAtLeast,

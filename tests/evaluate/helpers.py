@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from rules_engine import model
+from rules_engine.language import model
 
 UTC = dt.UTC
 TS = pl.Datetime("us", "UTC")

@@ -10,10 +10,10 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules_engine import model
-from rules_engine.engine import evaluate
-from rules_engine.evaluate import judge
-from rules_engine.periods import parse_period
+from rules_engine.evaluation import judge
+from rules_engine.evaluation.engine import evaluate
+from rules_engine.evaluation.periods import parse_period
+from rules_engine.language import model
 
 from .helpers import Bundle, outages, policy, t, target, tickets
 

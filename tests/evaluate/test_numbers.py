@@ -3,8 +3,8 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules_engine.evaluate import numbers as num
-from rules_engine.policy_text import duration_text, number_text, percent_text
+from rules_engine.evaluation import numbers as num
+from rules_engine.language.policy_text import duration_text, number_text, percent_text
 
 
 def test_seconds_whole_and_fractional() -> None:

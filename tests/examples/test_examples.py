@@ -167,8 +167,8 @@ def _evaluate_accountability(*, accept_all: bool = False) -> dict[str, Any]:
 
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
-    from rules_engine.engine import evaluate
-    from rules_engine.periods import parse_period
+    from rules_engine.evaluation.engine import evaluate
+    from rules_engine.evaluation.periods import parse_period
 
     policy = load_policy(ACCOUNTABILITY / "policy.sla")
     bundle = load_data(ACCOUNTABILITY / "data", policy=policy)
@@ -237,7 +237,7 @@ def test_accountability_ledger_gives_the_readme_numbers_both_ways() -> None:
 def test_approving_the_disputed_entry_gives_the_if_excluded_side() -> None:
     # once the customer accepts X-03, the agreed view is what dispute_effect promised:
     # May erp 1 - 1,800 / 2,678,400 = 99.932796%, met, credits 0.00, nothing disputed
-    from rules_engine.exclusions import dispute_effect
+    from rules_engine.evaluation.exclusions import dispute_effect
 
     agreed = _evaluate_accountability()
     accepted = _evaluate_accountability(accept_all=True)
@@ -309,8 +309,8 @@ def test_one_period_alone_equals_that_period_of_the_whole_run(folder: Path, peri
 def _document_of(folder: Path, data: Path) -> dict[str, Any]:
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
-    from rules_engine.engine import evaluate
-    from rules_engine.periods import parse_period, periods_between
+    from rules_engine.evaluation.engine import evaluate
+    from rules_engine.evaluation.periods import parse_period, periods_between
 
     command = load_command(folder)
     value = {a: command.args[i + 1] for i, a in enumerate(command.args[:-1]) if a.startswith("--")}

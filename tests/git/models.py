@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from rules_engine import model as m
+from rules_engine.language import model as m
 
 
 def span(line: int) -> m.Span:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules_engine import model as m
 from rules_engine.api import check_source
-from rules_engine.formatter import format_policy
-from rules_engine.policy_diff import diff_policies
+from rules_engine.language import model as m
+from rules_engine.language.formatter import format_policy
+from rules_engine.workflow.policy_diff import diff_policies
 
 from .models import policy, target
 

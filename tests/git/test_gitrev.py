@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.gitrev import (
+from rules_engine.workflow.gitrev import (
     RevisionError,
     file_history,
     read_source,

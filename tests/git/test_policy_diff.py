@@ -8,8 +8,8 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 
-from rules_engine import model as m
-from rules_engine.policy_diff import (
+from rules_engine.language import model as m
+from rules_engine.workflow.policy_diff import (
     diff_policies,
     duration_text,
     number_text,

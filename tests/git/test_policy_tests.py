@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
-from rules_engine.policytest import TestFileError, load_yaml, run_tests
+from rules_engine.workflow.policytest import TestFileError, load_yaml, run_tests
 
 from .fixtures import POLICY
 

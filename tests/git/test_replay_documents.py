@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules_engine.replay import compare_documents, money_text
+from rules_engine.workflow.replay import compare_documents, money_text
 
 
 def period(label: str, verdict: str, credits: list[dict[str, str]], **kw: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.policytest import run_tests
+from rules_engine.workflow.policytest import run_tests
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(p for folder in ("policies", "examples") for p in (ROOT / folder).rglob("*.sla"))

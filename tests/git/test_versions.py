@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from rules_engine.data import load_data
-from rules_engine.periods import parse_period, periods_between
-from rules_engine.versions import (
+from rules_engine.evaluation.periods import parse_period, periods_between
+from rules_engine.workflow.versions import (
     SeriesError,
     evaluate_series,
     series_from_folder,

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from rules_engine import ast
+from rules_engine.language import ast
 
 PLAIN_NAMES = ["tickets", "priority", "P1", "p90", "p1_response", "score", "mon", "fri", "x"]
 KEYWORD_NAMES = [

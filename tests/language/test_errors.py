@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rules_engine import ast
-from rules_engine.parser import MAX_SOURCE_BYTES, ParseError, decode_source, parse
+from rules_engine.language import ast
+from rules_engine.language.parser import MAX_SOURCE_BYTES, ParseError, decode_source, parse
 
 
 def _error(text: str) -> ParseError:

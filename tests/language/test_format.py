@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine import ast
-from rules_engine.formatter import format_policy, print_policy
-from rules_engine.parser import parse
+from rules_engine.language import ast
+from rules_engine.language.formatter import format_policy, print_policy
+from rules_engine.language.parser import parse
 
 FORMAT = Path(__file__).parent / "format"
 CASES = sorted(p for p in FORMAT.glob("*.sla") if not p.name.endswith(".formatted.sla"))

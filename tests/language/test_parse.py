@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine import ast
-from rules_engine.ast import Name
-from rules_engine.model import Span
-from rules_engine.parser import ParseError, parse
+from rules_engine.language import ast
+from rules_engine.language.ast import Name
+from rules_engine.language.model import Span
+from rules_engine.language.parser import ParseError, parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SKETCH = (FIXTURES / "design_sketch.sla").read_text("utf-8")
@@ -452,7 +452,7 @@ def test_only_ast_nodes_and_plain_values_in_the_tree() -> None:
     allowed = (str, int, bool, Decimal, Fraction, type(None), tuple, Span)
     for node in _walk(parse(SKETCH)):
         module = type(node).__module__
-        assert module == "rules_engine.ast" or isinstance(node, allowed), type(node)
+        assert module == "rules_engine.language.ast" or isinstance(node, allowed), type(node)
 
 
 def _children(node: object) -> list[object]:

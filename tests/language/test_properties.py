@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
-from rules_engine import ast
-from rules_engine.formatter import format_policy, print_policy
-from rules_engine.parser import ParseError, parse
+from rules_engine.language import ast
+from rules_engine.language.formatter import format_policy, print_policy
+from rules_engine.language.parser import ParseError, parse
 
 from .strategies import policies
 
@@ -63,7 +63,7 @@ def _parse_or_error(text: str) -> ast.Policy | None:
 
 # A fresh, uncached build: from_lark needs the grammar object the cache leaves out.
 GRAMMAR = lark.Lark(
-    resources.files("rules_engine").joinpath("grammar/sla.lark").read_text("utf-8"),
+    resources.files("rules_engine.language").joinpath("grammar/sla.lark").read_text("utf-8"),
     parser="lalr",
     lexer="contextual",
     strict=True,

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from rules_engine import ast
-from rules_engine.parser import ParseError, parse, reserved_words, tokenize
+from rules_engine.language import ast
+from rules_engine.language.parser import ParseError, parse, reserved_words, tokenize
 
 
 @pytest.mark.parametrize(

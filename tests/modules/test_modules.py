@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine import ast
-from rules_engine import model as m
 from rules_engine.api import check_file, check_source, load_policy
-from rules_engine.diagnostics import PolicyError, render_text
-from rules_engine.formatter import format_policy
-from rules_engine.modules import combined_sha256, declaration_key
-from rules_engine.parser import ParseError, parse
+from rules_engine.language import ast
+from rules_engine.language import model as m
+from rules_engine.language.diagnostics import PolicyError, render_text
+from rules_engine.language.formatter import format_policy
+from rules_engine.language.modules import combined_sha256, declaration_key
+from rules_engine.language.parser import ParseError, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -429,7 +429,7 @@ def test_imports_read_from_a_git_revision(here: Path, monkeypatch: pytest.Monkey
     before the standard terms were loosened, as ``sla diff REV:PATH`` needs."""
     import subprocess
 
-    from rules_engine.gitrev import RevisionError, read_at_revision
+    from rules_engine.workflow.gitrev import RevisionError, read_at_revision
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=here, check=True, capture_output=True)

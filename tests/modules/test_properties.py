@@ -11,12 +11,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rules_engine import ast
-from rules_engine import model as m
 from rules_engine.api import check_source, load_policy
-from rules_engine.formatter import print_policy
-from rules_engine.modules import declaration_key
-from rules_engine.parser import parse
+from rules_engine.language import ast
+from rules_engine.language import model as m
+from rules_engine.language.formatter import print_policy
+from rules_engine.language.modules import declaration_key
+from rules_engine.language.parser import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = parse(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from rules_engine.report.content import build_report
+from rules_engine.render.report.content import build_report
 
 
 def test_summary_counts_and_money(sample: dict[str, Any]) -> None:
@@ -101,7 +101,7 @@ def test_conformance_documents_report(conformance_doc: dict[str, Any]) -> None:
 
 
 def test_shortfall_lists_the_worst_ten_records() -> None:
-    from rules_engine.report.content import worst_records
+    from rules_engine.render.report.content import worst_records
 
     target = {
         "breached_records": [

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from rules_engine.report import render_markdown
-from rules_engine.report.document import normalize
+from rules_engine.render.report import render_markdown
+from rules_engine.render.report.document import normalize
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "accountability" / "expected.json"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules_engine.report.document import (
+from rules_engine.render.report.document import (
     MAX_PERIODS,
     ReportError,
     all_warnings,

@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import cli
-from rules_engine.report.html import render_html
-from rules_engine.report.pdf import CHROMIUM_FLAGS
+from rules_engine.render.report.html import render_html
+from rules_engine.render.report.pdf import CHROMIUM_FLAGS
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SLA_CHROMIUM", "/usr/bin/chromium")
@@ -214,7 +214,7 @@ def test_html_escapes_document_text(sample: dict[str, Any]) -> None:
 
 @needs_chromium
 def test_pdf_from_the_same_html(sample: dict[str, Any]) -> None:
-    from rules_engine.report.pdf import render_pdf
+    from rules_engine.render.report.pdf import render_pdf
 
     pdf = render_pdf(sample, CHROMIUM)
     assert pdf.startswith(b"%PDF-")

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from rules_engine.report.markdown import render_markdown, render_markdown_with_charts
+from rules_engine.render.report.markdown import render_markdown, render_markdown_with_charts
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sample_report.md"
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from rules_engine.render.github import render_github
 from rules_engine.render.junit import render_junit
+from rules_engine.render.report.content import build_report
+from rules_engine.render.report.markdown import render_markdown_with_charts
 from rules_engine.render.sarif import render_sarif
-from rules_engine.report.content import build_report
-from rules_engine.report.markdown import render_markdown_with_charts
 
 from .conftest import SCHEMAS
 

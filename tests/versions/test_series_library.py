@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rules_engine.versions import SeriesError, series_from_folder
+from rules_engine.workflow.versions import SeriesError, series_from_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 

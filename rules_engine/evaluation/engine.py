@@ -1,0 +1,569 @@
+"""Evaluate a checked policy over data: verdicts per target per period, explained.
+
+:func:`evaluate` is the one code path the CLI, the conformance tests and the benchmark
+use. It is a pure function of (policy, data, periods, as-of): same inputs, byte-identical
+document. It evaluates every period from the one containing the policy's ``effective``
+date up to the last one asked for, so look-backs ("breached in 3 of last 3 periods") see
+the same history whatever range was asked; the document shows the periods asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import importlib.util
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from rules_engine import __version__
+from rules_engine.data.schema import DEFAULT_ANCHORS, SCHEMA_VERSION, STOP_EVENTS
+from rules_engine.evaluation import judge as jd
+from rules_engine.evaluation.availability import downtime_by_period
+from rules_engine.evaluation.clocks import Clocks
+from rules_engine.evaluation.explain import explanation_text, flip_text
+from rules_engine.evaluation.outcomes import PeriodOutcome, TargetOutcome
+from rules_engine.evaluation.periods import Period, period_containing, periods_between
+from rules_engine.evaluation.records import (
+    RecordContext,
+    assign_periods,
+    measure_duration_field,
+    measure_elapsed,
+)
+from rules_engine.evaluation.rows import materialize
+from rules_engine.evaluation.scope import ScopeContext, compile_scope, field_names, scope_text
+from rules_engine.language import model
+from rules_engine.language.model import Verdict
+from rules_engine.language.policy_text import objective_text
+
+DOCUMENT_VERSION = "1.0"
+DETAIL_LIMIT = 1000
+"""Per-record detail is kept for a target in a period whose records number at most this."""
+
+SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
+
+
+class DataSource(Protocol):
+    """What :func:`evaluate` reads from loaded data (``rules_engine.data.DataBundle``)."""
+
+    @property
+    def tables(self) -> Mapping[str, pl.DataFrame]: ...
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """Knobs that do not change verdicts: how much per-record detail to keep."""
+
+    detail_limit: int = DETAIL_LIMIT
+    detail_targets: frozenset[str] | None = None  # always keep detail for these
+    as_of_source: str = "given"  # "given" or "now": stated in the output
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result: the JSON document plus the typed outcomes behind it.
+
+    ``skeleton`` is the document with its record lists still in columns
+    (:class:`~rules_engine.evaluation.rows.RowTable`); ``document`` is the same with
+    plain lists and dicts, built on first use. The JSON renderer takes either and writes
+    the same bytes; the skeleton spares it a dict per listed record.
+    """
+
+    policy: model.CheckedPolicy
+    as_of: dt.datetime
+    periods: tuple[Period, ...]
+    history: tuple[PeriodOutcome, ...]
+    skeleton: dict[str, Any] = field(repr=False)
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        built: dict[str, Any] = materialize(self.skeleton)
+        return built
+
+    def period_documents(self) -> list[dict[str, Any]]:
+        """The reported periods (verdicts and counts; record lists may be columnar)."""
+        docs: list[dict[str, Any]] = self.skeleton["periods"]
+        return docs
+
+    @property
+    def any_breached(self) -> bool:
+        """A provider-owned target breached in a reported period (exit code 1)."""
+        return self.any_verdict({Verdict.BREACHED})
+
+    def any_verdict(self, verdicts: set[Verdict]) -> bool:
+        wanted = {v.value for v in verdicts}
+        for period in self.period_documents():
+            for target in period["targets"].values():
+                if target["owner"] == model.Owner.PROVIDER.value and target["verdict"] in wanted:
+                    return True
+        return False
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("as_of must carry a time zone")
+    return moment.astimezone(dt.UTC)
+
+
+def history_periods(policy: model.CheckedPolicy, periods: Sequence[Period]) -> list[Period]:
+    """From the period containing ``effective`` (or the first asked, if earlier) to the last."""
+    if not periods:
+        return []
+    first = period_containing(policy.effective, policy.period, policy.timezone)
+    asked = sorted(periods)
+    if asked[0].start < first.start:
+        first = asked[0]
+    return periods_between(first, asked[-1])
+
+
+def _period_frame(
+    policy: model.CheckedPolicy, period: Period, as_of: dt.datetime
+) -> jd.PeriodFrame:
+    total = period.real_seconds
+    done = (_utc(as_of) - _utc(period.start)).total_seconds()
+    elapsed = min(Fraction(1), max(Fraction(0), Fraction(done) / total)) if total else Fraction(1)
+    return jd.PeriodFrame(period, period.is_over(as_of), elapsed, policy.at_risk_fraction)
+
+
+def fee_for(policy: model.CheckedPolicy, period: Period) -> Decimal | None:
+    """The fee of a period (C16): per month, summed over the period's months; per period,
+    the line in force on its first day."""
+
+    def in_force(day: dt.date) -> model.FeeLine | None:
+        current = None
+        for line in policy.fees:
+            if line.start <= day:
+                current = line
+        return current
+
+    first = in_force(period.first_day)
+    if first is None:
+        return None
+    if first.per == "month":
+        total = Decimal(0)
+        for month in period.months():
+            line = in_force(month)
+            if line is not None:
+                total += line.amount
+        return total
+    return first.amount
+
+
+def _money(amount: Decimal | None, currency: model.Currency) -> str | None:
+    if amount is None:
+        return None
+    return str(amount.quantize(Decimal(1).scaleb(-currency.minor_units)))
+
+
+class _TargetRun:
+    """Evaluates one target over every history period."""
+
+    def __init__(
+        self,
+        policy: model.CheckedPolicy,
+        target: model.Target,
+        table: pl.DataFrame | None,
+        ctx: RecordContext,
+        frames: Sequence[jd.PeriodFrame],
+        options: EvaluationOptions,
+    ) -> None:
+        self.policy = policy
+        self.target = target
+        self.table = table
+        self.ctx = ctx
+        self.frames = frames
+        self.options = options
+
+    def scoped(self) -> pl.DataFrame | None:
+        if self.table is None:
+            return None
+        stops = STOP_EVENTS.get(self.target.dataset)
+        scope_ctx = ScopeContext(
+            timezone=self.policy.timezone,
+            as_of=self.ctx.as_of,
+            stop_field=stops[0] if stops else None,
+            schema=self.table.schema,
+        )
+        wanted = [c for c in self.table.columns if c in self._columns(stops)]
+        return self.table.select(wanted).filter(compile_scope(self.target.scope, scope_ctx))
+
+    def _columns(self, stops: tuple[str, ...] | None) -> set[str]:
+        """The columns this target reads: copying list columns it never looks at
+        (escalations, an unused status history) is most of a filter's cost."""
+        target = self.target
+        names = {"id", target.anchor, *field_names(target.scope)}
+        if isinstance(target.objective, model.RateWhere):
+            names |= field_names(target.objective.condition)
+        if stops:
+            names.add(stops[0])
+        measure = target.measure
+        if isinstance(measure, model.Elapsed):
+            names |= {measure.start, measure.stop, "priority"}
+            if measure.exclude_pauses is not None:
+                names |= {"pauses", "status_history"}
+        elif isinstance(measure, model.DurationField | model.Aggregate):
+            names |= {measure.field} if measure.field is not None else set()
+        elif isinstance(measure, model.Availability):
+            names |= {"service", "started_at", "ended_at", "planned"}
+        return names
+
+    def run(self) -> list[jd.Judgement]:
+        target = self.target
+        scoped = self.scoped()
+        count = len(self.frames)
+        if isinstance(target.measure, model.Availability) and isinstance(
+            target.objective, model.AvailabilityAtLeast
+        ):
+            outages = scoped if scoped is not None else pl.DataFrame()
+            if outages.height == 0 or "started_at" not in outages.columns:
+                outages = pl.DataFrame()
+            downs = downtime_by_period(outages, target.measure.clock, self.ctx)
+            return [
+                jd.judge_availability(d, target.objective, target.measure.clock, f)
+                for d, f in zip(downs, self.frames, strict=True)
+            ]
+        assigned = (
+            assign_periods(scoped, target.anchor, self.ctx)
+            if scoped is not None and target.anchor in scoped.columns
+            else None
+        )
+        objective = target.objective
+        if isinstance(objective, model.CountCompare):
+            counts: dict[int, int] = {}
+            if assigned is not None:
+                counts = {int(p): int(n) for p, n in assigned.group_by("_pidx").len().iter_rows()}
+            return [jd.judge_count(counts.get(i, 0), objective) for i in range(count)]
+        if isinstance(objective, model.AggregateCompare):
+            facts = self._aggregate(assigned, objective) if assigned is not None else {}
+            return [jd.judge_aggregate(facts.get(i), objective) for i in range(count)]
+        if isinstance(objective, model.RateWhere):
+            return self._rate(assigned, objective)
+        if isinstance(objective, model.PercentWithin | model.PercentileAtMost):
+            return self._records(assigned, objective)
+        raise ValueError(f"target `{target.name}`: unsupported objective")  # pragma: no cover
+
+    def _measured(self, assigned: pl.DataFrame) -> pl.DataFrame:
+        measure = self.target.measure
+        if isinstance(measure, model.Elapsed):
+            return measure_elapsed(assigned, measure, self.target.dataset, self.ctx)
+        if isinstance(measure, model.DurationField):
+            return measure_duration_field(assigned, measure)
+        raise ValueError(f"target `{self.target.name}`: measure does not give durations")
+
+    def _detail(self, n: int) -> bool:
+        wanted = self.options.detail_targets
+        if wanted is not None and self.target.name in wanted:
+            return True
+        return n <= self.options.detail_limit
+
+    def _records(
+        self, assigned: pl.DataFrame | None, objective: model.PercentWithin | model.PercentileAtMost
+    ) -> list[jd.Judgement]:
+        count = len(self.frames)
+        if assigned is None or assigned.height == 0:
+            stats: Sequence[jd.RecordStats] = jd.empty_stats(count)
+            picked: dict[int, tuple[int, int, int, bool]] = {}
+        else:
+            classified = jd.classify(self._measured(assigned), objective.limit_s)
+            stats = jd.record_stats(classified, count, objective.limit_s, self._detail)
+            picked = (
+                jd.percentile_values(classified, objective.percentile)
+                if isinstance(objective, model.PercentileAtMost)
+                else {}
+            )
+        if isinstance(objective, model.PercentWithin):
+            return [
+                jd.judge_percent(s, objective.percent, f)
+                for s, f in zip(stats, self.frames, strict=True)
+            ]
+        return [
+            jd.judge_percentile(s, picked.get(i), objective, f)
+            for i, (s, f) in enumerate(zip(stats, self.frames, strict=True))
+        ]
+
+    def _rate(
+        self, assigned: pl.DataFrame | None, objective: model.RateWhere
+    ) -> list[jd.Judgement]:
+        count = len(self.frames)
+        if assigned is None or assigned.height == 0:
+            stats: Sequence[jd.RecordStats] = jd.empty_stats(count)
+        else:
+            scope_ctx = ScopeContext(self.policy.timezone, self.ctx.as_of, None, assigned.schema)
+            ok = compile_scope(objective.condition, scope_ctx)
+            classified = assigned.select(
+                pl.col("id").cast(pl.String),
+                "_pidx",
+                pl.when(ok).then(pl.lit("met")).otherwise(pl.lit("breached")).alias("status"),
+                pl.lit(None, dtype=pl.Int64).alias("measured_us"),
+                pl.lit(None, dtype=pl.Int64).alias("gross_us"),
+                pl.lit(None, dtype=pl.Int64).alias("paused_us"),
+                pl.lit(None, dtype=pl.Int64).alias("wall_us"),
+                pl.lit("").alias("clock"),
+                pl.lit(False).alias("open"),
+            )
+            stats = jd.record_stats(classified, count, None, self._detail)
+        return [
+            jd.judge_percent(s, objective.percent, f)
+            for s, f in zip(stats, self.frames, strict=True)
+        ]
+
+    def _aggregate(
+        self, assigned: pl.DataFrame, objective: model.AggregateCompare
+    ) -> dict[int, tuple[int, Fraction, list[str]]]:
+        measure = self.target.measure
+        if isinstance(measure, model.Aggregate) and measure.field is not None:
+            column = pl.col(measure.field)
+            dtype = assigned.schema.get(measure.field)
+            if isinstance(dtype, pl.Duration):
+                value = column.dt.total_microseconds().cast(pl.Int64)
+            else:
+                value = column.cast(pl.Decimal(38, 9))
+            values = assigned.select(pl.col("id").cast(pl.String), "_pidx", value.alias("_value"))
+        else:
+            measured = self._measured(assigned).filter(~pl.col("open"))
+            values = measured.select("id", "_pidx", pl.col("measured_us").alias("_value"))
+        values = values.filter(pl.col("_value").is_not_null())
+        return jd.aggregate_values(values, objective)
+
+
+def _consequences(
+    policy: model.CheckedPolicy, history: Sequence[PeriodOutcome], requested: Sequence[Period]
+) -> tuple[list[dict[str, Any]] | None, dict[str, Any]]:
+    """F's money, bonuses and exits when the consequences stage is installed."""
+    if importlib.util.find_spec("rules_engine.consequences.assess") is None:
+        return None, {}
+    module: Any = importlib.import_module("rules_engine.consequences.assess")
+    assessed = module.assess(policy, history)
+    per_period = [item.to_json() for item in assessed]
+    summary: dict[str, Any] = dict(module.summarize(assessed, requested))
+    return per_period, summary
+
+
+def _calendars(
+    policy: model.CheckedPolicy, clocks: Clocks, first: dt.date, last: dt.date
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sorted(policy.calendars):
+        calendar = policy.calendars[name]
+        closed = set(calendar.closed)
+        used = [
+            (day, label)
+            for day, label in clocks.holidays_used(name, first, last)
+            if not (label == "closed" and day in closed)
+        ]
+        out[name] = {
+            "timezone": calendar.timezone,
+            "holidays_used": [[day.isoformat(), label] for day, label in sorted(used)],
+            "closed": sorted(day.isoformat() for day in calendar.closed),
+        }
+    return out
+
+
+def _evaluate(
+    policy: model.CheckedPolicy,
+    bundle: DataSource,
+    periods: Sequence[Period],
+    as_of: dt.datetime,
+    options: EvaluationOptions | None = None,
+) -> Evaluation:
+    """Verdicts for every target of ``policy`` in each of ``periods`` as of ``as_of``."""
+    options = options or EvaluationOptions()
+    as_of_utc = _utc(as_of)
+    history = history_periods(policy, periods)
+    clocks = Clocks(policy)
+    bounds = [p.start for p in history] + ([history[-1].end] if history else [])
+    ctx = RecordContext(policy=policy, as_of=as_of_utc, clocks=clocks, bounds=bounds)
+    frames = [_period_frame(policy, p, as_of_utc) for p in history]
+    tables = bundle.tables
+
+    judgements: dict[str, list[jd.Judgement]] = {}
+    for name, target in policy.targets.items():
+        judgements[name] = _TargetRun(
+            policy, target, tables.get(target.dataset), ctx, frames, options
+        ).run()
+
+    outcomes = tuple(
+        PeriodOutcome(
+            period=p,
+            over=frames[i].over,
+            targets={
+                name: TargetOutcome(judged[i].verdict, judged[i].value, policy.targets[name].owner)
+                for name, judged in judgements.items()
+            },
+        )
+        for i, p in enumerate(history)
+    )
+    money, summary = _consequences(policy, outcomes, periods) if history else (None, {})
+
+    asked = {p.label for p in periods}
+    period_docs = []
+    for i, period in enumerate(history):
+        if period.label not in asked:
+            continue
+        targets_doc: dict[str, Any] = {}
+        for name, target in policy.targets.items():
+            doc = judgements[name][i].doc
+            head: dict[str, Any] = {
+                "title": target.title,
+                "owner": target.owner.value,
+                "span": str(target.span),
+                "dataset": target.dataset,
+                "scope": scope_text(target.scope),
+                "objective": objective_text(target.objective),
+            }
+            head.update(doc)
+            head["flip"] = flip_text(target, doc)
+            head["explanation"] = explanation_text(target, doc, period.label)
+            targets_doc[name] = head
+        period_doc: dict[str, Any] = {
+            "period": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "over": frames[i].over,
+            "fee": _money(fee_for(policy, period), policy.currency),
+            "targets": targets_doc,
+        }
+        if money is not None:
+            period_doc.update(money[i])
+        period_docs.append(period_doc)
+
+    last_day = (
+        max(history[-1].end, as_of_utc).astimezone(dt.UTC).date() if history else as_of_utc.date()
+    )
+    first_day = history[0].start.date() if history else as_of_utc.date()
+    document: dict[str, Any] = {
+        "schema_version": DOCUMENT_VERSION,
+        "data_schema_version": SCHEMA_VERSION,
+        "engine_version": __version__,
+        "policy": {
+            "name": policy.name,
+            "provider": policy.provider,
+            "customer": policy.customer,
+            "path": policy.source_path,
+            "sha256": policy.source_sha256,
+        },
+        "data": {
+            "sources": dict(sorted((getattr(bundle, "sources", None) or {}).items())),
+            "sha256": dict(sorted((getattr(bundle, "sha256", None) or {}).items())),
+            "warnings": [str(w) for w in (getattr(bundle, "warnings", []) or [])],
+            "late_start": _late_starts(policy, tables),
+        },
+        "as_of": as_of_utc.astimezone(history[0].start.tzinfo if history else dt.UTC).isoformat(),
+        "as_of_source": options.as_of_source,
+        "timezone": policy.timezone,
+        "currency": policy.currency.code,
+        "holidays_package_version": _holidays_version(),
+        "calendars": _calendars(
+            policy, clocks, dt.date(first_day.year, 1, 1), dt.date(last_day.year, 12, 31)
+        ),
+        "periods": period_docs,
+        "exit_right": summary.get("exit_right"),
+        "totals": summary.get("totals"),
+        "summary": _summary(period_docs),
+    }
+    for key, value in summary.items():
+        document.setdefault(key, value)
+    return Evaluation(policy, as_of, tuple(sorted(periods)), outcomes, document)
+
+
+def _late_starts(policy: model.CheckedPolicy, tables: Mapping[str, pl.DataFrame]) -> list[str]:
+    """Datasets whose first record comes after the policy's ``effective`` date: look-backs
+    over the months before see no records there (DESIGN "Credits, bonuses, exits")."""
+    out: list[str] = []
+    first_period = period_containing(policy.effective, policy.period, policy.timezone)
+    for name in sorted({t.dataset for t in policy.targets.values()}):
+        table = tables.get(name)
+        anchor = DEFAULT_ANCHORS.get(name)
+        if table is None or anchor is None or anchor not in table.columns or table.height == 0:
+            continue
+        if not isinstance(table.schema[anchor], pl.Datetime):
+            continue
+        first = table[anchor].min()
+        if not isinstance(first, dt.datetime):
+            continue
+        starts_in = period_containing(first, policy.period, policy.timezone)
+        if starts_in.start > first_period.start:
+            local = first.astimezone(ZoneInfo(policy.timezone)).date()
+            out.append(
+                f"data for `{name}` starts {local} ({starts_in.label}), after the period of the "
+                f"policy's effective date {policy.effective}: earlier periods have no records"
+            )
+    return out
+
+
+def _holidays_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("holidays")
+    except ImportError:  # pragma: no cover
+        return ""
+
+
+def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    counts = {v.value: 0 for v in Verdict}
+    for period in period_docs:
+        for target in period["targets"].values():
+            counts[target["verdict"]] += 1
+    return {"verdicts": counts}
+
+
+def evaluate(
+    policy: model.CheckedPolicy,
+    bundle: DataSource,
+    periods: Sequence[Period],
+    as_of: dt.datetime,
+    options: EvaluationOptions | None = None,
+) -> Evaluation:
+    """Evaluate a policy over data: the one entry point (CLI, tests, benchmark, replay).
+
+    Verdicts are decided on the agreed view of the data (DESIGN "Exclusions").
+
+    With an ``exclusions`` ledger in the data, the approved entries are applied and
+    decide the verdicts; when some entries are disputed, the data is evaluated a second
+    time with them applied too, and the document's ``exclusions`` section lists the
+    ledger, the disputed entries and what they would change (verdicts, values, money).
+    Raises :class:`rules_engine.data.DataError` for a bad ledger.
+    """
+    from rules_engine.evaluation.exclusions import (
+        EXCLUSIONS,
+        dispute_effect,
+        ledger_json,
+        split_bundle,
+    )
+
+    tables = bundle.tables
+    if EXCLUSIONS not in tables:
+        return _evaluate(policy, bundle, periods, as_of, options)
+    split = split_bundle(bundle)
+    agreed = _evaluate(policy, _View(bundle, split.approved_tables), periods, as_of, options)
+    section: dict[str, Any] = {
+        "ledger": ledger_json(tables),
+        "disputed": split.disputed,
+        "dispute_effect": None,
+    }
+    if split.disputed:
+        claimed = _evaluate(policy, _View(bundle, split.all_tables), periods, as_of, options)
+        section["dispute_effect"] = dispute_effect(agreed.skeleton, claimed.skeleton)
+    agreed.skeleton["exclusions"] = section
+    return agreed
+
+
+class _View:
+    """A bundle with other tables (sources and checksums kept for the document)."""
+
+    def __init__(self, bundle: DataSource, tables: Mapping[str, pl.DataFrame]) -> None:
+        self.tables = tables
+        self.sources = getattr(bundle, "sources", {})
+        self.sha256 = getattr(bundle, "sha256", {})
+        self.warnings = getattr(bundle, "warnings", [])
+
+
+evaluate_with_exclusions = evaluate
+"""The name :func:`evaluate` had before every caller got the exclusions ledger applied."""

@@ -1,0 +1,444 @@
+"""Aggregates and verdicts per target per period, with error budgets and flips.
+
+Counting happens in Polars over whole columns; only the per-period integers (counts,
+microsecond sums) become :class:`fractions.Fraction` for the exact comparisons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import polars as pl
+
+from rules_engine.evaluation import numbers as num
+from rules_engine.evaluation.availability import PeriodDowntime
+from rules_engine.evaluation.periods import Period
+from rules_engine.evaluation.rows import RowTable
+from rules_engine.language import model
+from rules_engine.language.model import Verdict
+from rules_engine.language.policy_text import number_text
+
+US = num.US_PER_S
+
+
+@dataclass(frozen=True)
+class PeriodFrame:
+    """The period being judged and what the at-risk rule needs to know about it."""
+
+    period: Period
+    over: bool
+    elapsed: Fraction  # fraction of the period's real time before as-of, in [0, 1]
+    at_risk_fraction: Fraction
+
+
+@dataclass
+class Judgement:
+    """One target in one period: the verdict, its exact value and the JSON explanation."""
+
+    verdict: Verdict
+    value: Fraction | None
+    doc: dict[str, Any]
+
+
+def decide(holds: bool, frame: PeriodFrame, total: Fraction | int, left: Fraction | int) -> Verdict:
+    """``breached`` / ``at_risk`` / ``met`` for a decided objective (C14)."""
+    if not holds:
+        return Verdict.BREACHED
+    if not frame.over and total > 0 and left < frame.at_risk_fraction * total:
+        return Verdict.AT_RISK
+    return Verdict.MET
+
+
+def burn_rate(used: Fraction | int, total: Fraction | int, frame: PeriodFrame) -> str | None:
+    """Budget used relative to the share of budget the elapsed part of the period allows:
+    ``used / (total x elapsed fraction)``; 1 means on pace to use exactly the budget."""
+    allowance = Fraction(total) * frame.elapsed
+    if allowance <= 0:
+        return None
+    return num.fixed(Fraction(used) / allowance)
+
+
+def _budget(
+    unit: str, total: Fraction | int, used: Fraction | int, frame: PeriodFrame
+) -> dict[str, Any]:
+    left = Fraction(total) - Fraction(used)
+    if unit == "seconds":
+        return {
+            "unit": unit,
+            "total": num.seconds(Fraction(total)),
+            "used": num.seconds(Fraction(used)),
+            "left": num.seconds(left),
+            "burn_rate": burn_rate(used, total, frame),
+        }
+    return {
+        "unit": unit,
+        "total": int(total),
+        "used": int(used),
+        "left": int(left),
+        "burn_rate": burn_rate(used, total, frame),
+    }
+
+
+# --------------------------------------------------------------------------- record objectives
+
+
+def classify(measured: pl.DataFrame, limit_s: int) -> pl.DataFrame:
+    """Add ``status``: met (stopped within the limit), breached (over it, stopped or not),
+    pending (open and not yet over)."""
+    limit = limit_s * US
+    over = pl.col("measured_us") > limit
+    return measured.with_columns(
+        pl.when(over)
+        .then(pl.lit("breached"))
+        .when(pl.col("open"))
+        .then(pl.lit("pending"))
+        .otherwise(pl.lit("met"))
+        .alias("status")
+    )
+
+
+@dataclass(frozen=True)
+class RecordStats:
+    """Per period: counts, the excluded pause time, and the listed records."""
+
+    in_scope: int
+    met: int
+    breached: int
+    pending: int
+    paused_us: int
+    breached_rows: RowTable
+    pending_rows: RowTable
+    detail: RowTable | None
+
+
+_BREACHED = ["id", "measured_us", "open"]
+_PENDING = ["id", "measured_us"]
+_DETAIL = ["id", "status", "measured_us", "gross_us", "paused_us", "wall_us", "clock", "open"]
+
+
+def _split(frame: pl.DataFrame, columns: list[str]) -> dict[int, pl.DataFrame]:
+    """Rows per period, sorted by id."""
+    if frame.height == 0:
+        return {}
+    parts = (
+        frame.sort("_pidx", "id")
+        .select("_pidx", *columns)
+        .partition_by("_pidx", as_dict=True, include_key=False)
+    )
+    return {int(key[0]): part for key, part in parts.items()}
+
+
+def _empty(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return frame.select(columns).clear()
+
+
+def record_stats(
+    classified: pl.DataFrame,
+    periods: int,
+    limit_s: int | None,
+    detail: Callable[[int], bool],
+) -> list[RecordStats]:
+    """Group a classified record frame by period. ``detail(n)`` says whether a period
+    with ``n`` records in scope keeps its per-record detail: decided per period, so a
+    month evaluated alone reads the same as inside a longer run."""
+    counts = {
+        int(row[0]): row[1:]
+        for row in classified.group_by("_pidx")
+        .agg(
+            pl.len().alias("n"),
+            (pl.col("status") == "met").sum().alias("met"),
+            (pl.col("status") == "breached").sum().alias("breached"),
+            (pl.col("status") == "pending").sum().alias("pending"),
+            pl.col("paused_us").fill_null(0).sum().alias("paused"),
+        )
+        .iter_rows()
+    }
+    limit = None if limit_s is None else num.seconds(limit_s)
+    breached_parts = _split(classified.filter(pl.col("status") == "breached"), _BREACHED)
+    pending_parts = _split(classified.filter(pl.col("status") == "pending"), _PENDING)
+    keep = [detail(int(counts.get(pidx, (0,))[0])) for pidx in range(periods)]
+    details = _split(classified, _DETAIL) if any(keep) else {}
+    out = []
+    for pidx in range(periods):
+        n, met, breached, pending, paused = counts.get(pidx, (0, 0, 0, 0, 0))
+        out.append(
+            RecordStats(
+                in_scope=int(n),
+                met=int(met),
+                breached=int(breached),
+                pending=int(pending),
+                paused_us=int(paused or 0),
+                breached_rows=RowTable(
+                    breached_parts.get(pidx, _empty(classified, _BREACHED)), "breached", limit
+                ),
+                pending_rows=RowTable(
+                    pending_parts.get(pidx, _empty(classified, _PENDING)), "pending", limit
+                ),
+                detail=(
+                    RowTable(details.get(pidx, _empty(classified, _DETAIL)), "detail", limit)
+                    if keep[pidx]
+                    else None
+                ),
+            )
+        )
+    return out
+
+
+def _record_doc(stats: RecordStats) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "in_scope": stats.in_scope,
+        "met": stats.met,
+        "breached": stats.breached,
+        "pending": stats.pending,
+    }
+    return doc
+
+
+def _record_tail(doc: dict[str, Any], stats: RecordStats) -> None:
+    doc["breached_records"] = stats.breached_rows
+    doc["pending_records"] = stats.pending_rows
+    doc["paused_s_total"] = num.us_to_seconds(stats.paused_us)
+    if stats.detail is not None:
+        doc["records"] = stats.detail
+
+
+def judge_percent(stats: RecordStats, percent: Fraction, frame: PeriodFrame) -> Judgement:
+    """``X% within L`` (and ``X% where ...``): met / (met + breached)."""
+    doc = _record_doc(stats)
+    decided = stats.met + stats.breached
+    if decided == 0:
+        doc.update(value=None, value_exact=None, margin=None, budget=None, to_flip=None)
+        doc["verdict"] = Verdict.NO_DATA.value
+        _record_tail(doc, stats)
+        return Judgement(Verdict.NO_DATA, None, doc)
+    value = Fraction(stats.met, decided)
+    total = math.floor((1 - percent) * decided)
+    used = stats.breached
+    holds = value >= percent
+    verdict = decide(holds, frame, total, total - used)
+    to_flip = (total - used + 1) if holds else (math.ceil(percent * decided) - stats.met)
+    doc.update(
+        value=num.percent(value),
+        value_exact=num.exact(value),
+        margin=num.percent(value - percent),
+        budget=_budget("records", total, used, frame),
+        to_flip=to_flip,
+        verdict=verdict.value,
+    )
+    _record_tail(doc, stats)
+    return Judgement(verdict, value, doc)
+
+
+def percentile_values(
+    classified: pl.DataFrame, percentile: int
+) -> dict[int, tuple[int, int, int, bool]]:
+    """Per period: (n, rank, value in µs, lower bound) over the decided values: stopped
+    records plus open ones already past the limit (with their elapsed time, C31)."""
+    decided = classified.filter(~pl.col("open") | (pl.col("status") == "breached"))
+    rank = (pl.len() * percentile + 99) // 100
+    rows = decided.group_by("_pidx").agg(
+        pl.len().alias("n"),
+        rank.alias("rank"),
+        pl.col("measured_us").sort().get(rank - 1).alias("value"),
+        pl.col("open").any().alias("lower_bound"),
+    )
+    return {int(p): (int(n), int(r), int(v), bool(lb)) for p, n, r, v, lb in rows.iter_rows()}
+
+
+def judge_percentile(
+    stats: RecordStats,
+    picked: tuple[int, int, int, bool] | None,
+    objective: model.PercentileAtMost,
+    frame: PeriodFrame,
+) -> Judgement:
+    """``pP <= L`` by nearest rank; budget is ``n - ceil(P/100 n)`` records above L."""
+    doc = _record_doc(stats)
+    if picked is None:
+        doc.update(
+            value_s=None,
+            rank=None,
+            value_is_lower_bound=False,
+            margin_s=None,
+            budget=None,
+            to_flip=None,
+        )
+        doc["verdict"] = Verdict.NO_DATA.value
+        _record_tail(doc, stats)
+        return Judgement(Verdict.NO_DATA, None, doc)
+    n, rank, value_us, lower_bound = picked
+    limit_us = objective.limit_s * US
+    total = n - rank
+    used = stats.breached
+    holds = value_us <= limit_us
+    verdict = decide(holds, frame, total, total - used)
+    to_flip = (total - used + 1) if holds else (used - total)
+    value = Fraction(value_us, US)
+    doc.update(
+        value_s=num.us_to_seconds(value_us),
+        rank=rank,
+        value_is_lower_bound=lower_bound,
+        margin_s=num.us_to_seconds(limit_us - value_us),
+        budget=_budget("records", total, used, frame),
+        to_flip=to_flip,
+        verdict=verdict.value,
+    )
+    _record_tail(doc, stats)
+    return Judgement(verdict, value, doc)
+
+
+# --------------------------------------------------------------------------- availability
+
+
+def judge_availability(
+    down: PeriodDowntime, objective: model.AvailabilityAtLeast, clock: str, frame: PeriodFrame
+) -> Judgement:
+    scheduled = Fraction(down.scheduled_us, US)
+    downtime = Fraction(down.downtime_us, US)
+    value = 1 - downtime / scheduled if scheduled > 0 else Fraction(1)
+    total = (1 - objective.percent) * scheduled
+    holds = value >= objective.percent
+    verdict = decide(holds, frame, total, total - downtime)
+    doc: dict[str, Any] = {
+        "in_scope": len(down.outage_ids),
+        "outage_ids": down.outage_ids,
+        "planned_excluded_ids": down.planned_excluded_ids,
+        "downtime_s": num.seconds(downtime),
+        "scheduled_s": num.seconds(scheduled),
+        "clock": clock,
+        "value": num.percent(value),
+        "value_exact": num.exact(value),
+        "margin": num.percent(value - objective.percent),
+        "budget": _budget("seconds", total, downtime, frame),
+        "downtime_intervals": [
+            [s.astimezone(dt.UTC).isoformat(), e.astimezone(dt.UTC).isoformat()]
+            for s, e in down.intervals
+        ],
+        "verdict": verdict.value,
+    }
+    if not down.outage_ids:
+        doc["note"] = "no outages recorded"
+    return Judgement(verdict, value, doc)
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+}
+
+
+def _fails_expr(op: str, threshold: pl.Expr | int | float) -> pl.Expr:
+    """Per record: the value alone would not satisfy ``op threshold``."""
+    value: pl.Expr = pl.col("_value")
+    out: pl.Expr
+    match op:
+        case "<":
+            out = value >= threshold
+        case "<=":
+            out = value > threshold
+        case ">":
+            out = value <= threshold
+        case _:
+            out = value < threshold
+    return out
+
+
+def aggregate_values(
+    values: pl.DataFrame, objective: model.AggregateCompare
+) -> dict[int, tuple[int, Fraction, list[str]]]:
+    """Per period: (count, exact sum, ids of records below the objective). ``values`` has
+    ``id``, ``_pidx`` and ``_value`` (Decimal for numbers, Int64 µs for durations)."""
+    is_duration = values.schema["_value"] == pl.Int64
+    threshold: pl.Expr | int
+    if is_duration:
+        # integer µs against an exact threshold: v < s iff v < ceil(s), v <= s iff
+        # v <= floor(s), so the failing test stays exact on integers
+        scaled = objective.value * US
+        threshold = math.ceil(scaled) if objective.op in (">=", "<") else math.floor(scaled)
+    else:
+        threshold = pl.lit(Decimal(number_text(objective.value))).cast(pl.Decimal(38, 9))
+    rows = (
+        values.sort("_pidx", "id")
+        .group_by("_pidx", maintain_order=True)
+        .agg(
+            pl.len().alias("n"),
+            pl.col("_value").sum().alias("sum"),
+            pl.col("id").filter(_fails_expr(objective.op, threshold)).alias("below"),
+        )
+    )
+    out: dict[int, tuple[int, Fraction, list[str]]] = {}
+    for pidx, n, total, below in rows.iter_rows():
+        exact_sum = Fraction(int(total), US) if is_duration else Fraction(Decimal(total))
+        out[int(pidx)] = (int(n), exact_sum, list(below))
+    return out
+
+
+def judge_aggregate(
+    facts: tuple[int, Fraction, list[str]] | None, objective: model.AggregateCompare
+) -> Judgement:
+    """``mean >= 4.2`` / ``sum <= 5000``: no budget, never at risk (C15)."""
+    n, total, below = facts if facts is not None else (0, Fraction(0), [])
+    doc: dict[str, Any] = {"in_scope": n, "count": n}
+    if n == 0:
+        doc.update(sum=None, value=None, value_exact=None, margin=None, below_objective_ids=[])
+        doc["verdict"] = Verdict.NO_DATA.value
+        return Judgement(Verdict.NO_DATA, None, doc)
+    value = total / n if objective.aggregate == "mean" else total
+    holds = bool(_OPS[objective.op](value, objective.value))
+    verdict = Verdict.MET if holds else Verdict.BREACHED
+    margin = value - objective.value if objective.op in (">", ">=") else objective.value - value
+    doc.update(
+        sum=number_text(total),
+        value=num.fixed(value),
+        value_exact=num.exact(value),
+        margin=num.fixed(margin),
+        below_objective_ids=below,
+        verdict=verdict.value,
+    )
+    return Judgement(verdict, value, doc)
+
+
+def judge_count(count: int, objective: model.CountCompare) -> Judgement:
+    """``count >= N``: always decided; zero records is a count of 0."""
+    holds = bool(_OPS[objective.op](count, objective.value))
+    verdict = Verdict.MET if holds else Verdict.BREACHED
+    doc: dict[str, Any] = {
+        "in_scope": count,
+        "count": count,
+        "value": str(count),
+        "value_exact": str(count),
+        "margin": str(
+            count - objective.value if objective.op in (">", ">=") else objective.value - count
+        ),
+        "verdict": verdict.value,
+    }
+    return Judgement(verdict, Fraction(count), doc)
+
+
+def empty_stats(periods: int) -> Sequence[RecordStats]:
+    breached = pl.DataFrame(schema={"id": pl.String, "measured_us": pl.Int64, "open": pl.Boolean})
+    pending = pl.DataFrame(schema={"id": pl.String, "measured_us": pl.Int64})
+    return [
+        RecordStats(
+            0,
+            0,
+            0,
+            0,
+            0,
+            RowTable(breached, "breached", None),
+            RowTable(pending, "pending", None),
+            None,
+        )
+        for _ in range(periods)
+    ]
