@@ -59,6 +59,7 @@ from rules_engine.language.model import (
     Verdict,
 )
 from rules_engine.language.policy_text import duration_text, percent_text
+from rules_engine.language.spans import Span
 
 UTC_US = pl.Datetime("us", "UTC")
 US_PER_S = 1_000_000
@@ -177,7 +178,7 @@ class AfterHoursState:
 class EscalationResult:
     name: str
     dataset: str
-    span: model.Span
+    span: Span
     steps: tuple[str, ...]  # labels, in order
     after_hours: AfterHoursState | None
     open_in_scope: int

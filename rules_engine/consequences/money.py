@@ -23,27 +23,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from rules_engine.evaluation.periods import Period
-from rules_engine.language.model import Currency, FeeLine, Span
-
-# ISO 4217 exponents that are not 2 (every other active code has 2 minor units).
-_NOT_TWO: dict[str, int] = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
-    "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-    "CLF": 4, "UYW": 4,
-}  # fmt: skip
-
-# Active ISO 4217 codes with 2 minor units that contracts commonly use; a code outside
-# both tables is unknown (the checker reports it).
-_TWO = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP
-    BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
-    GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP
-    LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
-    NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
-    STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW
-    ZWL""".split()  # noqa: SIM905
-)
+from rules_engine.language.currency import minor_units
+from rules_engine.language.model import Currency, FeeLine
+from rules_engine.language.spans import Span
 
 
 class MoneyError(ValueError):
@@ -55,14 +37,6 @@ class MoneyError(ValueError):
         self.hint = hint
         text = f"{location}: {message}"
         super().__init__(f"{text} (help: {hint})" if hint else text)
-
-
-def minor_units(code: str) -> int | None:
-    """The ISO 4217 exponent of ``code`` (``USD`` 2, ``JPY`` 0), None when unknown."""
-    code = code.upper()
-    if code in _NOT_TWO:
-        return _NOT_TWO[code]
-    return 2 if code in _TWO else None
 
 
 def currency(code: str) -> Currency:

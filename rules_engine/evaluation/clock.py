@@ -40,7 +40,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from rules_engine.language.model import CLOCK_24X7, NO_SPAN, Calendar, HolidaySpec, Span
+from rules_engine.language.model import CLOCK_24X7, Calendar, HolidaySpec
+from rules_engine.language.spans import NO_SPAN, Span
 
 if TYPE_CHECKING:
     from holidays import HolidayBase

@@ -6,7 +6,7 @@ literals keep their written form next to their exact value, and clauses keep sou
 Nothing here is validated beyond syntax: ``101%``, ``25:00``, ``2026-02-30``, an unknown
 time zone or a negative fee all parse, so the checker can report every problem at once.
 
-Every node is a frozen dataclass with a ``span`` (a :class:`rules_engine.language.model.Span`) that
+Every node is a frozen dataclass with a ``span`` (a :class:`rules_engine.language.Span`) that
 takes no part in equality, so ``parse(fmt(p)) == p`` compares meaning, not positions.
 No parser object (``lark.Tree``, ``lark.Token``) ever appears in this tree.
 """
@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from rules_engine.language.model import NO_SPAN, Span
+from rules_engine.language.spans import NO_SPAN, Span
 
 __all__ = [
     "NO_SPAN",

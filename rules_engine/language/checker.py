@@ -27,13 +27,13 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
 
-from rules_engine.consequences.money import minor_units
 from rules_engine.language import ast
 from rules_engine.language import model as m
+from rules_engine.language.currency import COMMON, known_codes, minor_units
 from rules_engine.language.diagnostics import Diagnostic, diagnostic, did_you_mean, sort_diagnostics
 from rules_engine.language.fieldtypes import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
 from rules_engine.language.lint import lint, scope_tiers
-from rules_engine.language.model import Span
+from rules_engine.language.spans import Span
 
 
 @dataclass(frozen=True)
@@ -533,7 +533,8 @@ class _Checker:
                 "SLA311",
                 f"unknown currency `{code}`",
                 decl.code.span,
-                did_you_mean(code.upper(), _KNOWN_CURRENCIES)
+                did_you_mean(code.upper(), COMMON)
+                or did_you_mean(code.upper(), known_codes())
                 or "use an ISO 4217 code such as USD, EUR or GBP",
             )
             return
@@ -1957,5 +1958,3 @@ _BUILTIN_DATASETS = (
     "meetings",
     "exclusions",
 )
-
-_KNOWN_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK")

@@ -78,7 +78,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from rules_engine.language.model import NO_SPAN, Span
+from rules_engine.language.spans import NO_SPAN, Span
 
 Severity = Literal["error", "warning"]
 

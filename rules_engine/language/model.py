@@ -9,7 +9,7 @@ This is not the AST. Names are resolved, units are normalized and every value is
 - dates are :class:`datetime.date`, times of day are seconds after local midnight
   (``24:00`` is ``86400``).
 
-Every node keeps the :class:`Span` of the policy text it came from, so verdicts and
+Every node keeps the :class:`~rules_engine.language.spans.Span` of the policy text it came from, so verdicts and
 diagnostics can point back at the clause. Spans never take part in equality.
 """
 
@@ -23,23 +23,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
 
-
-@dataclass(frozen=True, order=True)
-class Span:
-    """A region of policy text: 1-based lines and columns, end exclusive."""
-
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-NO_SPAN = Span("<builtin>", 0, 0, 0, 0)
-
+from rules_engine.language.spans import NO_SPAN, Span
 
 # --------------------------------------------------------------------------- expressions
 

@@ -48,8 +48,8 @@ from rules_engine.language.diagnostics import (
     has_errors,
     sort_diagnostics,
 )
-from rules_engine.language.model import Span
 from rules_engine.language.parser import ParseError, parse, read_source
+from rules_engine.language.spans import Span
 
 Key = tuple[str, ...]
 """What a declaration is about: ``("target", "p1_response")``, ``("fee",)``, ..."""

@@ -35,7 +35,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from rules_engine.language import ast
-from rules_engine.language.model import Span
+from rules_engine.language.spans import Span
 
 __all__ = [
     "MAX_NESTING",

@@ -133,7 +133,7 @@ def read_source(spec: str, cwd: Path | None = None) -> PolicySource:
     split = split_spec(spec, here)
     if split is not None:
         return read_at_revision(split[0], split[1], here)
-    from rules_engine.api import read_policy_text
+    from rules_engine.language.load import read_policy_text
 
     text, problems = read_policy_text(here / spec)
     if text is None:

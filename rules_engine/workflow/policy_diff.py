@@ -42,6 +42,7 @@ from rules_engine.language.policy_text import (
     windows_text,
 )
 from rules_engine.language.policy_text import expr_text as _expr_text
+from rules_engine.language.spans import NO_SPAN, Span
 
 
 def expr_text(expr: m.Expr | None) -> str:
@@ -94,8 +95,8 @@ class Change:
     old: str | None
     new: str | None
     detail: str = ""
-    old_span: m.Span | None = None
-    new_span: m.Span | None = None
+    old_span: Span | None = None
+    new_span: Span | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -289,8 +290,8 @@ class _Differ:
         old: str | None,
         new: str | None,
         detail: str = "",
-        old_span: m.Span | None = None,
-        new_span: m.Span | None = None,
+        old_span: Span | None = None,
+        new_span: Span | None = None,
     ) -> None:
         self.changes.append(Change(clause, aspect, direction, old, new, detail, old_span, new_span))
 
@@ -563,7 +564,7 @@ class _Differ:
         if a.title != b.title:
             self.add(clause, "title", "changed", _plain(a.title), _plain(b.title), "", *sp)
 
-    def _measure(self, clause: str, a: m.Measure, b: m.Measure, sp: tuple[m.Span, m.Span]) -> None:
+    def _measure(self, clause: str, a: m.Measure, b: m.Measure, sp: tuple[Span, Span]) -> None:
         if isinstance(a, m.Elapsed) and isinstance(b, m.Elapsed):
             if (a.start, a.stop, a.builtin) != (b.start, b.stop, b.builtin):
                 self.add(clause, "measure", "changed", measure_text(a), measure_text(b), "", *sp)
@@ -899,9 +900,9 @@ def _pause_direction(
     return None
 
 
-def _span(item: Any) -> m.Span | None:
+def _span(item: Any) -> Span | None:
     span = getattr(item, "span", None)
-    return span if isinstance(span, m.Span) and span != m.NO_SPAN else None
+    return span if isinstance(span, Span) and span != NO_SPAN else None
 
 
 def _plain(value: Any) -> str | None:

@@ -662,7 +662,7 @@ def _shown(path: Path) -> str:
 
 
 def _load_policy(test_file: Path, spec: TestFile, raw: Any) -> m.CheckedPolicy:
-    from rules_engine.api import check_file
+    from rules_engine.language.load import check_file
 
     line, column = locate(raw, ("policy",))
     result = check_file(_shown(test_file.parent / spec.policy))

@@ -156,7 +156,7 @@ def series_of(versions: Sequence[PolicyVersion]) -> PolicySeries:
 def _check(
     text: str, path: str, label: str, read: Callable[[str], str] | None = None
 ) -> CheckResult:
-    from rules_engine.api import check_source
+    from rules_engine.language.load import check_source
 
     result = check_source(text, path, read)
     if result.policy is None:
@@ -177,7 +177,7 @@ def _checked(
 def series_from_folder(folder: str | Path) -> PolicySeries:
     """Every ``*.sla`` file directly in ``folder`` is a version, except a file another one
     imports (shared standard terms are a module, not a version)."""
-    from rules_engine.api import read_policy_text
+    from rules_engine.language.load import read_policy_text
 
     root = Path(folder)
     if not root.is_dir():

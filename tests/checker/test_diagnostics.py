@@ -21,7 +21,7 @@ from rules_engine.language.diagnostics import (
     render_text,
     sort_diagnostics,
 )
-from rules_engine.language.model import Span
+from rules_engine.language.spans import Span
 
 HERE = Path(__file__).parent
 SARIF_SCHEMA = json.loads((HERE / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

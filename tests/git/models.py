@@ -8,10 +8,11 @@ from fractions import Fraction
 from typing import Any
 
 from rules_engine.language import model as m
+from rules_engine.language.spans import Span
 
 
-def span(line: int) -> m.Span:
-    return m.Span("x.sla", line, 1, line, 10)
+def span(line: int) -> Span:
+    return Span("x.sla", line, 1, line, 10)
 
 
 def weekdays(*windows: m.Window) -> tuple[tuple[m.Window, ...], ...]:

@@ -10,8 +10,8 @@ import pytest
 
 from rules_engine.language import ast
 from rules_engine.language.ast import Name
-from rules_engine.language.model import Span
 from rules_engine.language.parser import ParseError, parse
+from rules_engine.language.spans import Span
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SKETCH = (FIXTURES / "design_sketch.sla").read_text("utf-8")
