@@ -36,6 +36,7 @@ from rules_engine.evaluation.records import (
     measure_duration_field,
     measure_elapsed,
 )
+from rules_engine.evaluation.result import Judgement
 from rules_engine.evaluation.rows import materialize
 from rules_engine.evaluation.scope import ScopeContext, compile_scope, field_names, scope_text
 from rules_engine.language import model
@@ -213,7 +214,7 @@ class _TargetRun:
             names |= {"service", "started_at", "ended_at", "planned"}
         return names
 
-    def run(self) -> list[jd.Judgement]:
+    def run(self) -> list[Judgement]:
         target = self.target
         scoped = self.scoped()
         count = len(self.frames)
@@ -264,7 +265,7 @@ class _TargetRun:
 
     def _records(
         self, assigned: pl.DataFrame | None, objective: model.PercentWithin | model.PercentileAtMost
-    ) -> list[jd.Judgement]:
+    ) -> list[Judgement]:
         count = len(self.frames)
         if assigned is None or assigned.height == 0:
             stats: Sequence[jd.RecordStats] = jd.empty_stats(count)
@@ -287,9 +288,7 @@ class _TargetRun:
             for i, (s, f) in enumerate(zip(stats, self.frames, strict=True))
         ]
 
-    def _rate(
-        self, assigned: pl.DataFrame | None, objective: model.RateWhere
-    ) -> list[jd.Judgement]:
+    def _rate(self, assigned: pl.DataFrame | None, objective: model.RateWhere) -> list[Judgement]:
         count = len(self.frames)
         if assigned is None or assigned.height == 0:
             stats: Sequence[jd.RecordStats] = jd.empty_stats(count)
@@ -382,7 +381,7 @@ def _evaluate(
     frames = [_period_frame(policy, p, as_of_utc) for p in history]
     tables = bundle.tables
 
-    judgements: dict[str, list[jd.Judgement]] = {}
+    judgements: dict[str, list[Judgement]] = {}
     for name, target in policy.targets.items():
         judgements[name] = _TargetRun(
             policy, target, tables.get(target.dataset), ctx, frames, options
@@ -408,7 +407,7 @@ def _evaluate(
             continue
         targets_doc: dict[str, Any] = {}
         for name, target in policy.targets.items():
-            doc = judgements[name][i].doc
+            judged = judgements[name][i]
             head: dict[str, Any] = {
                 "title": target.title,
                 "owner": target.owner.value,
@@ -417,9 +416,9 @@ def _evaluate(
                 "scope": scope_text(target.scope),
                 "objective": objective_text(target.objective),
             }
-            head.update(doc)
-            head["flip"] = flip_text(target, doc)
-            head["explanation"] = explanation_text(target, doc, period.label)
+            head.update(judged.to_json())
+            head["flip"] = flip_text(target, judged)
+            head["explanation"] = explanation_text(target, judged, period.label)
             targets_doc[name] = head
         period_doc: dict[str, Any] = {
             "period": period.label,

@@ -3,10 +3,21 @@ smallest change that would flip it."""
 
 from __future__ import annotations
 
-from typing import Any
+from fractions import Fraction
 
+from rules_engine.evaluation import numbers as num
+from rules_engine.evaluation.result import (
+    AggregateFigures,
+    AvailabilityFigures,
+    Budget,
+    CountFigures,
+    Judgement,
+    PercentFigures,
+    PercentileFigures,
+)
 from rules_engine.evaluation.scope import scope_text
 from rules_engine.language import model
+from rules_engine.language.model import Verdict
 from rules_engine.language.policy_text import duration_text, objective_text, percent_text
 
 _NOUNS = {
@@ -26,80 +37,94 @@ def noun(dataset: str, count: int) -> str:
     return one if count == 1 else many
 
 
-def flip_text(target: model.Target, doc: dict[str, Any]) -> str | None:
+def flip_text(target: model.Target, judged: Judgement) -> str | None:
     """The smallest change that flips the verdict, in words; None when nothing is decided."""
     objective = target.objective
-    verdict = doc.get("verdict")
-    to_flip = doc.get("to_flip")
-    if verdict == "no_data":
+    verdict = judged.verdict
+    figures = judged.figures
+    if verdict == Verdict.NO_DATA:
         return None
     goal = objective_text(objective)
-    if isinstance(objective, model.PercentWithin | model.PercentileAtMost | model.RateWhere):
-        if not isinstance(to_flip, int):
+    if isinstance(figures, PercentFigures | PercentileFigures):
+        to_flip = figures.to_flip
+        if to_flip is None:
             return None
         if isinstance(objective, model.RateWhere):
             ok = "meeting the condition"
-        else:
+        elif isinstance(objective, model.PercentWithin | model.PercentileAtMost):
             ok = f"within {duration_text(objective.limit_s)}"
-        if verdict == "breached":
+        if verdict == Verdict.BREACHED:
             if isinstance(objective, model.PercentWithin | model.RateWhere):
                 goal = percent_text(objective.percent)
             return f"{to_flip} more {noun(target.dataset, to_flip)} {ok} would have met {goal}"
         return f"{to_flip} more breached {noun(target.dataset, to_flip)} would break {goal}"
-    if isinstance(objective, model.AvailabilityAtLeast):
-        left = doc.get("budget", {}).get("left")
-        if verdict == "breached":
-            return f"{_neg(left)} s less downtime would have met {goal}"
+    if isinstance(figures, AvailabilityFigures):
+        left = num.seconds(abs(figures.budget.left))
+        if verdict == Verdict.BREACHED:
+            return f"{left} s less downtime would have met {goal}"
         return f"more than {left} s more downtime would break {goal}"
-    if isinstance(objective, model.AggregateCompare):
-        return f"the {objective.aggregate} is {doc.get('value')}; the objective is {goal}"
-    if isinstance(objective, model.CountCompare):
-        return f"the count is {doc.get('count')}; the objective is {goal}"
-    return None  # pragma: no cover
+    if isinstance(figures, AggregateFigures):
+        value = num.fixed(figures.value) if figures.value is not None else None
+        return f"the {figures.aggregate} is {value}; the objective is {goal}"
+    return f"the count is {figures.count}; the objective is {goal}"
 
 
-def _neg(value: Any) -> str:
-    text = str(value)
-    return text[1:] if text.startswith("-") else text
-
-
-def explanation_text(target: model.Target, doc: dict[str, Any], period_label: str) -> str:
+def explanation_text(target: model.Target, judged: Judgement, period_label: str) -> str:
     """A paragraph a person can read: which rule, which numbers, what would change it."""
+    figures = judged.figures
     head = f"{target.name}"
     if target.title:
         head += f' "{target.title}"'
-    parts = [f"{head} ({target.span}) in {period_label}: {doc['verdict']}"]
+    parts = [f"{head} ({target.span}) in {period_label}: {judged.verdict.value}"]
     scope = scope_text(target.scope)
     parts.append(f"of {target.dataset}" + (f" where {scope}" if scope else ""))
     goal = objective_text(target.objective)
-    if "downtime_s" in doc:
+    if isinstance(figures, AvailabilityFigures):
         parts.append(
-            f"downtime {doc['downtime_s']} s of {doc['scheduled_s']} s scheduled "
-            f"on {doc['clock']} = {doc['value']}% against {goal} (margin {doc['margin']} points)"
+            f"downtime {num.seconds(figures.downtime_s)} s of {num.seconds(figures.scheduled_s)} s "
+            f"scheduled on {figures.clock} = {num.percent(figures.value)}% against {goal} "
+            f"(margin {num.percent(figures.margin)} points)"
         )
-    elif "count" in doc and "met" not in doc:
-        parts.append(f"{doc['count']} in scope, value {doc.get('value')} against {goal}")
+    elif isinstance(figures, AggregateFigures | CountFigures):
+        value = figures.value if isinstance(figures, AggregateFigures) else figures.count
+        shown = (
+            None
+            if value is None
+            else (
+                num.fixed(Fraction(value)) if isinstance(figures, AggregateFigures) else str(value)
+            )
+        )
+        parts.append(f"{figures.count} in scope, value {shown} against {goal}")
     else:
         parts.append(
-            f"{doc['in_scope']} in scope: {doc['met']} met, {doc['breached']} breached, "
-            f"{doc['pending']} pending"
+            f"{figures.in_scope} in scope: {figures.met} met, {figures.breached} breached, "
+            f"{figures.pending} pending"
         )
-        if doc.get("value") is not None:
-            parts.append(f"{doc['value']}% against {goal} (margin {doc['margin']} points)")
-        elif doc.get("value_s") is not None:
-            bound = " (a lower bound)" if doc.get("value_is_lower_bound") else ""
+        if isinstance(figures, PercentFigures) and figures.value is not None:
+            margin = figures.margin
+            assert margin is not None
             parts.append(
-                f"rank {doc['rank']} value {doc['value_s']} s{bound} against {goal} "
-                f"(margin {doc['margin_s']} s)"
+                f"{num.percent(figures.value)}% against {goal} "
+                f"(margin {num.percent(margin)} points)"
             )
-        if doc.get("paused_s_total"):
-            parts.append(f"{doc['paused_s_total']} s of pauses excluded")
-    budget = doc.get("budget")
-    if budget:
+        elif isinstance(figures, PercentileFigures) and figures.value_s is not None:
+            margin_s = figures.margin_s
+            assert margin_s is not None
+            bound = " (a lower bound)" if figures.lower_bound else ""
+            parts.append(
+                f"rank {figures.rank} value {num.seconds(figures.value_s)} s{bound} against {goal} "
+                f"(margin {num.seconds(margin_s)} s)"
+            )
+        if figures.records.paused_s:
+            parts.append(f"{num.seconds(figures.records.paused_s)} s of pauses excluded")
+    budget = getattr(figures, "budget", None)
+    if isinstance(budget, Budget):
+        shown_budget = budget.to_json()
         parts.append(
-            f"budget {budget['total']} {budget['unit']}, used {budget['used']}, left {budget['left']}"
+            f"budget {shown_budget['total']} {budget.unit}, used {shown_budget['used']}, "
+            f"left {shown_budget['left']}"
         )
-    flip = flip_text(target, doc)
+    flip = flip_text(target, judged)
     if flip:
         parts.append(flip)
     return "; ".join(parts)

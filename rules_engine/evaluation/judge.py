@@ -12,13 +12,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Literal
 
 import polars as pl
 
 from rules_engine.evaluation import numbers as num
 from rules_engine.evaluation.availability import PeriodDowntime
 from rules_engine.evaluation.periods import Period
+from rules_engine.evaluation.result import (
+    AggregateFigures,
+    AvailabilityFigures,
+    Budget,
+    CountFigures,
+    Judgement,
+    PercentFigures,
+    PercentileFigures,
+    RecordLists,
+)
 from rules_engine.evaluation.rows import RowTable
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
@@ -37,15 +47,6 @@ class PeriodFrame:
     at_risk_fraction: Fraction
 
 
-@dataclass
-class Judgement:
-    """One target in one period: the verdict, its exact value and the JSON explanation."""
-
-    verdict: Verdict
-    value: Fraction | None
-    doc: dict[str, Any]
-
-
 def decide(holds: bool, frame: PeriodFrame, total: Fraction | int, left: Fraction | int) -> Verdict:
     """``breached`` / ``at_risk`` / ``met`` for a decided objective (C14)."""
     if not holds:
@@ -55,34 +56,22 @@ def decide(holds: bool, frame: PeriodFrame, total: Fraction | int, left: Fractio
     return Verdict.MET
 
 
-def burn_rate(used: Fraction | int, total: Fraction | int, frame: PeriodFrame) -> str | None:
+def burn_rate(used: Fraction | int, total: Fraction | int, frame: PeriodFrame) -> Fraction | None:
     """Budget used relative to the share of budget the elapsed part of the period allows:
     ``used / (total x elapsed fraction)``; 1 means on pace to use exactly the budget."""
     allowance = Fraction(total) * frame.elapsed
     if allowance <= 0:
         return None
-    return num.fixed(Fraction(used) / allowance)
+    return Fraction(used) / allowance
 
 
 def _budget(
-    unit: str, total: Fraction | int, used: Fraction | int, frame: PeriodFrame
-) -> dict[str, Any]:
-    left = Fraction(total) - Fraction(used)
-    if unit == "seconds":
-        return {
-            "unit": unit,
-            "total": num.seconds(Fraction(total)),
-            "used": num.seconds(Fraction(used)),
-            "left": num.seconds(left),
-            "burn_rate": burn_rate(used, total, frame),
-        }
-    return {
-        "unit": unit,
-        "total": int(total),
-        "used": int(used),
-        "left": int(left),
-        "burn_rate": burn_rate(used, total, frame),
-    }
+    unit: Literal["records", "seconds"],
+    total: Fraction | int,
+    used: Fraction | int,
+    frame: PeriodFrame,
+) -> Budget:
+    return Budget(unit, Fraction(total), Fraction(used), burn_rate(used, total, frame))
 
 
 # --------------------------------------------------------------------------- record objectives
@@ -190,49 +179,31 @@ def record_stats(
     return out
 
 
-def _record_doc(stats: RecordStats) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "in_scope": stats.in_scope,
-        "met": stats.met,
-        "breached": stats.breached,
-        "pending": stats.pending,
-    }
-    return doc
-
-
-def _record_tail(doc: dict[str, Any], stats: RecordStats) -> None:
-    doc["breached_records"] = stats.breached_rows
-    doc["pending_records"] = stats.pending_rows
-    doc["paused_s_total"] = num.us_to_seconds(stats.paused_us)
-    if stats.detail is not None:
-        doc["records"] = stats.detail
+def _lists(stats: RecordStats) -> RecordLists:
+    return RecordLists(
+        stats.breached_rows,
+        stats.pending_rows,
+        stats.detail,
+        Fraction(stats.paused_us, US),
+    )
 
 
 def judge_percent(stats: RecordStats, percent: Fraction, frame: PeriodFrame) -> Judgement:
     """``X% within L`` (and ``X% where ...``): met / (met + breached)."""
-    doc = _record_doc(stats)
     decided = stats.met + stats.breached
+    counts = (stats.in_scope, stats.met, stats.breached, stats.pending)
     if decided == 0:
-        doc.update(value=None, value_exact=None, margin=None, budget=None, to_flip=None)
-        doc["verdict"] = Verdict.NO_DATA.value
-        _record_tail(doc, stats)
-        return Judgement(Verdict.NO_DATA, None, doc)
+        figures = PercentFigures(*counts, None, percent, None, None, _lists(stats))
+        return Judgement(Verdict.NO_DATA, None, figures)
     value = Fraction(stats.met, decided)
     total = math.floor((1 - percent) * decided)
     used = stats.breached
     holds = value >= percent
     verdict = decide(holds, frame, total, total - used)
     to_flip = (total - used + 1) if holds else (math.ceil(percent * decided) - stats.met)
-    doc.update(
-        value=num.percent(value),
-        value_exact=num.exact(value),
-        margin=num.percent(value - percent),
-        budget=_budget("records", total, used, frame),
-        to_flip=to_flip,
-        verdict=verdict.value,
-    )
-    _record_tail(doc, stats)
-    return Judgement(verdict, value, doc)
+    budget = _budget("records", total, used, frame)
+    figures = PercentFigures(*counts, value, percent, budget, to_flip, _lists(stats))
+    return Judgement(verdict, value, figures)
 
 
 def percentile_values(
@@ -258,19 +229,12 @@ def judge_percentile(
     frame: PeriodFrame,
 ) -> Judgement:
     """``pP <= L`` by nearest rank; budget is ``n - ceil(P/100 n)`` records above L."""
-    doc = _record_doc(stats)
+    counts = (stats.in_scope, stats.met, stats.breached, stats.pending)
     if picked is None:
-        doc.update(
-            value_s=None,
-            rank=None,
-            value_is_lower_bound=False,
-            margin_s=None,
-            budget=None,
-            to_flip=None,
+        figures = PercentileFigures(
+            *counts, None, None, False, objective.limit_s, None, None, _lists(stats)
         )
-        doc["verdict"] = Verdict.NO_DATA.value
-        _record_tail(doc, stats)
-        return Judgement(Verdict.NO_DATA, None, doc)
+        return Judgement(Verdict.NO_DATA, None, figures)
     n, rank, value_us, lower_bound = picked
     limit_us = objective.limit_s * US
     total = n - rank
@@ -279,17 +243,17 @@ def judge_percentile(
     verdict = decide(holds, frame, total, total - used)
     to_flip = (total - used + 1) if holds else (used - total)
     value = Fraction(value_us, US)
-    doc.update(
-        value_s=num.us_to_seconds(value_us),
-        rank=rank,
-        value_is_lower_bound=lower_bound,
-        margin_s=num.us_to_seconds(limit_us - value_us),
-        budget=_budget("records", total, used, frame),
-        to_flip=to_flip,
-        verdict=verdict.value,
+    figures = PercentileFigures(
+        *counts,
+        value,
+        rank,
+        lower_bound,
+        objective.limit_s,
+        _budget("records", total, used, frame),
+        to_flip,
+        _lists(stats),
     )
-    _record_tail(doc, stats)
-    return Judgement(verdict, value, doc)
+    return Judgement(verdict, value, figures)
 
 
 # --------------------------------------------------------------------------- availability
@@ -304,26 +268,21 @@ def judge_availability(
     total = (1 - objective.percent) * scheduled
     holds = value >= objective.percent
     verdict = decide(holds, frame, total, total - downtime)
-    doc: dict[str, Any] = {
-        "in_scope": len(down.outage_ids),
-        "outage_ids": down.outage_ids,
-        "planned_excluded_ids": down.planned_excluded_ids,
-        "downtime_s": num.seconds(downtime),
-        "scheduled_s": num.seconds(scheduled),
-        "clock": clock,
-        "value": num.percent(value),
-        "value_exact": num.exact(value),
-        "margin": num.percent(value - objective.percent),
-        "budget": _budget("seconds", total, downtime, frame),
-        "downtime_intervals": [
-            [s.astimezone(dt.UTC).isoformat(), e.astimezone(dt.UTC).isoformat()]
+    figures = AvailabilityFigures(
+        outage_ids=list(down.outage_ids),
+        planned_excluded_ids=list(down.planned_excluded_ids),
+        downtime_s=downtime,
+        scheduled_s=scheduled,
+        clock=clock,
+        value=value,
+        threshold=objective.percent,
+        budget=_budget("seconds", total, downtime, frame),
+        downtime_intervals=[
+            (s.astimezone(dt.UTC).isoformat(), e.astimezone(dt.UTC).isoformat())
             for s, e in down.intervals
         ],
-        "verdict": verdict.value,
-    }
-    if not down.outage_ids:
-        doc["note"] = "no outages recorded"
-    return Judgement(verdict, value, doc)
+    )
+    return Judgement(verdict, value, figures)
 
 
 # --------------------------------------------------------------------------- aggregates
@@ -385,45 +344,28 @@ def aggregate_values(
 
 
 def judge_aggregate(
-    facts: tuple[int, Fraction, list[str]] | None, objective: model.AggregateCompare
+    facts: tuple[int, Fraction, list[str]] | None,
+    objective: model.AggregateCompare,
 ) -> Judgement:
     """``mean >= 4.2`` / ``sum <= 5000``: no budget, never at risk (C15)."""
     n, total, below = facts if facts is not None else (0, Fraction(0), [])
-    doc: dict[str, Any] = {"in_scope": n, "count": n}
     if n == 0:
-        doc.update(sum=None, value=None, value_exact=None, margin=None, below_objective_ids=[])
-        doc["verdict"] = Verdict.NO_DATA.value
-        return Judgement(Verdict.NO_DATA, None, doc)
+        empty = AggregateFigures(objective.aggregate, objective.unit, 0, None, None, None, [])
+        return Judgement(Verdict.NO_DATA, None, empty)
     value = total / n if objective.aggregate == "mean" else total
     holds = bool(_OPS[objective.op](value, objective.value))
     verdict = Verdict.MET if holds else Verdict.BREACHED
     margin = value - objective.value if objective.op in (">", ">=") else objective.value - value
-    doc.update(
-        sum=number_text(total),
-        value=num.fixed(value),
-        value_exact=num.exact(value),
-        margin=num.fixed(margin),
-        below_objective_ids=below,
-        verdict=verdict.value,
-    )
-    return Judgement(verdict, value, doc)
+    figures = AggregateFigures(objective.aggregate, objective.unit, n, total, value, margin, below)
+    return Judgement(verdict, value, figures)
 
 
 def judge_count(count: int, objective: model.CountCompare) -> Judgement:
     """``count >= N``: always decided; zero records is a count of 0."""
     holds = bool(_OPS[objective.op](count, objective.value))
     verdict = Verdict.MET if holds else Verdict.BREACHED
-    doc: dict[str, Any] = {
-        "in_scope": count,
-        "count": count,
-        "value": str(count),
-        "value_exact": str(count),
-        "margin": str(
-            count - objective.value if objective.op in (">", ">=") else objective.value - count
-        ),
-        "verdict": verdict.value,
-    }
-    return Judgement(verdict, Fraction(count), doc)
+    margin = count - objective.value if objective.op in (">", ">=") else objective.value - count
+    return Judgement(verdict, Fraction(count), CountFigures(count, margin))
 
 
 def empty_stats(periods: int) -> Sequence[RecordStats]:

@@ -1,0 +1,302 @@
+"""The typed result of judging one target in one period: what every later stage reads.
+
+Each objective kind has its own figures, told apart by ``kind`` (never by which keys are
+present), and every value carries its unit:
+
+=================  ==========================  =============================================
+``kind``           objective                   ``value``
+=================  ==========================  =============================================
+``percent``        ``95% within 15m``,         fraction of 1 of decided records met
+                   ``90% where ...``
+``percentile``     ``p90 <= 27h``              seconds on the record's clock (``clock``),
+                                               with its rank and a lower-bound flag
+``availability``   ``>= 99.9%``                fraction of 1 of scheduled time up, with
+                                               downtime and scheduled seconds on ``clock``
+``aggregate``      ``mean >= 4.2``,            the mean or sum, in ``unit`` (``number``,
+                   ``mean <= 30m``             ``money``, or ``duration`` in seconds)
+``count``          ``count >= 1``              the number of records in scope
+=================  ==========================  =============================================
+
+Values are exact (:class:`~fractions.Fraction`); :meth:`to_json` spells them as the JSON
+document does (:mod:`rules_engine.evaluation.numbers`), and the JSON Schema of the
+document is generated from these classes (:mod:`rules_engine.evaluation.schema`).
+Record lists stay in columns (:class:`~rules_engine.evaluation.rows.RowTable`) until a
+renderer asks for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, ClassVar, Literal
+
+from rules_engine.evaluation import numbers as num
+from rules_engine.evaluation.rows import RowTable
+from rules_engine.language.model import Verdict
+from rules_engine.language.policy_text import number_text
+
+Kind = Literal["percent", "percentile", "availability", "aggregate", "count"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The error budget: breaches allowed (``records``) or downtime allowed (``seconds``)."""
+
+    unit: Literal["records", "seconds"]
+    total: Fraction
+    used: Fraction
+    burn_rate: Fraction | None
+    """Budget used over the budget the elapsed share of the period allows (1: on pace)."""
+
+    @property
+    def left(self) -> Fraction:
+        return self.total - self.used
+
+    def to_json(self) -> dict[str, Any]:
+        def show(value: Fraction) -> Any:
+            return num.seconds(value) if self.unit == "seconds" else int(value)
+
+        return {
+            "unit": self.unit,
+            "total": show(self.total),
+            "used": show(self.used),
+            "left": show(self.left),
+            "burn_rate": None if self.burn_rate is None else num.fixed(self.burn_rate),
+        }
+
+
+@dataclass(frozen=True)
+class RecordLists:
+    """The records behind a record objective, per period: breached, pending, and (for
+    periods with few enough records) every record's detail."""
+
+    breached: RowTable
+    pending: RowTable
+    detail: RowTable | None
+    paused_s: Fraction
+    """Pause time excluded from the measured durations (the customer's share)."""
+
+
+@dataclass(frozen=True)
+class PercentFigures:
+    """``X% within L`` or ``X% where COND``: met / (met + breached)."""
+
+    kind: ClassVar[Kind] = "percent"
+    in_scope: int
+    met: int
+    breached: int
+    pending: int
+    value: Fraction | None
+    threshold: Fraction
+    budget: Budget | None
+    to_flip: int | None
+    """Records that would flip the verdict: more met ones if breached, else more breaches."""
+    records: RecordLists
+
+    @property
+    def margin(self) -> Fraction | None:
+        return None if self.value is None else self.value - self.threshold
+
+    def to_json(self) -> dict[str, Any]:
+        decided = self.value is not None
+        return {
+            "kind": self.kind,
+            **_counts(self),
+            "value": num.percent(self.value) if self.value is not None else None,
+            "value_exact": num.exact(self.value) if self.value is not None else None,
+            "margin": num.percent(self.margin) if self.margin is not None else None,
+            "budget": self.budget.to_json() if self.budget is not None else None,
+            "to_flip": self.to_flip if decided else None,
+        }
+
+
+@dataclass(frozen=True)
+class PercentileFigures:
+    """``pP <= L`` by nearest rank; the value is seconds on ``clock``."""
+
+    kind: ClassVar[Kind] = "percentile"
+    in_scope: int
+    met: int
+    breached: int
+    pending: int
+    value_s: Fraction | None
+    rank: int | None
+    lower_bound: bool
+    """An open record takes part with its elapsed time, so the value can still grow."""
+    limit_s: int
+    budget: Budget | None
+    to_flip: int | None
+    records: RecordLists
+
+    @property
+    def margin_s(self) -> Fraction | None:
+        return None if self.value_s is None else self.limit_s - self.value_s
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            **_counts(self),
+            "value_s": num.seconds(self.value_s) if self.value_s is not None else None,
+            "rank": self.rank,
+            "value_is_lower_bound": self.lower_bound,
+            "margin_s": num.seconds(self.margin_s) if self.margin_s is not None else None,
+            "budget": self.budget.to_json() if self.budget is not None else None,
+            "to_flip": self.to_flip,
+        }
+
+
+@dataclass(frozen=True)
+class AvailabilityFigures:
+    """``>= X%`` availability: 1 - downtime / scheduled time on ``clock``."""
+
+    kind: ClassVar[Kind] = "availability"
+    outage_ids: list[str]
+    planned_excluded_ids: list[str]
+    downtime_s: Fraction
+    scheduled_s: Fraction
+    clock: str
+    value: Fraction
+    threshold: Fraction
+    budget: Budget
+    downtime_intervals: list[tuple[str, str]]
+    """Merged unplanned downtime, as UTC ISO instants."""
+
+    @property
+    def in_scope(self) -> int:
+        return len(self.outage_ids)
+
+    @property
+    def margin(self) -> Fraction:
+        return self.value - self.threshold
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "in_scope": self.in_scope,
+            "outage_ids": self.outage_ids,
+            "planned_excluded_ids": self.planned_excluded_ids,
+            "downtime_s": num.seconds(self.downtime_s),
+            "scheduled_s": num.seconds(self.scheduled_s),
+            "clock": self.clock,
+            "value": num.percent(self.value),
+            "value_exact": num.exact(self.value),
+            "margin": num.percent(self.margin),
+            "budget": self.budget.to_json(),
+            "downtime_intervals": [list(pair) for pair in self.downtime_intervals],
+        }
+        if not self.outage_ids:
+            out["note"] = "no outages recorded"
+        return out
+
+
+@dataclass(frozen=True)
+class AggregateFigures:
+    """``mean OP X`` / ``sum OP X`` over a number field (``unit`` ``number`` or ``money``)
+    or a duration (``unit`` ``duration``: values in seconds); no budget, never at risk."""
+
+    kind: ClassVar[Kind] = "aggregate"
+    aggregate: Literal["mean", "sum"]
+    unit: Literal["number", "duration", "money"]
+    count: int
+    sum: Fraction | None
+    value: Fraction | None
+    margin: Fraction | None
+    """How far the value is on the good side of the objective (negative: the bad side)."""
+    below_objective_ids: list[str]
+
+    @property
+    def in_scope(self) -> int:
+        return self.count
+
+    def to_json(self) -> dict[str, Any]:
+        decided = self.value is not None
+        return {
+            "kind": self.kind,
+            "unit": self.unit,
+            "in_scope": self.count,
+            "count": self.count,
+            "sum": number_text(self.sum) if decided and self.sum is not None else None,
+            "value": num.fixed(self.value) if self.value is not None else None,
+            "value_exact": num.exact(self.value) if self.value is not None else None,
+            "margin": num.fixed(self.margin) if self.margin is not None else None,
+            "below_objective_ids": self.below_objective_ids,
+        }
+
+
+@dataclass(frozen=True)
+class CountFigures:
+    """``count OP N``: always decided (zero records is a count of 0)."""
+
+    kind: ClassVar[Kind] = "count"
+    count: int
+    margin: int
+
+    @property
+    def in_scope(self) -> int:
+        return self.count
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "in_scope": self.count,
+            "count": self.count,
+            "value": str(self.count),
+            "value_exact": str(self.count),
+            "margin": str(self.margin),
+        }
+
+
+Figures = PercentFigures | PercentileFigures | AvailabilityFigures | AggregateFigures | CountFigures
+RecordFigures = PercentFigures | PercentileFigures
+
+
+def _counts(figures: RecordFigures) -> dict[str, Any]:
+    return {
+        "in_scope": figures.in_scope,
+        "met": figures.met,
+        "breached": figures.breached,
+        "pending": figures.pending,
+    }
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One target in one period: the verdict, its exact value and the figures behind it.
+
+    ``value`` is what the consequences stage compares credit tiers with: a fraction of 1
+    for percent and availability objectives, seconds for percentiles, the mean or sum for
+    aggregates, the count for counts; None when nothing was decided.
+    """
+
+    verdict: Verdict
+    value: Fraction | None
+    figures: Figures
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures as the document writes them, record lists still in columns."""
+        out = self.figures.to_json()
+        out["verdict"] = self.verdict.value
+        figures = self.figures
+        if isinstance(figures, PercentFigures | PercentileFigures):
+            lists = figures.records
+            out["breached_records"] = lists.breached
+            out["pending_records"] = lists.pending
+            out["paused_s_total"] = num.seconds(lists.paused_s)
+            if lists.detail is not None:
+                out["records"] = lists.detail
+        elif isinstance(figures, AvailabilityFigures) and "note" in out:
+            out["note"] = out.pop("note")  # after the verdict, where the document had it
+        return out
+
+
+__all__ = [
+    "AggregateFigures",
+    "AvailabilityFigures",
+    "Budget",
+    "CountFigures",
+    "Figures",
+    "Judgement",
+    "PercentFigures",
+    "PercentileFigures",
+    "RecordLists",
+]
