@@ -54,8 +54,8 @@ def phases(data: Path) -> dict[str, float]:
 
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
-    from rules_engine.evaluation.engine import EvaluationOptions, evaluate
     from rules_engine.evaluation.periods import parse_period, periods_between
+    from rules_engine.pipeline import EvaluationOptions, evaluate
     from rules_engine.render import FORMATS
 
     t1 = time.perf_counter()

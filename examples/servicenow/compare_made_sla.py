@@ -3,7 +3,7 @@
     python examples/servicenow/compare_made_sla.py [EXPORT.zip]
 
 Imports the event log with the shipped ``servicenow_event_log`` mapping (times read as
-UTC), evaluates ``policy.sla`` month by month through :func:`rules_engine.evaluation.engine.evaluate`
+UTC), evaluates ``policy.sla`` month by month through :func:`rules_engine.pipeline.evaluate`
 (the code path ``sla eval`` uses), and compares each resolved incident's verdict
 (met / breached) with the ``made_sla`` flag of its last update. The SLA behind
 ``made_sla`` is unpublished, so agreement is a sanity check: the script prints the rate
@@ -21,8 +21,8 @@ import polars as pl
 from rules_engine.api import load_policy
 from rules_engine.data.importer import import_export
 from rules_engine.data.mapping import load_mapping
-from rules_engine.evaluation.engine import EvaluationOptions, evaluate
 from rules_engine.evaluation.periods import parse_period, periods_between
+from rules_engine.pipeline import EvaluationOptions, evaluate
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_EXPORT = (

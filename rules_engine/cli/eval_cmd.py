@@ -240,7 +240,7 @@ def load_series_inputs(
 
 def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
     """The series' evaluation document (:func:`rules_engine.workflow.versions.evaluate_series`)."""
-    from rules_engine.evaluation.engine import EvaluationOptions
+    from rules_engine.pipeline import EvaluationOptions
     from rules_engine.workflow.versions import SeriesError, evaluate_series
 
     try:
@@ -378,7 +378,7 @@ def eval_(
         )
     with _input_errors(), progress("evaluating"):
         loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
-        from rules_engine.evaluation.engine import EvaluationOptions, evaluate
+        from rules_engine.pipeline import EvaluationOptions, evaluate
 
         evaluation = evaluate(
             loaded.policy,

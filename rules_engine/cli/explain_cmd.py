@@ -108,7 +108,7 @@ def explain(
                 raise InputProblem(
                     f"error: --target: no target `{target_name}` in {policy_path}; help: {hint}"
                 )
-            from rules_engine.evaluation.engine import EvaluationOptions, evaluate
+            from rules_engine.pipeline import EvaluationOptions, evaluate
 
             evaluation = evaluate(
                 loaded.policy,

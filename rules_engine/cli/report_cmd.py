@@ -138,7 +138,7 @@ def _evaluate(
         click.echo(text if text.startswith("error") or "\n" in text else f"error: {text}", err=True)
         sys.exit(EXIT_INPUT)
     _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
-    from rules_engine.evaluation.engine import EvaluationOptions, evaluate
+    from rules_engine.pipeline import EvaluationOptions, evaluate
 
     evaluation = evaluate(
         loaded.policy,

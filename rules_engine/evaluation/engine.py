@@ -1,20 +1,17 @@
-"""Evaluate a checked policy over data: verdicts per target per period, explained.
+"""Judge a checked policy over data: verdicts per target per period, explained.
 
-:func:`evaluate` is the one code path the CLI, the conformance tests and the benchmark
-use. It is a pure function of (policy, data, periods, as-of): same inputs, byte-identical
-document. It evaluates every period from the one containing the policy's ``effective``
-date up to the last one asked for, so look-backs ("breached in 3 of last 3 periods") see
-the same history whatever range was asked; the document shows the periods asked for.
+:func:`judge` is a pure function of (policy, data, periods, as-of). It judges every period
+from the one containing the policy's ``effective`` date up to the last one asked for, so
+look-backs ("breached in 3 of last 3 periods") see the same history whatever range was
+asked; :meth:`Verdicts.document` shows the periods asked for. The stages are composed
+(verdicts, then money, then the document) by :func:`rules_engine.pipeline.evaluate`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib
-import importlib.util
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
@@ -37,7 +34,6 @@ from rules_engine.evaluation.records import (
     measure_elapsed,
 )
 from rules_engine.evaluation.result import Judgement
-from rules_engine.evaluation.rows import materialize
 from rules_engine.evaluation.scope import ScopeContext, compile_scope, field_names, scope_text
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
@@ -64,46 +60,6 @@ class EvaluationOptions:
     detail_limit: int = DETAIL_LIMIT
     detail_targets: frozenset[str] | None = None  # always keep detail for these
     as_of_source: str = "given"  # "given" or "now": stated in the output
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The result: the JSON document plus the typed outcomes behind it.
-
-    ``skeleton`` is the document with its record lists still in columns
-    (:class:`~rules_engine.evaluation.rows.RowTable`); ``document`` is the same with
-    plain lists and dicts, built on first use. The JSON renderer takes either and writes
-    the same bytes; the skeleton spares it a dict per listed record.
-    """
-
-    policy: model.CheckedPolicy
-    as_of: dt.datetime
-    periods: tuple[Period, ...]
-    history: tuple[PeriodOutcome, ...]
-    skeleton: dict[str, Any] = field(repr=False)
-
-    @functools.cached_property
-    def document(self) -> dict[str, Any]:
-        built: dict[str, Any] = materialize(self.skeleton)
-        return built
-
-    def period_documents(self) -> list[dict[str, Any]]:
-        """The reported periods (verdicts and counts; record lists may be columnar)."""
-        docs: list[dict[str, Any]] = self.skeleton["periods"]
-        return docs
-
-    @property
-    def any_breached(self) -> bool:
-        """A provider-owned target breached in a reported period (exit code 1)."""
-        return self.any_verdict({Verdict.BREACHED})
-
-    def any_verdict(self, verdicts: set[Verdict]) -> bool:
-        wanted = {v.value for v in verdicts}
-        for period in self.period_documents():
-            for target in period["targets"].values():
-                if target["owner"] == model.Owner.PROVIDER.value and target["verdict"] in wanted:
-                    return True
-        return False
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -331,19 +287,6 @@ class _TargetRun:
         return jd.aggregate_values(values, objective)
 
 
-def _consequences(
-    policy: model.CheckedPolicy, history: Sequence[PeriodOutcome], requested: Sequence[Period]
-) -> tuple[list[dict[str, Any]] | None, dict[str, Any]]:
-    """F's money, bonuses and exits when the consequences stage is installed."""
-    if importlib.util.find_spec("rules_engine.consequences.assess") is None:
-        return None, {}
-    module: Any = importlib.import_module("rules_engine.consequences.assess")
-    assessed = module.assess(policy, history)
-    per_period = [item.to_json() for item in assessed]
-    summary: dict[str, Any] = dict(module.summarize(assessed, requested))
-    return per_period, summary
-
-
 def _calendars(
     policy: model.CheckedPolicy, clocks: Clocks, first: dt.date, last: dt.date
 ) -> dict[str, Any]:
@@ -364,14 +307,123 @@ def _calendars(
     return out
 
 
-def _evaluate(
+@dataclass(frozen=True)
+class Verdicts:
+    """The evaluation stage's hand-off: every target judged in every history period.
+
+    ``history`` runs from the period containing the policy's ``effective`` date to the
+    last period asked for (what look-backs need); ``periods`` are the ones asked for.
+    The consequences stage reads ``history``; :meth:`document` lays the reported periods
+    out, with the money a later stage worked out for each history period.
+    """
+
+    policy: model.CheckedPolicy
+    bundle: DataSource
+    as_of: dt.datetime
+    periods: tuple[Period, ...]
+    history: tuple[PeriodOutcome, ...]
+    judgements: Mapping[str, Sequence[Judgement]]
+    clocks: Clocks
+    options: EvaluationOptions
+
+    def document(
+        self,
+        money: Sequence[Mapping[str, Any]] | None = None,
+        summary: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The evaluation document (record lists still in columns). ``money`` has one
+        entry per history period (its credits, caps, bonuses, exits), ``summary`` the
+        run's exit right and totals; both are laid in as given."""
+        policy, options = self.policy, self.options
+        summary = summary or {}
+        as_of_utc = _utc(self.as_of)
+        asked = {p.label for p in self.periods}
+        period_docs = []
+        for i, outcome in enumerate(self.history):
+            period = outcome.period
+            if period.label not in asked:
+                continue
+            targets_doc: dict[str, Any] = {}
+            for name, target in policy.targets.items():
+                judged = self.judgements[name][i]
+                head: dict[str, Any] = {
+                    "title": target.title,
+                    "owner": target.owner.value,
+                    "span": str(target.span),
+                    "dataset": target.dataset,
+                    "scope": scope_text(target.scope),
+                    "objective": objective_text(target.objective),
+                }
+                head.update(judged.to_json())
+                head["flip"] = flip_text(target, judged)
+                head["explanation"] = explanation_text(target, judged, period.label)
+                targets_doc[name] = head
+            period_doc: dict[str, Any] = {
+                "period": period.label,
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "over": outcome.over,
+                "fee": _money(fee_for(policy, period), policy.currency),
+                "targets": targets_doc,
+            }
+            if money is not None:
+                period_doc.update(money[i])
+            period_docs.append(period_doc)
+
+        history = self.history
+        bundle = self.bundle
+        last_day = (
+            max(history[-1].period.end, as_of_utc).astimezone(dt.UTC).date()
+            if history
+            else as_of_utc.date()
+        )
+        first_day = history[0].period.start.date() if history else as_of_utc.date()
+        zone = history[0].period.start.tzinfo if history else dt.UTC
+        document: dict[str, Any] = {
+            "schema_version": DOCUMENT_VERSION,
+            "data_schema_version": SCHEMA_VERSION,
+            "engine_version": __version__,
+            "policy": {
+                "name": policy.name,
+                "provider": policy.provider,
+                "customer": policy.customer,
+                "path": policy.source_path,
+                "sha256": policy.source_sha256,
+            },
+            "data": {
+                "sources": dict(sorted((getattr(bundle, "sources", None) or {}).items())),
+                "sha256": dict(sorted((getattr(bundle, "sha256", None) or {}).items())),
+                "warnings": [str(w) for w in (getattr(bundle, "warnings", []) or [])],
+                "late_start": _late_starts(policy, bundle.tables),
+            },
+            "as_of": as_of_utc.astimezone(zone).isoformat(),
+            "as_of_source": options.as_of_source,
+            "timezone": policy.timezone,
+            "currency": policy.currency.code,
+            "holidays_package_version": _holidays_version(),
+            "calendars": _calendars(
+                policy, self.clocks, dt.date(first_day.year, 1, 1), dt.date(last_day.year, 12, 31)
+            ),
+            "periods": period_docs,
+            "exit_right": summary.get("exit_right"),
+            "totals": summary.get("totals"),
+            "summary": _summary(period_docs),
+        }
+        for key, value in summary.items():
+            document.setdefault(key, value)
+        return document
+
+
+def judge(
     policy: model.CheckedPolicy,
     bundle: DataSource,
     periods: Sequence[Period],
     as_of: dt.datetime,
     options: EvaluationOptions | None = None,
-) -> Evaluation:
-    """Verdicts for every target of ``policy`` in each of ``periods`` as of ``as_of``."""
+) -> Verdicts:
+    """Verdicts for every target of ``policy`` in every period from the one containing
+    ``effective`` to the last of ``periods``, as of ``as_of``; data as given (the
+    exclusion ledger is applied by :func:`rules_engine.pipeline.evaluate`)."""
     options = options or EvaluationOptions()
     as_of_utc = _utc(as_of)
     history = history_periods(policy, periods)
@@ -398,77 +450,9 @@ def _evaluate(
         )
         for i, p in enumerate(history)
     )
-    money, summary = _consequences(policy, outcomes, periods) if history else (None, {})
-
-    asked = {p.label for p in periods}
-    period_docs = []
-    for i, period in enumerate(history):
-        if period.label not in asked:
-            continue
-        targets_doc: dict[str, Any] = {}
-        for name, target in policy.targets.items():
-            judged = judgements[name][i]
-            head: dict[str, Any] = {
-                "title": target.title,
-                "owner": target.owner.value,
-                "span": str(target.span),
-                "dataset": target.dataset,
-                "scope": scope_text(target.scope),
-                "objective": objective_text(target.objective),
-            }
-            head.update(judged.to_json())
-            head["flip"] = flip_text(target, judged)
-            head["explanation"] = explanation_text(target, judged, period.label)
-            targets_doc[name] = head
-        period_doc: dict[str, Any] = {
-            "period": period.label,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "over": frames[i].over,
-            "fee": _money(fee_for(policy, period), policy.currency),
-            "targets": targets_doc,
-        }
-        if money is not None:
-            period_doc.update(money[i])
-        period_docs.append(period_doc)
-
-    last_day = (
-        max(history[-1].end, as_of_utc).astimezone(dt.UTC).date() if history else as_of_utc.date()
+    return Verdicts(
+        policy, bundle, as_of, tuple(sorted(periods)), outcomes, judgements, clocks, options
     )
-    first_day = history[0].start.date() if history else as_of_utc.date()
-    document: dict[str, Any] = {
-        "schema_version": DOCUMENT_VERSION,
-        "data_schema_version": SCHEMA_VERSION,
-        "engine_version": __version__,
-        "policy": {
-            "name": policy.name,
-            "provider": policy.provider,
-            "customer": policy.customer,
-            "path": policy.source_path,
-            "sha256": policy.source_sha256,
-        },
-        "data": {
-            "sources": dict(sorted((getattr(bundle, "sources", None) or {}).items())),
-            "sha256": dict(sorted((getattr(bundle, "sha256", None) or {}).items())),
-            "warnings": [str(w) for w in (getattr(bundle, "warnings", []) or [])],
-            "late_start": _late_starts(policy, tables),
-        },
-        "as_of": as_of_utc.astimezone(history[0].start.tzinfo if history else dt.UTC).isoformat(),
-        "as_of_source": options.as_of_source,
-        "timezone": policy.timezone,
-        "currency": policy.currency.code,
-        "holidays_package_version": _holidays_version(),
-        "calendars": _calendars(
-            policy, clocks, dt.date(first_day.year, 1, 1), dt.date(last_day.year, 12, 31)
-        ),
-        "periods": period_docs,
-        "exit_right": summary.get("exit_right"),
-        "totals": summary.get("totals"),
-        "summary": _summary(period_docs),
-    }
-    for key, value in summary.items():
-        document.setdefault(key, value)
-    return Evaluation(policy, as_of, tuple(sorted(periods)), outcomes, document)
 
 
 def _late_starts(policy: model.CheckedPolicy, tables: Mapping[str, pl.DataFrame]) -> list[str]:
@@ -511,58 +495,3 @@ def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for target in period["targets"].values():
             counts[target["verdict"]] += 1
     return {"verdicts": counts}
-
-
-def evaluate(
-    policy: model.CheckedPolicy,
-    bundle: DataSource,
-    periods: Sequence[Period],
-    as_of: dt.datetime,
-    options: EvaluationOptions | None = None,
-) -> Evaluation:
-    """Evaluate a policy over data: the one entry point (CLI, tests, benchmark, replay).
-
-    Verdicts are decided on the agreed view of the data (DESIGN "Exclusions").
-
-    With an ``exclusions`` ledger in the data, the approved entries are applied and
-    decide the verdicts; when some entries are disputed, the data is evaluated a second
-    time with them applied too, and the document's ``exclusions`` section lists the
-    ledger, the disputed entries and what they would change (verdicts, values, money).
-    Raises :class:`rules_engine.data.DataError` for a bad ledger.
-    """
-    from rules_engine.evaluation.exclusions import (
-        EXCLUSIONS,
-        dispute_effect,
-        ledger_json,
-        split_bundle,
-    )
-
-    tables = bundle.tables
-    if EXCLUSIONS not in tables:
-        return _evaluate(policy, bundle, periods, as_of, options)
-    split = split_bundle(bundle)
-    agreed = _evaluate(policy, _View(bundle, split.approved_tables), periods, as_of, options)
-    section: dict[str, Any] = {
-        "ledger": ledger_json(tables),
-        "disputed": split.disputed,
-        "dispute_effect": None,
-    }
-    if split.disputed:
-        claimed = _evaluate(policy, _View(bundle, split.all_tables), periods, as_of, options)
-        section["dispute_effect"] = dispute_effect(agreed.skeleton, claimed.skeleton)
-    agreed.skeleton["exclusions"] = section
-    return agreed
-
-
-class _View:
-    """A bundle with other tables (sources and checksums kept for the document)."""
-
-    def __init__(self, bundle: DataSource, tables: Mapping[str, pl.DataFrame]) -> None:
-        self.tables = tables
-        self.sources = getattr(bundle, "sources", {})
-        self.sha256 = getattr(bundle, "sha256", {})
-        self.warnings = getattr(bundle, "warnings", [])
-
-
-evaluate_with_exclusions = evaluate
-"""The name :func:`evaluate` had before every caller got the exclusions ledger applied."""

@@ -815,7 +815,7 @@ def _run_case(
 def _engine_evaluate(
     policy: m.CheckedPolicy, bundle: Any, periods: Sequence[Any], as_of: dt.datetime
 ) -> Any:
-    from rules_engine.evaluation.engine import evaluate
+    from rules_engine.pipeline import evaluate
 
     return evaluate(policy, bundle, list(periods), as_of)
 

@@ -422,12 +422,12 @@ Evaluator = Callable[[CheckedPolicy, Any, Sequence[Any], dt.datetime], Document]
 
 def default_evaluator() -> Evaluator:
     """The engine's evaluation, as a document (imported late: the engine pulls in Polars)."""
-    from rules_engine.evaluation import engine
+    from rules_engine import pipeline
 
     def run(
         policy: CheckedPolicy, bundle: Any, periods: Sequence[Any], as_of: dt.datetime
     ) -> Document:
-        return as_document(engine.evaluate(policy, bundle, list(periods), as_of))
+        return as_document(pipeline.evaluate(policy, bundle, list(periods), as_of))
 
     return run
 

@@ -27,8 +27,8 @@ from rules_engine.evaluation.periods import Period, period_containing, periods_b
 from rules_engine.language.model import CheckedPolicy, DatasetDecl, FeeLine, Verdict
 
 if TYPE_CHECKING:
-    from rules_engine.evaluation.engine import EvaluationOptions
     from rules_engine.language.checker import CheckResult
+    from rules_engine.pipeline import EvaluationOptions
 
 
 class SeriesError(ValueError):
@@ -253,7 +253,7 @@ def _engine(
     as_of: dt.datetime,
     options: EvaluationOptions | None = None,
 ) -> Any:
-    from rules_engine.evaluation.engine import evaluate
+    from rules_engine.pipeline import evaluate
 
     return evaluate(policy, bundle, list(periods), as_of, options)
 

@@ -1,7 +1,7 @@
 """The four conformance scenarios of ``shared/conformance``: every verdict, count, value,
 budget, margin, flip, percentile rank, downtime and record list of ``expected.json``.
 
-Each scenario runs twice through :func:`rules_engine.evaluation.engine.evaluate`: once from its
+Each scenario runs twice through :func:`rules_engine.pipeline.evaluate`: once from its
 ``.sla`` translation here (the language front end end to end), once from a model built
 directly from the neutral YAML (``_neutral.py``), so a front-end slip and an engine slip
 cannot mask each other. Money, bonus and exit keys belong to the consequences stage and
@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from rules_engine.data import load_data
-from rules_engine.evaluation.engine import Evaluation, evaluate
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.language import model
+from rules_engine.pipeline import Evaluation, evaluate
 
 from ._neutral import policy_from_scenario
 

@@ -1,6 +1,6 @@
 """Every money, bonus, exit and cap figure of the four conformance scenarios.
 
-Each scenario runs through :func:`rules_engine.evaluation.engine.evaluate` twice: from its ``.sla``
+Each scenario runs through :func:`rules_engine.pipeline.evaluate` twice: from its ``.sla``
 translation (E's ``tests/conformance``), and from E's neutral model with the money
 clauses of the neutral YAML added here, so a front-end slip cannot hide a consequences
 bug. Free text (``tier``, ``arithmetic``, ``cap_arithmetic``, exit ``reasons``) is
@@ -24,9 +24,9 @@ from conformance._neutral import duration_s, policy_from_scenario
 from conformance.test_conformance import CONFORMANCE, MONEY_KEYS, SCENARIOS, _scenario
 
 from rules_engine.data import load_data
-from rules_engine.evaluation.engine import evaluate
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.language import model
+from rules_engine.pipeline import evaluate
 
 pytestmark = pytest.mark.skipif(
     not CONFORMANCE.is_dir(), reason=f"conformance scenarios not found at {CONFORMANCE}"

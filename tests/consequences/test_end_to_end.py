@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from rules_engine.data import load_data
-from rules_engine.evaluation.engine import evaluate
 from rules_engine.evaluation.periods import parse_period
+from rules_engine.pipeline import evaluate
 
 CASE = Path(__file__).parent / "cases" / "earn_back_annual_cap"
 

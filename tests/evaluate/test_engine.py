@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules_engine.evaluation import judge
-from rules_engine.evaluation.engine import evaluate
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.language import model
+from rules_engine.pipeline import evaluate
 
 from .helpers import Bundle, outages, policy, t, target, tickets
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from rules_engine.api import load_policy
 from rules_engine.cli import cli
 from rules_engine.data import load_data
-from rules_engine.evaluation.engine import evaluate
 from rules_engine.evaluation.periods import parse_period
+from rules_engine.pipeline import evaluate
 from rules_engine.render import FORMATS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules_engine.evaluation.engine import evaluate
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.evaluation.records import _max_before
+from rules_engine.pipeline import evaluate
 
 from .helpers import Bundle, policy, t, tickets
 from .test_engine import _resolution

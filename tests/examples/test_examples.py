@@ -161,14 +161,14 @@ def test_policies_are_formatted() -> None:
 
 
 def _evaluate_accountability(*, accept_all: bool = False) -> dict[str, Any]:
-    """The example's document through engine.evaluate (which applies the ledger); with
+    """The example's document through pipeline.evaluate (which applies the ledger); with
     ``accept_all`` every entry of the ledger is approved first."""
     import polars as pl
 
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
-    from rules_engine.evaluation.engine import evaluate
     from rules_engine.evaluation.periods import parse_period
+    from rules_engine.pipeline import evaluate
 
     policy = load_policy(ACCOUNTABILITY / "policy.sla")
     bundle = load_data(ACCOUNTABILITY / "data", policy=policy)
@@ -309,8 +309,8 @@ def test_one_period_alone_equals_that_period_of_the_whole_run(folder: Path, peri
 def _document_of(folder: Path, data: Path) -> dict[str, Any]:
     from rules_engine.api import load_policy
     from rules_engine.data import load_data
-    from rules_engine.evaluation.engine import evaluate
     from rules_engine.evaluation.periods import parse_period, periods_between
+    from rules_engine.pipeline import evaluate
 
     command = load_command(folder)
     value = {a: command.args[i + 1] for i, a in enumerate(command.args[:-1]) if a.startswith("--")}
