@@ -78,6 +78,7 @@ from rules_engine.language.model import (
     Verdict,
     VerdictIs,
 )
+from rules_engine.language.policy_text import threshold_text
 
 NOT_OVER_NOTE = "period not over at as-of: no consequences (C23)"
 PROJECTION_NOTE = (
@@ -310,6 +311,7 @@ class PeriodConsequences:
 class _Context:
     """What a condition is evaluated against: the history up to and including ``index``."""
 
+    policy: CheckedPolicy
     history: Sequence[PeriodOutcome]
     index: int
     allow_customer: bool  # False for credits and exits (customer targets never count)
@@ -322,6 +324,18 @@ class _Context:
             return True
         outcome = self.history[self.index].targets.get(target)
         return outcome is None or outcome.owner is Owner.PROVIDER
+
+
+def condition_holds(
+    policy: CheckedPolicy,
+    cond: Condition,
+    history: Sequence[PeriodOutcome],
+    index: int,
+    allow_customer: bool,
+) -> bool:
+    """Whether ``cond`` holds in period ``index`` of ``history``: the one definition of
+    "holds" that credits, bonuses, exits and policy-test coverage share."""
+    return _holds(cond, _Context(policy, history, index, allow_customer))[0]
 
 
 def _verdict(outcome: PeriodOutcome, target: str) -> Verdict | None:
@@ -349,7 +363,7 @@ def _holds(cond: Condition, ctx: _Context) -> tuple[bool, list[str]]:
         if found is None or found.value is None or not ctx.counts(cond.target):
             return False, []
         ok = bool(_OPS[cond.op](found.value, cond.threshold))
-        return ok, [_value_label(cond)] if ok else []
+        return ok, [_value_label(cond, ctx.policy)] if ok else []
     if isinstance(cond, VerdictIs):
         ok = ctx.counts(cond.target) and _verdict(current, cond.target) == cond.verdict
         return ok, [f"{cond.target} {cond.verdict}"] if ok else []
@@ -405,8 +419,12 @@ def _all_targets(outcome: PeriodOutcome, verdict: str) -> bool:
     return bool(names) and all(outcome.targets[n].verdict == verdict for n in names)
 
 
-def _value_label(cond: ValueBelow) -> str:
-    return f"{cond.target} {cond.op} {format_percent(cond.threshold)}%"
+def _value_label(cond: ValueBelow, policy: CheckedPolicy) -> str:
+    """The condition in the unit of its target's value: ``email_availability < 99.9%``,
+    ``satisfaction < 4.5``, ``p3_resolution > 27h``."""
+    target = policy.targets.get(cond.target)
+    threshold = threshold_text(target.objective if target else None, cond.threshold)
+    return f"{cond.target} {cond.op} {threshold}"
 
 
 def _targets_named(cond: Condition) -> tuple[str, ...]:
@@ -489,8 +507,8 @@ def _settle(
     ledger: _Ledger,
 ) -> Settlement:
     cur = policy.currency
-    strict = _Context(history, index, allow_customer=False)
-    loose = _Context(history, index, allow_customer=True)
+    strict = _Context(policy, history, index, allow_customer=False)
+    loose = _Context(policy, history, index, allow_customer=True)
 
     credits: list[CreditLine] = []
     for rule in policy.credits:

@@ -499,13 +499,12 @@ def observe_escalations(
 ConditionCheck = Callable[[m.Condition, Sequence[Any], int, bool], bool]
 
 
-def _condition_check() -> ConditionCheck:
+def _condition_check(policy: m.CheckedPolicy) -> ConditionCheck:
     """The consequences stage's own condition semantics (one definition of "holds")."""
-    from rules_engine.consequences import assess as cq
+    from rules_engine.consequences.assess import condition_holds
 
     def holds(cond: m.Condition, history: Sequence[Any], index: int, customer: bool) -> bool:
-        ctx: Any = cq._Context(history, index, customer)
-        return bool(cq._holds(cond, ctx)[0])
+        return condition_holds(policy, cond, history, index, customer)
 
     return holds
 
@@ -519,7 +518,7 @@ def observe(
 ) -> None:
     """Record the outcomes one evaluation shows, for the periods the case asked for."""
 
-    holds = holds or _condition_check()
+    holds = holds or _condition_check(policy)
     asked = {str(p["period"]) for p in document.get("periods", ())}
     for period in document.get("periods", ()):
         for name, doc in period.get("targets", {}).items():
