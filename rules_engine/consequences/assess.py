@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from rules_engine.consequences.money import (
     fee_for_period,
@@ -179,6 +179,29 @@ class AnnualCap:
         }
 
 
+MoneyKind = Literal["credit", "cap", "annual_cap", "earn_back", "bonus"]
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    """One line of a period's account, signed: credits are positive, a cap's reduction
+    and a credit earned back negative (all owed to the customer); bonuses positive
+    (owed to the provider)."""
+
+    kind: MoneyKind
+    rule: str
+    amount: Decimal
+    arithmetic: str
+
+    def to_json(self, cur: Currency) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rule": self.rule,
+            "amount": to_minor_str(self.amount, cur),
+            "arithmetic": self.arithmetic,
+        }
+
+
 @dataclass(frozen=True)
 class Settlement:
     """The money of one period: what is granted when the period is over, or projected."""
@@ -194,6 +217,36 @@ class Settlement:
     bonus_total: Decimal
     earned_back: tuple[EarnBackLine, ...]
     exits: tuple[ExitLine, ...]
+
+    def __post_init__(self) -> None:
+        owed = sum((line.amount for line in self.credit_lines), Decimal(0))
+        if owed != self.credits_net:  # pragma: no cover - a defect, never an input
+            raise AssertionError(f"credit lines sum to {owed}, not {self.credits_net}")
+
+    @property
+    def credit_lines(self) -> tuple[MoneyLine, ...]:
+        """What the provider owes the customer, line by line: each credit, then each cap's
+        reduction (per period, then per year), then each credit earned back. They sum
+        to :attr:`credits_net` by construction (checked when the settlement is made)."""
+        lines = [MoneyLine("credit", c.rule, c.amount, c.arithmetic) for c in self.credits]
+        after_cap = self.credits_before_cap
+        if self.cap_applied and self.cap is not None:
+            lines.append(
+                MoneyLine("cap", "cap per period", self.cap - after_cap, self.cap_arithmetic or "")
+            )
+            after_cap = self.cap
+        if self.annual_cap is not None and self.annual_cap.applied:
+            cut = self.credits_total - after_cap
+            lines.append(MoneyLine("annual_cap", "cap per year", cut, self.annual_cap.arithmetic))
+        lines.extend(
+            MoneyLine("earn_back", e.rule, e.amount, e.arithmetic) for e in self.earned_back
+        )
+        return tuple(lines)
+
+    @property
+    def bonus_lines(self) -> tuple[MoneyLine, ...]:
+        """What the customer owes the provider: each bonus (never capped or netted)."""
+        return tuple(MoneyLine("bonus", b.rule, b.amount, b.arithmetic) for b in self.bonuses)
 
     @property
     def earned_back_total(self) -> Decimal:
@@ -214,6 +267,8 @@ class Settlement:
             "bonuses": [b.to_json(cur) for b in self.bonuses],
             "bonus_total": to_minor_str(self.bonus_total, cur),
             "exit": [e.to_json() for e in self.exits],
+            "lines": [line.to_json(cur) for line in (*self.credit_lines, *self.bonus_lines)],
+            "credits_owed": to_minor_str(self.credits_net, cur),
         }
         if self.annual_cap is not None:
             out["annual_cap"] = self.annual_cap.to_json(cur)

@@ -86,29 +86,25 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
+_LINE_PREFIX = {"credit": "credit", "earn_back": "earned back", "bonus": "bonus"}
+
+
 def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
-    if not period.get("over") or period.get("credits_total") is None:
+    """The period's account: what is owed each way, then every line behind it."""
+    if not period.get("over") or period.get("credits_owed") is None:
         return []
     lines = [
-        f"  credits {period['credits_total']} {currency}, bonuses {period.get('bonus_total', '0')} {currency}"
+        f"  credits owed {period['credits_owed']} {currency}, "
+        f"bonuses {period.get('bonus_total', '0')} {currency}"
     ]
-    for credit in period.get("credits") or []:
-        lines.append(
-            f"    credit {credit.get('rule')}: {credit.get('arithmetic', credit.get('amount'))}"
-        )
-    if period.get("cap_applied") and period.get("cap_arithmetic"):
-        lines.append(f"    {period['cap_arithmetic']}")
-    annual = period.get("annual_cap") or {}
-    if annual.get("applied") and annual.get("arithmetic"):
-        lines.append(f"    annual cap: {annual['arithmetic']}")
-    for line in period.get("earned_back") or []:
-        lines.append(
-            f"    earned back {line.get('rule')}: {line.get('arithmetic', line.get('amount'))}"
-        )
-    for bonus in period.get("bonuses") or []:
-        lines.append(
-            f"    bonus {bonus.get('rule')}: {bonus.get('arithmetic', bonus.get('amount'))}"
-        )
+    for line in period["lines"]:
+        kind = line["kind"]
+        if kind == "cap":  # its arithmetic reads "cap 20% x ..."
+            lines.append(f"    {line['arithmetic']}")
+        elif kind == "annual_cap":
+            lines.append(f"    annual cap: {line['arithmetic']}")
+        else:
+            lines.append(f"    {_LINE_PREFIX[kind]} {line['rule']}: {line['arithmetic']}")
     for exit_right in period.get("exit") or []:
         lines.append(f"    exit right {exit_right.get('rule')} (notice {exit_right.get('notice')})")
     return lines

@@ -307,6 +307,7 @@ def test_json_keys_of_an_over_period_match_the_conformance_shape() -> None:
     assert set(jan.to_json()) == {
         "fee", "credits", "credits_before_cap", "cap", "cap_arithmetic", "cap_applied",
         "credits_total", "bonuses", "bonus_total", "exit",
+        "lines", "credits_owed",  # the account line by line, beyond the conformance shape
     }  # fmt: skip
     assert jan.to_json()["credits_before_cap"] == "0.00"
 

@@ -104,3 +104,23 @@ def test_disputed_exclusion_flips_verdict_and_money_through_the_engine() -> None
         }
     ]
     assert [d["id"] for d in split.disputed] == ["X2"]
+
+
+def test_each_period_lists_the_lines_its_amount_owed_is_the_sum_of() -> None:
+    doc = run(["2026-01", "2026-02", "2026-03", "2026-04"])
+    lines = {p["period"]: [(x["kind"], x["amount"]) for x in p["lines"]] for p in doc["periods"]}
+    # Jan: 2,500.00 credit; the 20% cap (2,000.00) takes 500.00 off; the annual cap
+    # (3% of the one period's 10,000.00 = 300.00, nothing granted before) takes 1,700.00
+    assert lines["2026-01"] == [
+        ("credit", "2500.00"),
+        ("cap", "-500.00"),
+        ("annual_cap", "-1700.00"),
+    ]
+    assert lines["2026-02"] == []
+    # Mar: Jan's 300.00 earned back after two met months; the bonus is owed the other way
+    assert lines["2026-03"] == [("earn_back", "-300.00"), ("bonus", "110.00")]
+    # Apr: 5% of 11,000.00; the annual cap (3% of 42,000.00 - 300.00 granted = 960.00) holds
+    assert lines["2026-04"] == [("credit", "550.00")]
+    owed = [p["credits_owed"] for p in doc["periods"]]
+    assert owed == ["300.00", "0.00", "-300.00", "550.00"]
+    assert doc["totals"]["credits"] == "550.00"  # 300 + 0 - 300 + 550

@@ -102,14 +102,16 @@ class BudgetCell:
 
 @dataclass(frozen=True)
 class MoneyRow:
+    """One period's account as shown: every line with its arithmetic, so ``owed`` is the
+    sum of ``credit_lines`` (credits, cap reductions, credits earned back) and
+    ``bonus_total`` the sum of ``bonus_lines``."""
+
     period: str
     over: bool
     fee: str
-    credits: list[Doc]
-    credits_total: str
-    cap: str
-    cap_applied: bool
-    bonuses: list[Doc]
+    credit_lines: list[str]
+    owed: str
+    bonus_lines: list[str]
     bonus_total: str
     exits: list[Doc]
 
@@ -308,7 +310,7 @@ def _summary(
     latest: Doc = doc["periods"][-1] if doc["periods"] else {"period": "-", "targets": {}}
     latest_counts = Counter(str(t["verdict"]) for t in latest["targets"].values())
     all_counts = Counter(str(t["verdict"]) for p in doc["periods"] for t in p["targets"].values())
-    credits = _sum_money(doc, "credits_total", doc["totals"].get("credits"))
+    credits = _sum_money(doc, "credits_owed", doc["totals"].get("credits"))
     bonuses = _sum_money(doc, "bonus_total", doc["totals"].get("bonuses"))
     exit_right = doc.get("exit_right")
     exit_text = None
@@ -442,16 +444,25 @@ def _pauses(doc: Doc, infos: dict[str, TargetInfo]) -> dict[str, dict[str, Any]]
     return {name: out[name] for name in infos if name in out}
 
 
+def _money_line(line: Doc, currency: str) -> str:
+    """``rule: arithmetic`` where the arithmetic states the amount (a credit, a bonus, a
+    credit earned back); a cap's reduction also shows its signed amount."""
+    rule, arithmetic = str(line.get("rule")), str(line.get("arithmetic") or "")
+    amount = fmt_money(line.get("amount"), currency)
+    if line.get("kind") in ("credit", "bonus", "earn_back"):
+        return f"{rule}: {arithmetic or amount}"
+    return f"{rule}: {amount} ({arithmetic})" if arithmetic else f"{rule}: {amount}"
+
+
 def _money_row(p: Doc, currency: str) -> MoneyRow:
+    lines = list(p["lines"])
     return MoneyRow(
         period=str(p["period"]),
         over=bool(p.get("over")),
         fee=fmt_money(p.get("fee"), currency),
-        credits=list(p["credits"]),
-        credits_total=fmt_money(p.get("credits_total"), currency),
-        cap=fmt_money(p.get("cap"), currency),
-        cap_applied=bool(p.get("cap_applied")),
-        bonuses=list(p["bonuses"]),
+        credit_lines=[_money_line(x, currency) for x in lines if x.get("kind") != "bonus"],
+        owed=fmt_money(p.get("credits_owed"), currency),
+        bonus_lines=[_money_line(x, currency) for x in lines if x.get("kind") == "bonus"],
         bonus_total=fmt_money(p.get("bonus_total"), currency),
         exits=list(p["exit"]),
     )

@@ -108,6 +108,12 @@ def _normalize_period(raw: Any) -> Doc:
     for key in ("credits_total", "credits_before_cap", "cap", "bonus_total"):
         period.setdefault(key, None)
     period.setdefault("cap_applied", False)
+    if "lines" not in period:  # a document from before the account was itemized
+        period["lines"] = [{"kind": "credit", **c} for c in period["credits"]] + [
+            {"kind": "bonus", **b} for b in period["bonuses"]
+        ]
+        period.setdefault("credits_owed", period.get("credits_net", period["credits_total"]))
+    period.setdefault("credits_owed", None)
     targets: Doc = {}
     for name, target in (period.get("targets") or {}).items():
         t: Doc = dict(target)

@@ -23,7 +23,7 @@ from rules_engine.render.report.content import (
     record_row,
     worst_records,
 )
-from rules_engine.render.report.document import exact, fmt_duration, fmt_money, fmt_percent
+from rules_engine.render.report.document import exact, fmt_duration, fmt_percent
 
 _CSS = """
 :root { --fg:#111827; --muted:#4b5563; --line:#e5e7eb; --bg:#ffffff; --panel:#f9fafb;
@@ -424,24 +424,9 @@ def _money(report: Report) -> str:
                     "-",
                     "-",
                     "-",
-                    "-",
                 ]
             )
             continue
-        credits = (
-            "<br>".join(
-                f"{escape(str(c.get('rule')))}: {escape(str(c.get('arithmetic') or fmt_money(c.get('amount'), report.currency)))}"
-                for c in m.credits
-            )
-            or "-"
-        )
-        bonuses = (
-            "<br>".join(
-                f"{escape(str(b.get('rule')))}: {escape(str(b.get('arithmetic') or fmt_money(b.get('amount'), report.currency)))}"
-                for b in m.bonuses
-            )
-            or "-"
-        )
         exits = (
             "<br>".join(
                 f"{escape(str(x.get('rule')))} ({escape('; '.join(map(str, x.get('reasons') or [])))}; notice {escape(str(x.get('notice')))})"
@@ -449,14 +434,13 @@ def _money(report: Report) -> str:
             )
             or "-"
         )
-        total = escape(m.credits_total) + (" (capped)" if m.cap_applied else "")
-        rows.append(
-            [escape(m.period), escape(m.fee), credits, total, escape(m.cap), bonuses, exits]
-        )
+        credits = "<br>".join(escape(line) for line in m.credit_lines) or "-"
+        bonuses = "<br>".join(escape(line) for line in m.bonus_lines) or "-"
+        rows.append([escape(m.period), escape(m.fee), credits, escape(m.owed), bonuses, exits])
     body = _table(
-        ["Period", "Fee", "Credits", "Credits owed", "Cap", "Bonuses", "Exit rights"],
+        ["Period", "Fee", "Credits, caps and earn-back", "Credits owed", "Bonuses", "Exit rights"],
         rows,
-        {1, 3, 4},
+        {1, 3},
     )
     return _section("money", "Credits, bonuses and exit rights", body)
 

@@ -29,7 +29,6 @@ from rules_engine.render.report.content import (
 from rules_engine.render.report.document import (
     exact,
     fmt_duration,
-    fmt_money,
     fmt_percent,
     location_text,
     parse_instant,
@@ -352,27 +351,9 @@ def _money(report: Report) -> list[str]:
     for m in report.money_rows:
         if not m.over:
             rows.append(
-                [m.period, m.fee, "_running: computed when the period is over_", "-", "-", "-", "-"]
+                [m.period, m.fee, "_running: computed when the period is over_", "-", "-", "-"]
             )
             continue
-        credits = (
-            "<br>".join(
-                _text(
-                    f"{c.get('rule')}: {c.get('arithmetic') or fmt_money(c.get('amount'), report.currency)}"
-                )
-                for c in m.credits
-            )
-            or "-"
-        )
-        bonuses = (
-            "<br>".join(
-                _text(
-                    f"{b.get('rule')}: {b.get('arithmetic') or fmt_money(b.get('amount'), report.currency)}"
-                )
-                for b in m.bonuses
-            )
-            or "-"
-        )
         exits = (
             "<br>".join(
                 _text(
@@ -382,15 +363,23 @@ def _money(report: Report) -> list[str]:
             )
             or "-"
         )
-        total = m.credits_total + (" (capped)" if m.cap_applied else "")
-        rows.append([m.period, m.fee, credits, total, m.cap, bonuses, exits])
+        credits = "<br>".join(_text(line) for line in m.credit_lines) or "-"
+        bonuses = "<br>".join(_text(line) for line in m.bonus_lines) or "-"
+        rows.append([m.period, m.fee, credits, m.owed, bonuses, exits])
     return [
         "## Credits, bonuses and exit rights",
         "",
         *_table(
-            ["Period", "Fee", "Credits", "Credits owed", "Cap", "Bonuses", "Exit rights"],
+            [
+                "Period",
+                "Fee",
+                "Credits, caps and earn-back",
+                "Credits owed",
+                "Bonuses",
+                "Exit rights",
+            ],
             rows,
-            {1, 3, 4},
+            {1, 3},
         ),
     ]
 
