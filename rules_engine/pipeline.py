@@ -54,11 +54,6 @@ class Evaluation:
         docs: list[dict[str, Any]] = self.skeleton["periods"]
         return docs
 
-    @property
-    def any_breached(self) -> bool:
-        """A provider-owned target breached in a reported period (exit code 1)."""
-        return self.any_verdict({Verdict.BREACHED})
-
     def any_verdict(self, verdicts: set[Verdict]) -> bool:
         wanted = {v.value for v in verdicts}
         for period in self.period_documents():

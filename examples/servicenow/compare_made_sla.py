@@ -25,9 +25,7 @@ from rules_engine.evaluation.periods import parse_period, periods_between
 from rules_engine.pipeline import EvaluationOptions, evaluate
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_EXPORT = (
-    HERE.parents[1].parent / "shared" / "data" / "servicenow-incident-event-log.csv.zip"
-)
+DEFAULT_EXPORT = HERE / "export" / "servicenow-incident-event-log.csv.zip"
 AS_OF = dt.datetime(2017, 3, 1, tzinfo=dt.UTC)  # after the last event (2017-02-15); as README
 
 

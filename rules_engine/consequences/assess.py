@@ -51,7 +51,6 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from rules_engine.consequences.money import (
-    fee_for_period,
     format_money,
     format_percent,
     percent_arithmetic,
@@ -59,6 +58,7 @@ from rules_engine.consequences.money import (
     round_money,
     to_minor_str,
 )
+from rules_engine.evaluation.fees import policy_fee
 from rules_engine.evaluation.outcomes import PeriodOutcome
 from rules_engine.evaluation.periods import Period
 from rules_engine.language.model import (
@@ -531,14 +531,7 @@ def assess(policy: CheckedPolicy, history: Sequence[PeriodOutcome]) -> list[Peri
     ledger = _Ledger()
     results: list[PeriodConsequences] = []
     for index, outcome in enumerate(history):
-        fee = fee_for_period(
-            policy.fees,
-            outcome.period,
-            cur,
-            effective=policy.effective,
-            source=policy.source_path,
-            span=policy.span,
-        )
+        fee = policy_fee(policy, outcome.period)
         ledger.fees.append(fee)
         settlement = _settle(policy, history, index, fee, ledger)
         if outcome.over:

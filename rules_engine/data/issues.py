@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -159,7 +158,3 @@ class IssueLog:
                 )
             )
         return out
-
-
-def issues_json(issues: list[DataIssue]) -> str:
-    return json.dumps([i.to_json() for i in issues], indent=2)

@@ -25,6 +25,7 @@ from rules_engine.evaluation import judge as jd
 from rules_engine.evaluation.availability import downtime_by_period
 from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.explain import explanation_text, flip_text
+from rules_engine.evaluation.fees import policy_fee
 from rules_engine.evaluation.outcomes import PeriodOutcome, TargetOutcome
 from rules_engine.evaluation.periods import Period, period_containing, periods_between
 from rules_engine.evaluation.records import (
@@ -42,8 +43,6 @@ from rules_engine.language.policy_text import objective_text
 DOCUMENT_VERSION = "1.0"
 DETAIL_LIMIT = 1000
 """Per-record detail is kept for a target in a period whose records number at most this."""
-
-SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
 
 
 class DataSource(Protocol):
@@ -86,30 +85,6 @@ def _period_frame(
     done = (_utc(as_of) - _utc(period.start)).total_seconds()
     elapsed = min(Fraction(1), max(Fraction(0), Fraction(done) / total)) if total else Fraction(1)
     return jd.PeriodFrame(period, period.is_over(as_of), elapsed, policy.at_risk_fraction)
-
-
-def fee_for(policy: model.CheckedPolicy, period: Period) -> Decimal | None:
-    """The fee of a period (C16): per month, summed over the period's months; per period,
-    the line in force on its first day."""
-
-    def in_force(day: dt.date) -> model.FeeLine | None:
-        current = None
-        for line in policy.fees:
-            if line.start <= day:
-                current = line
-        return current
-
-    first = in_force(period.first_day)
-    if first is None:
-        return None
-    if first.per == "month":
-        total = Decimal(0)
-        for month in period.months():
-            line = in_force(month)
-            if line is not None:
-                total += line.amount
-        return total
-    return first.amount
 
 
 def _money(amount: Decimal | None, currency: model.Currency) -> str | None:
@@ -363,7 +338,7 @@ class Verdicts:
                 "start": period.start.isoformat(),
                 "end": period.end.isoformat(),
                 "over": outcome.over,
-                "fee": _money(fee_for(policy, period), policy.currency),
+                "fee": _money(policy_fee(policy, period), policy.currency),
                 "targets": targets_doc,
             }
             if money is not None:
@@ -481,12 +456,9 @@ def _late_starts(policy: model.CheckedPolicy, tables: Mapping[str, pl.DataFrame]
 
 
 def _holidays_version() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import version
 
-        return version("holidays")
-    except ImportError:  # pragma: no cover
-        return ""
+    return version("holidays")
 
 
 def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -101,9 +101,6 @@ BUILTIN_MEASURES = {
 }
 _PERCENTILE = re.compile(r"p([0-9]+)")
 
-LitKind = Literal[
-    "string", "number", "duration", "percent", "money", "date", "time", "boolean", "tier"
-]
 _TYPE_WORDS: dict[str, str] = {
     "string": "a string",
     "number": "a number",

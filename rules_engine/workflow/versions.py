@@ -18,7 +18,6 @@ import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -424,13 +423,3 @@ def any_verdict(document: dict[str, Any], verdicts: set[Verdict]) -> bool:
         for period in document["periods"]
         for target in period["targets"].values()
     )
-
-
-def credits_by_version(evaluation: SeriesEvaluation) -> dict[str, Decimal]:
-    """Net credits granted in the reported periods, per version (for summaries)."""
-    out: dict[str, Decimal] = {}
-    for doc in evaluation.document["periods"]:
-        amount = doc.get("credits_net", doc.get("credits_total"))
-        if amount is not None:
-            out[doc["version"]] = out.get(doc["version"], Decimal(0)) + Decimal(amount)
-    return out

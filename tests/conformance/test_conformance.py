@@ -1,4 +1,4 @@
-"""The four conformance scenarios of ``shared/conformance``: every verdict, count, value,
+"""The four conformance scenarios of ``tests/conformance/scenarios``: every verdict, count, value,
 budget, margin, flip, percentile rank, downtime and record list of ``expected.json``.
 
 Each scenario runs twice through :func:`rules_engine.pipeline.evaluate`: once from its
@@ -11,16 +11,16 @@ are asserted there.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from paths import CONFORMANCE, SCENARIOS
 
+from rules_engine.api import load_policy
 from rules_engine.data import load_data
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.language import model
@@ -29,12 +29,6 @@ from rules_engine.pipeline import Evaluation, evaluate
 from ._neutral import policy_from_scenario
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = [
-    "s01_acme_core_ny",
-    "s05_availability_credits_cap",
-    "s07_lookback_bonus_exit",
-    "s10_boundaries_at_risk",
-]
 MONEY_KEYS = (
     "fee",
     "credits",
@@ -51,19 +45,6 @@ MONEY_KEYS = (
 """The consequences keys of a period (tests/consequences asserts their values)."""
 
 
-def shared_dir() -> Path:
-    override = os.environ.get("SLA_SHARED_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared"
-
-
-CONFORMANCE = shared_dir() / "conformance"
-pytestmark = pytest.mark.skipif(
-    not CONFORMANCE.is_dir(), reason=f"conformance scenarios not found at {CONFORMANCE}"
-)
-
-
 def _scenario(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     folder = CONFORMANCE / name
     scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
@@ -74,10 +55,6 @@ def _scenario(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def _policy(name: str, source: str, scenario: dict[str, Any]) -> model.CheckedPolicy:
     if source == "neutral":
         return policy_from_scenario(scenario)
-    if importlib.util.find_spec("rules_engine.language.checker") is None:
-        pytest.skip("the language front end (rules_engine.language.checker) is not installed yet")
-    from rules_engine.api import load_policy
-
     return load_policy(HERE / f"{name}.sla")
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -21,16 +20,14 @@ from typing import Any
 
 import pytest
 from conformance._neutral import duration_s, policy_from_scenario
-from conformance.test_conformance import CONFORMANCE, MONEY_KEYS, SCENARIOS, _scenario
+from conformance.test_conformance import HERE, MONEY_KEYS, _scenario
+from paths import CONFORMANCE, SCENARIOS
 
+from rules_engine.api import load_policy
 from rules_engine.data import load_data
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.language import model
 from rules_engine.pipeline import evaluate
-
-pytestmark = pytest.mark.skipif(
-    not CONFORMANCE.is_dir(), reason=f"conformance scenarios not found at {CONFORMANCE}"
-)
 
 FREE_TEXT = {"tier", "arithmetic", "cap_arithmetic", "reasons", "note"}
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -133,12 +130,6 @@ def with_money(policy: model.CheckedPolicy, scenario: dict[str, Any]) -> model.C
 def _policy(name: str, source: str, scenario: dict[str, Any]) -> model.CheckedPolicy:
     if source == "neutral":
         return with_money(policy_from_scenario(scenario), scenario)
-    if importlib.util.find_spec("rules_engine.language.checker") is None:
-        pytest.skip("the language front end is not installed yet")
-    from conformance.test_conformance import HERE
-
-    from rules_engine.api import load_policy
-
     return load_policy(HERE / f"{name}.sla")
 
 

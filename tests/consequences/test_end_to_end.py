@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from rules_engine.api import load_policy
 from rules_engine.data import load_data
 from rules_engine.evaluation.periods import parse_period
 from rules_engine.pipeline import evaluate
 
 CASE = Path(__file__).parent / "cases" / "earn_back_annual_cap"
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("rules_engine.language.checker") is None,
-    reason="the language front end is not installed yet",
-)
-
 
 def run(labels: list[str]) -> dict[str, Any]:
-    from rules_engine.api import load_policy
-
     policy = load_policy(CASE / "policy.sla")
     bundle = load_data(CASE / "data", policy=policy)
     periods = [parse_period(label, policy.period, policy.timezone) for label in labels]

@@ -8,10 +8,10 @@ from fractions import Fraction
 
 import pytest
 
+from rules_engine.consequences import assess
 from rules_engine.consequences.money import (
     MoneyError,
     currency,
-    fee_for_period,
     format_money,
     format_percent,
     minor_units,
@@ -19,9 +19,12 @@ from rules_engine.consequences.money import (
     round_money,
     to_minor_str,
 )
+from rules_engine.evaluation import engine
+from rules_engine.evaluation import fees as fee_module
+from rules_engine.evaluation.fees import fee_for_period, policy_fee
 from rules_engine.evaluation.periods import parse_period
 
-from .builders import JPY, USD, fees
+from .builders import JPY, USD, fees, make_policy
 
 
 def test_half_cents_round_half_even() -> None:
@@ -105,3 +108,21 @@ def test_missing_fee_is_an_error_with_a_location_not_a_zero() -> None:
     assert text.startswith("acme.sla: no fee in force on 2026-02-01 (period 2026-02)")
     assert "help:" in text
     assert "\n" not in text
+
+
+def test_the_engine_and_the_consequences_take_the_period_fee_from_one_place() -> None:
+    # the engine shows each period's fee and the consequences stage takes percentages of
+    # it: one function, in the earlier (evaluation) stage, serves both
+    assert engine.policy_fee is fee_module.policy_fee
+    assert assess.policy_fee is fee_module.policy_fee
+    assert not hasattr(engine, "fee_for")
+    # effective 2026-02-15 on a quarterly policy, 500 per month from that day: January is
+    # not under contract; February takes the fee in force on the 15th; March 500: 1,000.00
+    policy = make_policy(
+        fee_lines=fees(("500", "month", "2026-02-15")), effective="2026-02-15", period="quarter"
+    )
+    assert policy_fee(policy, parse_period("2026-Q1", "quarter", "UTC")) == Decimal("1000.00")
+    # no fee in force: an error at the policy, never a zero
+    late = make_policy(fee_lines=fees(("500", "month", "2026-03-01")), effective="2026-02-01")
+    with pytest.raises(MoneyError, match=r"^test\.sla: no fee in force on 2026-02-01"):
+        policy_fee(late, parse_period("2026-02", "month", "UTC"))

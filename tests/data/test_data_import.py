@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from paths import SERVICENOW_EXPORT
 
 from rules_engine.cli import cli
 from rules_engine.data import load_dataset
@@ -16,7 +17,6 @@ from rules_engine.data.importer import import_export
 from rules_engine.data.mapping import MappingError, load_mapping, parse_mapping, shipped_mappings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SERVICENOW_ZIP = Path("/work/shared/data/servicenow-incident-event-log.csv.zip")
 UTC = dt.UTC
 
 
@@ -127,11 +127,8 @@ def test_import_command_writes_loadable_output(tmp_path: Path) -> None:
     assert loaded["priority"].to_list() == ["P1", "P3", "P2", "P4", "P4"]
 
 
-@pytest.mark.skipif(
-    not SERVICENOW_ZIP.exists(), reason=f"real export {SERVICENOW_ZIP} is not present"
-)
 def test_real_servicenow_event_log(tmp_path: Path) -> None:
-    with zipfile.ZipFile(SERVICENOW_ZIP) as archive:
+    with zipfile.ZipFile(SERVICENOW_EXPORT) as archive:
         archive.extractall(tmp_path)
     csv = tmp_path / "incident_event_log.csv"
     raw = pl.read_csv(csv, infer_schema=False)
@@ -139,7 +136,7 @@ def test_real_servicenow_event_log(tmp_path: Path) -> None:
     assert (len(raw), incidents) == (119_998, 20_769)
 
     mapping, origin = load_mapping("servicenow_event_log")
-    table, summary = import_export(SERVICENOW_ZIP, mapping, origin=origin)  # the .zip as is
+    table, summary = import_export(SERVICENOW_EXPORT, mapping, origin=origin)  # the .zip as is
     from_csv, _ = import_export(csv, mapping, origin=origin)
     assert table.equals(from_csv)
 

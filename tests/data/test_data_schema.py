@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from paths import CONFORMANCE
 
 from rules_engine.cli import cli
 from rules_engine.data import dataset_dtypes, dataset_spec
 from rules_engine.data.schema import DATASET_MODELS, SCHEMA_VERSION, json_schema
 from rules_engine.language.model import CheckedPolicy
-
-CONFORMANCE = Path("/work/shared/conformance")
 
 
 @pytest.mark.parametrize("name", [None, *DATASET_MODELS])
@@ -53,7 +51,6 @@ def test_schema_rejects_bad_records() -> None:
     assert any(e.validator == "enum" for e in _validator("vulnerabilities").iter_errors(vuln))
 
 
-@pytest.mark.skipif(not CONFORMANCE.exists(), reason="shared conformance data not present")
 def test_conformance_data_validates_against_the_schema() -> None:
     checked = 0
     for path in sorted(CONFORMANCE.glob("*/data/*.jsonl")):

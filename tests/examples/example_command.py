@@ -12,20 +12,21 @@ given, so the command always runs from there). The output is compared with
 ``expected.json`` (``--format json``) and ``expected.txt`` (``--format text``).
 
 An example whose data is produced by a preparation step (the ServiceNow one imports the
-real export) lists the commands to run first, each with the exit code it must return::
+real export kept in the repository) lists the commands to run first, each with the exit
+code it must return::
 
     prepare:
       - args: [import, --mapping, servicenow_event_log,
-               "{shared}/data/servicenow-incident-event-log.csv.zip", -o, "{work}/tickets.jsonl"]
+               examples/servicenow/export/servicenow-incident-event-log.csv.zip,
+               -o, "{work}/tickets.jsonl"]
         exit_code: 1
     args: [eval, examples/servicenow/policy.sla, --data, "{work}/tickets.jsonl", ...]
 
-``{shared}`` is the shared data folder: ``$SLA_SHARED_DIR``, else ``shared/`` beside the
-clone. ``{work}`` is ``build/examples/<name>``, a fixed folder relative to the repository
-root (``build/`` is git-ignored), emptied before the preparation runs: the data source
-named in the output is then the same relative path on every machine, so the committed
-output compares byte for byte without rewriting anything. A README shows these commands
-with ``{shared}`` written ``../shared`` (the CI layout) and ``{work}`` spelled out.
+``{work}`` is ``build/examples/<name>``, a fixed folder relative to the repository root
+(``build/`` is git-ignored), emptied before the preparation runs: the data source named
+in the output is then the same relative path on every machine, so the committed output
+compares byte for byte without rewriting anything. A README shows these commands with
+``{work}`` spelled out.
 
 Regenerate after a deliberate change, then check the numbers against the README's hand
 arithmetic before committing::
@@ -35,7 +36,6 @@ arithmetic before committing::
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -50,17 +50,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 OUTPUTS = {"json": "expected.json", "text": "expected.txt"}
-SHARED_ENV = "SLA_SHARED_DIR"
 WORK = Path("build") / "examples"  # relative to ROOT; git-ignored
-README_SHARED = "../shared"  # how a README writes {shared}: the CI layout, from ROOT
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _prepared: set[Path] = set()  # folders prepared by this process
-
-
-def shared_dir() -> Path:
-    """The shared data folder: ``$SLA_SHARED_DIR``, else ``shared/`` beside the clone."""
-    override = os.environ.get(SHARED_ENV)
-    return Path(override) if override else ROOT.parent / "shared"
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,6 @@ class Step:
 
     args: tuple[str, ...]
     exit_code: int
-    readme_args: tuple[str, ...]  # as a README shows it: {shared} written ../shared
 
 
 @dataclass(frozen=True)
@@ -78,15 +69,10 @@ class ExampleCommand:
     args: tuple[str, ...]
     exit_code: int
     prepare: tuple[Step, ...] = ()
-    inputs: tuple[Path, ...] = ()  # the shared files the preparation reads
 
     @property
     def work(self) -> Path:
         return ROOT / WORK / self.folder.name
-
-    def missing_inputs(self) -> list[Path]:
-        """Shared files the preparation needs that are not there (the example is skipped)."""
-        return [p for p in self.inputs if not p.is_file()]
 
     def run_prepare(self) -> None:
         """Run the preparation once per process, into an emptied work folder."""
@@ -135,21 +121,18 @@ def sla_executable() -> str:
 def load_command(folder: Path) -> ExampleCommand:
     source = folder / "example.yaml"
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    values = {"shared": shared_dir().as_posix(), "work": (WORK / folder.name).as_posix()}
-    shown = {**values, "shared": README_SHARED}
+    values = {"work": (WORK / folder.name).as_posix()}
     args = _strings(raw, "args", source)
-    steps, inputs = [], []
+    steps = []
     for at, entry in enumerate(raw.get("prepare") or []):
         where = f"prepare[{at}]"
         if not isinstance(entry, dict):
             raise ValueError(f"{source}: `{where}` must be a mapping with `args`, `exit_code`")
         step_args = _strings(entry, "args", source, where)
-        inputs += [Path(_resolve(a, values, source)) for a in step_args if "{shared}" in a]
         steps.append(
             Step(
                 tuple(_resolve(a, values, source) for a in step_args),
                 int(entry.get("exit_code", 0)),
-                tuple(_resolve(a, shown, source) for a in step_args),
             )
         )
     return ExampleCommand(
@@ -157,7 +140,6 @@ def load_command(folder: Path) -> ExampleCommand:
         tuple(_resolve(a, values, source) for a in args),
         int(raw.get("exit_code", 0)),
         tuple(steps),
-        tuple(inputs),
     )
 
 
@@ -187,9 +169,6 @@ def runnable_examples() -> list[Path]:
 
 def regenerate(folder: Path) -> None:
     command = load_command(folder)
-    missing = command.missing_inputs()
-    if missing:
-        raise SystemExit(f"{folder}: needs {missing[0]} (set {SHARED_ENV} to its folder)")
     for output_format, name in OUTPUTS.items():
         done = command.run(output_format)
         if done.returncode != command.exit_code:

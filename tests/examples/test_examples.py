@@ -7,8 +7,8 @@
 - `sla check --strict` and `sla fmt --check` are clean over both folders.
 - The accountability example's exclusions ledger gives the hand-worked numbers of its
   README both ways (approved entries only; the disputed one as well).
-- An example prepared from shared data (ServiceNow: the real export, imported first) is
-  skipped, saying why, only when that data is absent.
+- An example prepared from a real export (ServiceNow: imported first) reads it from the
+  repository, so it runs on a plain clone.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import SERVICENOW_EXPORT
 
 from .example_command import (
     EXAMPLES,
     OUTPUTS,
     ROOT,
-    SHARED_ENV,
     ExampleCommand,
     load_command,
     runnable_examples,
@@ -55,15 +55,8 @@ def test_the_bundled_examples_document_their_command() -> None:
 
 
 def prepared(folder: Path) -> ExampleCommand:
-    """The example's command with its data prepared; skipped when the shared data it is
-    prepared from is absent (the only reason to skip)."""
+    """The example's command with its data prepared."""
     command = load_command(folder)
-    missing = command.missing_inputs()
-    if missing:
-        pytest.skip(
-            f"{folder.name} needs {missing[0]}: put the shared data beside the clone "
-            f"or set {SHARED_ENV} to its folder"
-        )
     command.run_prepare()
     return command
 
@@ -80,7 +73,7 @@ def test_an_example_has_its_parts(folder: Path) -> None:
     )
     assert "sla " + " ".join(command.args) in readme
     for step in command.prepare:
-        assert "sla " + " ".join(step.readme_args) in readme
+        assert "sla " + " ".join(step.args) in readme
 
 
 @pytest.mark.parametrize("output_format", sorted(OUTPUTS))
@@ -387,29 +380,20 @@ def test_servicenow_output_has_the_readme_numbers() -> None:
     assert doc["data"]["sources"] == {"tickets": "build/examples/servicenow/tickets.jsonl"}
 
 
-def test_an_example_is_skipped_only_without_its_shared_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(SHARED_ENV, str(tmp_path))
-    command = load_command(SERVICENOW)
-    export = tmp_path / "data" / "servicenow-incident-event-log.csv.zip"
-    assert command.missing_inputs() == [export]
-    with pytest.raises(pytest.skip.Exception, match=r"servicenow needs .*SLA_SHARED_DIR"):
-        prepared(SERVICENOW)
-    # the examples that need nothing shared are never skipped
-    assert load_command(EXAMPLES / "quickstart").missing_inputs() == []
+def test_the_servicenow_example_imports_the_export_kept_in_the_repository() -> None:
+    # the same file the importer's real-data test reads, by a path relative to the
+    # repository root: the README's command works from a plain clone
+    (step,) = load_command(SERVICENOW).prepare
+    assert step.args[3] == SERVICENOW_EXPORT.relative_to(ROOT).as_posix()
+    assert (ROOT / step.args[3]).is_file()
 
 
-def test_placeholders_resolve_to_fixed_paths_and_unknown_ones_are_errors(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(SHARED_ENV, "/data/shared")
+def test_placeholders_resolve_to_fixed_paths_and_unknown_ones_are_errors(tmp_path: Path) -> None:
     command = load_command(SERVICENOW)
     # {work} is relative to the repository root, the same on every machine
     assert "build/examples/servicenow/tickets.jsonl" in command.args
     (step,) = command.prepare
-    assert step.args[3] == "/data/shared/data/servicenow-incident-event-log.csv.zip"
-    assert step.readme_args[3] == "../shared/data/servicenow-incident-event-log.csv.zip"
+    assert step.args[-1] == "build/examples/servicenow/tickets.jsonl"
     assert step.exit_code == 1
     folder = tmp_path / "broken"
     folder.mkdir()

@@ -4,7 +4,8 @@ pre-commit would install a `language: python` hook by pip-installing this reposi
 its dependencies from PyPI (43 s measured with `pre-commit try-repo`); the test instead
 turns each hook into a `repo: local`, `language: system` hook running this virtualenv's
 `sla`, keeping the id, entry arguments, `files` and `pass_filenames` of the manifest.
-Set SLA_TEST_PRECOMMIT_INSTALL=1 to also run the real install through `try-repo`.
+The real install through `try-repo` needs the network: it is marked ``pypi``, which the
+default run leaves out (``python -m pytest -m pypi tests/git/test_precommit.py`` runs it).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from .fixtures import POLICY, git, init_repo
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PRE_COMMIT = shutil.which("pre-commit", path=str(BIN)) or shutil.which("pre-commit")
-
-pytestmark = pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed")
 
 TESTS = """\
 policy: ./policy.sla
@@ -55,12 +54,6 @@ def local_config() -> str:
     return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
 
 
-def fmt_available() -> bool:
-    from rules_engine.cli import LazyGroup
-
-    return LazyGroup._available("fmt")
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     init_repo(tmp_path)
@@ -74,7 +67,7 @@ def repo(tmp_path: Path) -> Path:
 
 def pre_commit(repo: Path, *hooks: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(repo / ".pc-home"), "NO_COLOR": "1"}
-    assert PRE_COMMIT is not None
+    assert PRE_COMMIT is not None, "pre-commit is a test dependency: pip install -e '.[test]'"
     return subprocess.run(
         [PRE_COMMIT, "run", *hooks, "--all-files", "--color", "never"],
         cwd=repo,
@@ -116,7 +109,6 @@ def test_failing_policy_test_fails_sla_test(repo: Path) -> None:
     assert "FAIL policy_test.yaml::no tickets, no data" in proc.stdout
 
 
-@pytest.mark.skipif(not fmt_available(), reason="`sla fmt` is not in this build yet")
 def test_badly_formatted_policy_fails_sla_fmt(repo: Path) -> None:
     proc = pre_commit(repo, "sla-fmt")
     assert proc.returncode == 0, proc.stdout  # the fixture is in the canonical layout
@@ -129,9 +121,7 @@ def test_badly_formatted_policy_fails_sla_fmt(repo: Path) -> None:
     assert "policy.sla" in proc.stdout
 
 
-@pytest.mark.skipif(
-    os.environ.get("SLA_TEST_PRECOMMIT_INSTALL") != "1", reason="installs from PyPI (slow)"
-)
+@pytest.mark.pypi
 def test_try_repo_installs_the_python_hooks(repo: Path) -> None:
     (repo / "policy.sla").write_text(POLICY.replace("priority = P1", "priority = P9"))
     git(repo, "add", "policy.sla")

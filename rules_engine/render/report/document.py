@@ -216,10 +216,6 @@ def target_label(name: str, target: Mapping[str, Any]) -> str:
     return f"{name} ({title})" if title else name
 
 
-def latest_period(doc: Doc) -> Doc:
-    return doc["periods"][-1]  # type: ignore[no-any-return]
-
-
 def _int(value: Any) -> int:
     try:
         return int(value)
