@@ -8,8 +8,11 @@ A value that fails becomes null, so one bad cell never hides the others.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import itertools
 import json
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ _ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%z"
 _ISO_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
 _ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _HAS_TIME = r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
-_DURATION = r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d{1,6}))?S)?)?$"
+_DURATION = r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:[.,](\d+))?S)?)?$"
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -40,31 +43,142 @@ class Failure:
     mask: pl.Series
     message: str
     hint: str | None = None
+    skipped_local_time: bool = False
+    """The values are local times a DST change skips (the importer words these apart)."""
 
 
 Converted = tuple[pl.Series, list[Failure]]
 
 
+class UnknownTimezone(ValueError):
+    """A zone name the engine does not accept; ``hint`` suggests one it does."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+_NOT_ZONES = frozenset({"posixrules", "localtime", "Factory"})
+
+
+@functools.cache
+def timezone_names() -> frozenset[str]:
+    """The zone names the engine accepts: the IANA tz database's names as
+    :func:`zoneinfo.available_timezones` lists them, without the files that are not
+    zones (``posixrules``, ``localtime``, ``Factory``) or copies of them under
+    ``posix/`` and ``right/`` (``right/`` counts leap seconds, which the engine does not)."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
+
+
 def check_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone `{name}`") from None
+    """The zone named ``name``, or :class:`UnknownTimezone` (a ``ValueError``) with a
+    did-you-mean hint. The one test of a zone name for data, the command line and the
+    policy checker, so a name one of them accepts never fails in another."""
+    if name in timezone_names():
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    close = difflib.get_close_matches(name, sorted(timezone_names()), n=1)
+    hint = f"did you mean `{close[0]}`?" if close else "use an IANA name such as America/New_York"
+    raise UnknownTimezone(f"unknown time zone `{name}`", hint)
 
 
 # ----------------------------------------------------------------------------- scalars
 
 
+FIRST_YEAR = 1970
+END_YEAR = 2200
+EARLIEST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
+END = dt.datetime(END_YEAR, 1, 1, tzinfo=dt.UTC)
+"""Instants the engine accepts: ``[EARLIEST, END)``. Outside them a date is a typo (a
+year 0001 would make look-backs reach back two thousand years) and Python's datetime
+cannot even shift some of them by an offset."""
+YEARS_HINT = f"check the year; the engine reads times from {FIRST_YEAR} to {END_YEAR - 1}"
+MAX_DURATION = dt.timedelta(days=36_525)
+"""The longest duration the engine accepts: 100 years (more is a typo or an overflow)."""
+
+_LEAP = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:60"
+_SUB_US = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[.,]\d{6}\d*[1-9]"
+_YEAR = r"^([+-]?\d+)-"
+
+
 def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
     """ISO 8601 text (offsets may mix; ``Z`` is UTC) or a Parquet datetime -> UTC
-    microseconds. A value without an offset is read in ``timezone`` (an ambiguous or
-    missing local time resolves like PEP 495 ``fold=0``), else rejected."""
+    microseconds. A value without an offset is read in ``timezone`` (an ambiguous local
+    time takes the earlier offset, PEP 495 ``fold=0``; a local time skipped by a DST
+    change is an error), else rejected. Second 60, digits finer than a microsecond and
+    instants outside ``[EARLIEST, END)`` are errors, never rounded or shifted."""
+    failures: list[Failure] = []
+    if raw.dtype == pl.String:
+        raw, failures = _refuse_text(raw)
+    elif isinstance(raw.dtype, pl.Datetime) and raw.dtype.time_unit == "ns":
+        fine = (raw.dt.nanosecond() % 1000 != 0).fill_null(False)
+        failures = _failures(fine, "timestamp is finer than a microsecond", _SUB_US_HINT)
+        raw = _null_where(raw, fine)
+    typed, more = _parse_timestamp(raw, timezone)
+    outside = ((typed < EARLIEST) | (typed >= END)).fill_null(False)
+    if outside.any():
+        typed = _null_where(typed, outside)
+    return typed, [
+        *failures,
+        *more,
+        *_failures(outside, f"timestamp outside the years {FIRST_YEAR}-{END_YEAR - 1}", YEARS_HINT),
+    ]
+
+
+_SUB_US_HINT = "the engine keeps microseconds: round to at most 6 decimals of a second"
+
+
+def _null_where(series: pl.Series, mask: pl.Series) -> pl.Series:
+    return series.zip_with(~mask, nulls(series.name, series.dtype, len(series)))
+
+
+def _refuse_text(raw: pl.Series) -> tuple[pl.Series, list[Failure]]:
+    """Text the parsers would misread rather than reject: second 60 (read as the next
+    minute), digits below a microsecond (cut off), years outside the window (some of
+    which overflow Python's datetime). Those values become null and are reported."""
+    text = raw.str.strip_chars()
+    leap = text.str.contains(_LEAP).fill_null(False)
+    fine = text.str.contains(_SUB_US).fill_null(False) & ~leap
+    year = text.str.extract(_YEAR)
+    wrong_year = (
+        (
+            year.str.starts_with("+")
+            | year.str.starts_with("-")
+            | (year.str.len_chars() != 4)
+            | ~year.cast(pl.Int64, strict=False).is_between(FIRST_YEAR, END_YEAR - 1)
+        ).fill_null(False)
+        & ~leap
+        & ~fine
+    )
+    refused = leap | fine | wrong_year
+    failures = [
+        *_failures(
+            leap,
+            "second 60 (a leap second) is not accepted",
+            "the engine counts no leap seconds: write 23:59:59, or the next minute's :00",
+        ),
+        *_failures(fine, "timestamp is finer than a microsecond", _SUB_US_HINT),
+        *_failures(
+            wrong_year, f"timestamp outside the years {FIRST_YEAR}-{END_YEAR - 1}", YEARS_HINT
+        ),
+    ]
+    return (_null_where(raw, refused) if refused.any() else raw), failures
+
+
+def _parse_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
     if isinstance(raw.dtype, pl.Datetime):
         if raw.dtype.time_zone is not None:
             return raw.dt.convert_time_zone("UTC").cast(TIMESTAMP), []
         if timezone is None:
             return _naive_failure(raw)
-        return _localize(raw.cast(pl.Datetime("us")), timezone), []
+        local, gaps = localize(raw.cast(pl.Datetime("us")), timezone)
+        return local, _gap_failures(gaps, timezone)
     if isinstance(raw.dtype, pl.Date):
         return nulls(raw.name, TIMESTAMP, len(raw)), [
             Failure(
@@ -87,6 +201,19 @@ def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
     return _timestamps_slow(text, parsed, failed, timezone)
 
 
+def _gap_failures(mask: pl.Series, timezone: str) -> list[Failure]:
+    if not mask.any():
+        return []
+    return [
+        Failure(
+            mask,
+            f"local time does not exist in {timezone} (skipped by a daylight-saving change)",
+            "check the time zone, or write the time with its offset",
+            skipped_local_time=True,
+        )
+    ]
+
+
 def _naive_failure(raw: pl.Series) -> Converted:
     return nulls(raw.name, TIMESTAMP, len(raw)), [
         Failure(
@@ -97,18 +224,14 @@ def _naive_failure(raw: pl.Series) -> Converted:
     ]
 
 
-def _localize(naive: pl.Series, timezone: str) -> pl.Series:
+def localize(naive: pl.Series, timezone: str) -> tuple[pl.Series, pl.Series]:
+    """Naive wall times read in ``timezone``, as UTC, and the mask of those that do not
+    exist there (skipped by a DST change; null in the result). An ambiguous wall time
+    takes the earlier offset (PEP 495 ``fold=0``). The one rule for ``validate``,
+    ``eval`` and ``import``."""
     local = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-    gaps = local.is_null() & naive.is_not_null()
-    if gaps.any():  # a wall time skipped by a DST change: read it with the earlier offset
-        zone = ZoneInfo(timezone)
-        fixed = [
-            None if v is None or not g else v.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
-            for v, g in zip(naive.to_list(), gaps.to_list(), strict=True)
-        ]
-        patch = pl.Series(naive.name, fixed, TIMESTAMP)
-        return local.dt.convert_time_zone("UTC").zip_with(~gaps, patch)
-    return local.dt.convert_time_zone("UTC")
+    gaps = (local.is_null() & naive.is_not_null()).fill_null(False)
+    return local.dt.convert_time_zone("UTC"), gaps
 
 
 def _timestamps_slow(
@@ -120,15 +243,19 @@ def _timestamps_slow(
     has_time = text.str.contains(_HAS_TIME).fill_null(False)
     not_a_timestamp = failed & ~has_time
     candidates = failed & has_time
+    gap_mask = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(text))
     if timezone is not None:
         naive = text.str.to_datetime(_ISO_NAIVE, time_unit="us", strict=False)
-        local = _localize(naive.filter(candidates), timezone)
-        parsed = parsed.scatter(candidates.arg_true(), local)
-        candidates = candidates & parsed.is_null()
+        local, gaps = localize(naive.filter(candidates), timezone)
+        where = candidates.arg_true()
+        parsed = parsed.scatter(where, local)
+        gap_mask = gap_mask.scatter(where.filter(gaps), True)
+        candidates = candidates & parsed.is_null() & ~gap_mask
     index = candidates.arg_true()
     values: list[dt.datetime | None] = []
     bad: list[bool] = []
     naive_flags: list[bool] = []
+    gap_flags: list[bool] = []
     zone = ZoneInfo(timezone) if timezone else None
     for value in text.gather(index).to_list():
         stamp: dt.datetime | None
@@ -137,11 +264,18 @@ def _timestamps_slow(
         except ValueError:
             stamp = None
         is_naive = stamp is not None and stamp.tzinfo is None
+        gap = False
         if stamp is not None and stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=zone, fold=0) if zone is not None else None
-        values.append(None if stamp is None else stamp.astimezone(dt.UTC))
+            gap = stamp is not None and not _exists(stamp)
+        try:
+            values.append(None if stamp is None or gap else stamp.astimezone(dt.UTC))
+        except (OverflowError, ValueError):
+            values.append(None)
+            stamp = None
         bad.append(stamp is None and not is_naive)
         naive_flags.append(is_naive and zone is None)
+        gap_flags.append(gap)
     if len(index):
         parsed = parsed.scatter(index, pl.Series(values, dtype=TIMESTAMP))
     positions = pl.int_range(0, len(text), eager=True)
@@ -165,50 +299,115 @@ def _timestamps_slow(
                 "add an offset (Z, -05:00) or name the zone with --timezone",
             )
         )
+    gap_mask = gap_mask | positions.is_in(
+        index.filter(pl.Series(gap_flags, dtype=pl.Boolean)).implode()
+    )
+    if timezone is not None:
+        failures += _gap_failures(gap_mask, timezone)
     return parsed, failures
+
+
+def _exists(stamp: dt.datetime) -> bool:
+    """Whether an aware local wall time exists (a skipped one does not survive a round
+    trip through UTC)."""
+    back = stamp.astimezone(dt.UTC).astimezone(stamp.tzinfo)
+    return back.replace(tzinfo=None) == stamp.replace(tzinfo=None)
 
 
 def to_date(raw: pl.Series) -> Converted:
     if isinstance(raw.dtype, pl.Date):
-        return raw, []
+        typed, outside = _dates_in_window(raw)
+        return typed, _failures(
+            outside, f"date outside the years {FIRST_YEAR}-{END_YEAR - 1}", YEARS_HINT
+        )
     if raw.dtype != pl.String:
         return _wrong_type(raw, pl.Date(), "a date (YYYY-MM-DD)")
     text = raw.str.strip_chars()
     parsed = text.str.to_date("%Y-%m-%d", strict=False)
     failed = parsed.is_null() & text.is_not_null()
-    return parsed, _failures(failed, "expected a date YYYY-MM-DD", None)
+    parsed, outside = _dates_in_window(parsed)
+    return parsed, [
+        *_failures(failed, "expected a date YYYY-MM-DD", None),
+        *_failures(outside, f"date outside the years {FIRST_YEAR}-{END_YEAR - 1}", YEARS_HINT),
+    ]
+
+
+def _dates_in_window(dates: pl.Series) -> tuple[pl.Series, pl.Series]:
+    outside = ~dates.dt.year().is_between(FIRST_YEAR, END_YEAR - 1).fill_null(True)
+    outside = outside & dates.is_not_null()
+    return (_null_where(dates, outside) if outside.any() else dates), outside
 
 
 def to_duration(raw: pl.Series) -> Converted:
     """ISO 8601 durations in weeks, days, hours, minutes and seconds (``PT4H``,
-    ``P1DT2H``, ``PT0.5S``). Years and months have no fixed length and are rejected."""
+    ``P1DT2H``, ``PT0.5S``). Years and months have no fixed length and are rejected; so
+    are durations over :data:`MAX_DURATION` (computed without overflow, however many
+    digits) and digits finer than a microsecond. None is ever negative."""
+    too_long = f"duration over {MAX_DURATION.days // 365} years"
+    long_hint = "check the value: the engine accepts durations up to 100 years (P36525D)"
     if isinstance(raw.dtype, pl.Duration):
+        failures: list[Failure] = []
+        if raw.dtype.time_unit == "ns":
+            fine = (raw.dt.total_nanoseconds() % 1000 != 0).fill_null(False)
+            failures += _failures(fine, "duration is finer than a microsecond", _SUB_US_HINT)
+            raw = _null_where(raw, fine)
         typed = raw.cast(DURATION)
         negative = (typed < dt.timedelta(0)).fill_null(False)
-        return typed, _failures(negative, "duration is negative", None)
+        over = (typed > MAX_DURATION).fill_null(False)
+        typed = _null_where(typed, negative | over)
+        return typed, [
+            *failures,
+            *_failures(negative, "duration is negative", None),
+            *_failures(over, too_long, long_hint),
+        ]
     if raw.dtype != pl.String:
         return _wrong_type(raw, DURATION, "an ISO 8601 duration such as PT4H")
     text = raw.str.strip_chars().str.to_uppercase()
     parts = text.str.extract_groups(_DURATION).struct.unnest()
     names = parts.columns
+    weeks, days, hours, minutes, secs, frac = (pl.col(n) for n in names)
+    # A rough size in floating point first, so that only values far inside the bound
+    # reach the exact integer arithmetic (which would otherwise wrap around).
+    rough = (
+        (weeks.cast(pl.Float64) * 7 + days.cast(pl.Float64)).fill_null(0) * 86_400
+        + hours.cast(pl.Float64).fill_null(0) * 3600
+        + minutes.cast(pl.Float64).fill_null(0) * 60
+        + secs.cast(pl.Float64).fill_null(0)
+    )
+    limit_s = MAX_DURATION.total_seconds()
+    short = pl.all_horizontal(
+        e.str.len_chars().fill_null(0) <= 15 for e in (weeks, days, hours, minutes, secs)
+    )
+    safe = short & (rough <= limit_s + 86_400)
 
-    def num(i: int) -> pl.Expr:
-        return pl.col(names[i]).cast(pl.Int64).fill_null(0)
+    def num(e: pl.Expr) -> pl.Expr:
+        return pl.when(safe).then(e.cast(pl.Int64, strict=False)).fill_null(0)
 
     micros = parts.select(
         (
-            ((num(0) * 7 + num(1)) * 86_400 + num(2) * 3600 + num(3) * 60 + num(4)) * 1_000_000
-            + pl.col(names[5]).str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
+            ((num(weeks) * 7 + num(days)) * 86_400 + num(hours) * 3600 + num(minutes) * 60)
+            * 1_000_000
+            + num(secs) * 1_000_000
+            + num(frac.str.slice(0, 6).str.pad_end(6, "0"))
         ).alias("us"),
         pl.any_horizontal(pl.col(n).is_not_null() for n in names).alias("any"),
+        (~safe).fill_null(False).alias("huge"),
+        frac.str.slice(6).str.contains("[1-9]").fill_null(False).alias("fine"),
     )
     valid = micros["any"] & text.is_not_null() & (text != "P") & ~text.str.ends_with("T")
-    typed = micros["us"].cast(DURATION).zip_with(valid, pl.Series([None], dtype=DURATION))
-    failed = ~valid.fill_null(False) & text.is_not_null()
+    valid = valid.fill_null(False)
+    over = valid & (micros["huge"] | (micros["us"] > MAX_DURATION // dt.timedelta(microseconds=1)))
+    fine = valid & micros["fine"] & ~over
+    typed = micros["us"].cast(DURATION).zip_with(valid & ~over & ~fine, nulls("", DURATION, 1))
+    failed = ~valid & text.is_not_null()
     hint = "write weeks, days, hours, minutes, seconds: PT4H, PT3H59M59S, P1DT2H"
     if failed.any() and text.filter(failed).str.contains(r"^P(\d+Y|\d+M)").any():
         hint += " (years and months have no fixed length; use days)"
-    return typed.alias(raw.name), _failures(failed, "expected an ISO 8601 duration", hint)
+    return typed.alias(raw.name), [
+        *_failures(failed, "expected an ISO 8601 duration", hint),
+        *_failures(over, too_long, long_hint),
+        *_failures(fine, "duration is finer than a microsecond", _SUB_US_HINT),
+    ]
 
 
 def to_boolean(raw: pl.Series) -> Converted:

@@ -1,0 +1,378 @@
+"""Data values the loader used to misread silently or crash on (issue 14): each is now
+read exactly or refused with its file, row and field, through `validate` and `eval`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from rules_engine.cli import cli
+from rules_engine.data import load_data
+from rules_engine.data.coerce import UnknownTimezone, check_timezone
+from rules_engine.evaluate.scope import day_start
+
+AS_OF = "2026-12-01T00:00:00Z"
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Exit code and all output of one CLI call, which must not raise or print a traceback."""
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def policy(tmp_path: Path, body: str, zone: str = "UTC") -> Path:
+    path = tmp_path / "p.sla"
+    path.write_text(
+        f'policy "values"\neffective 2026-01-01\ntimezone "{zone}"\ncurrency USD\n'
+        f"fee 100 per month\nperiod month\ntier P1 coverage 24x7\ntier P2 coverage 24x7\n{body}\n"
+    )
+    return path
+
+
+def evaluate(pol: Path, data: Path, period: str, *extra: str) -> dict[str, Any]:
+    code, out = run(
+        "eval",
+        str(pol),
+        "--data",
+        str(data),
+        "--period",
+        period,
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        *extra,
+    )
+    assert code in (0, 1), out
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def target(document: dict[str, Any], name: str) -> dict[str, Any]:
+    (period,) = document["periods"]
+    result: dict[str, Any] = period["targets"][name]
+    return result
+
+
+def refused(pol: Path, data: Path, expected: str) -> None:
+    """`validate` and `eval` both refuse ``data`` with ``expected`` at a located issue."""
+    code, out = run("validate", "--data", str(data), "--policy", str(pol))
+    assert code == 1, out
+    assert expected in out and "row 1" in out, out
+    code, out = run("eval", str(pol), "--data", str(data), "--as-of", AS_OF)
+    assert code == 2, out
+    assert expected in out and "row 1" in out, out
+
+
+RTO = "target rto { of restore_tests  measure recovery_time  require all within 4h }"
+
+
+def restore_test(recovery_time: str) -> dict[str, Any]:
+    return {"id": "R1", "tested_at": "2026-03-02T08:00:00Z", "recovery_time": recovery_time}
+
+
+# ----------------------------------------------------------------------------- 1 durations
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "PT5124095576H110S",  # wrapped around to 0.448 s (met)
+        "PT9223372036855S",  # wrapped around to a negative duration (accepted)
+        "PT" + "9" * 25 + "S",  # a traceback in validate
+        "P" + "9" * 400 + "D",
+        "P36525DT0.000001S",  # one microsecond over 100 years
+    ],
+)
+def test_durations_past_100_years_are_refused(tmp_path: Path, value: str) -> None:
+    data = write_jsonl(tmp_path / "restore_tests.jsonl", [restore_test(value)])
+    refused(policy(tmp_path, RTO), data, "duration over 100 years")
+
+
+def test_a_duration_of_exactly_100_years_is_read_exactly(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "restore_tests.jsonl", [restore_test("P36525D")])
+    (table,) = load_data(data).tables.values()
+    assert table["recovery_time"].to_list() == [dt.timedelta(days=36525)]
+    doc = evaluate(policy(tmp_path, RTO), data, "2026-03")
+    assert target(doc, "rto")["records"]["R1"] == {
+        "status": "breached",
+        "measured_s": 36525 * 86400,
+        "gross_s": None,
+        "paused_s": None,
+        "wall_s": None,
+        "clock": "",
+        "open": False,
+    }
+
+
+# ----------------------------------------------------------------------------- 4 sub-microsecond
+
+
+def test_a_duration_finer_than_a_microsecond_is_refused(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "restore_tests.jsonl", [restore_test("PT4H0.0000009S")])
+    refused(policy(tmp_path, RTO), data, "duration is finer than a microsecond")
+
+
+def test_trailing_zeros_below_a_microsecond_are_exact(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "restore_tests.jsonl", [restore_test("PT4H0.000001000S")])
+    doc = evaluate(policy(tmp_path, RTO), data, "2026-03")
+    assert target(doc, "rto")["records"]["R1"]["status"] == "breached"  # 4h + 1 µs > 4h
+
+
+RESPONSE = (
+    "target p1 { of tickets where priority = P1  measure response_time  require 100% within 15m }"
+)
+
+
+def ticket(**fields: Any) -> dict[str, Any]:
+    return {"id": "T1", "priority": "P1", "created_at": "2026-03-02T08:00:00Z", **fields}
+
+
+def test_a_timestamp_finer_than_a_microsecond_is_refused(tmp_path: Path) -> None:
+    # 15m plus 900 ns used to be cut to 15m exactly: met
+    data = write_jsonl(
+        tmp_path / "tickets.jsonl", [ticket(first_response_at="2026-03-02T08:15:00.000000900Z")]
+    )
+    refused(policy(tmp_path, RESPONSE), data, "timestamp is finer than a microsecond")
+
+
+def test_nanosecond_zeros_are_accepted(tmp_path: Path) -> None:
+    data = write_jsonl(
+        tmp_path / "tickets.jsonl", [ticket(first_response_at="2026-03-02T08:15:00.000001000Z")]
+    )
+    doc = evaluate(policy(tmp_path, RESPONSE), data, "2026-03")
+    assert target(doc, "p1")["records"]["T1"]["status"] == "breached"
+
+
+def test_parquet_nanoseconds_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tickets.parquet"
+    pl.DataFrame(
+        {
+            "id": ["T1"],
+            "priority": ["P1"],
+            "created_at": [dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)],
+            "first_response_at": pl.Series(["2026-03-02T08:15:00.000000900"]).str.to_datetime(
+                time_unit="ns", time_zone="UTC"
+            ),
+        }
+    ).write_parquet(path)
+    refused(policy(tmp_path, RESPONSE), path, "timestamp is finer than a microsecond")
+
+
+# ----------------------------------------------------------------------------- 5 leap seconds
+
+
+def test_second_60_is_refused(tmp_path: Path) -> None:
+    # it was read as 2026-04-01T00:00:00Z, moving the ticket into April
+    data = write_jsonl(tmp_path / "tickets.jsonl", [ticket(created_at="2026-03-31T23:59:60Z")])
+    refused(policy(tmp_path, RESPONSE), data, "second 60 (a leap second) is not accepted")
+
+
+def test_second_60_is_refused_in_csv_and_with_an_offset(tmp_path: Path) -> None:
+    data = tmp_path / "tickets.csv"
+    data.write_text("id,priority,created_at\nT1,P1,2026-03-31T18:59:60-05:00\n")
+    code, out = run("validate", "--data", str(data))
+    assert code == 1
+    assert f"{data}, row 2, field `created_at`: error: second 60" in out
+
+
+# ----------------------------------------------------------------------------- 6 year window
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:00:00-12:00",
+        "+12026-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T01:00:00+02:00",  # 1969-12-31T23:00Z
+        "2200-01-01T00:00:00Z",
+    ],
+)
+def test_timestamps_outside_1970_to_2199_are_refused(tmp_path: Path, value: str) -> None:
+    data = write_jsonl(tmp_path / "tickets.jsonl", [ticket(created_at=value)])
+    refused(policy(tmp_path, RESPONSE), data, "timestamp outside the years 1970-2199")
+
+
+def test_the_edges_of_the_year_window_are_accepted(tmp_path: Path) -> None:
+    data = write_jsonl(
+        tmp_path / "tickets.jsonl",
+        [
+            ticket(id="a", created_at="1970-01-01T00:00:00Z"),
+            ticket(id="b", created_at="2199-12-31T23:59:59.999999Z"),
+        ],
+    )
+    (table,) = load_data(data).tables.values()
+    assert table["created_at"].to_list() == [
+        dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ]
+
+
+PROJECTS = (
+    "target on_time { of projects where delivered_at is set  "
+    "require 90% where delivered_at <= due }"
+)
+
+
+def project(due: str, delivered_at: str, id: str = "X1") -> dict[str, Any]:
+    return {"id": id, "due": due, "delivered_at": delivered_at}
+
+
+def test_dates_outside_the_window_are_refused(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "projects.jsonl", [project("0001-01-01", "2026-03-02T08:00:00Z")])
+    refused(policy(tmp_path, PROJECTS), data, "date outside the years 1970-2199")
+
+
+@pytest.mark.parametrize(
+    "as_of", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-12:00", "2300-01-01"]
+)
+def test_as_of_outside_the_window_is_a_usage_error(tmp_path: Path, as_of: str) -> None:
+    data = write_jsonl(tmp_path / "tickets.jsonl", [ticket()])
+    code, out = run("eval", str(policy(tmp_path, RESPONSE)), "--data", str(data), "--as-of", as_of)
+    assert code == 2
+    assert f"error: --as-of: `{as_of}` is outside the years 1970-2199" in out
+
+
+# ----------------------------------------------------------------------------- 7 DST-gap dates
+
+GAP_DATES = [
+    ("Africa/Cairo", "2026-04-24", "2026-04"),
+    ("America/Santiago", "2026-09-06", "2026-09"),
+    ("Asia/Beirut", "2026-03-29", "2026-03"),
+    ("America/Havana", "2026-03-08", "2026-03"),
+]
+
+
+@pytest.mark.parametrize(("zone", "due", "period"), GAP_DATES)
+def test_a_date_whose_midnight_is_skipped_keeps_its_record(
+    tmp_path: Path, zone: str, due: str, period: str
+) -> None:
+    """The record used to vanish (its anchor was null); now it is in its local date's
+    period, and `delivered_at <= due` means up to the end of that local day."""
+    day = dt.date.fromisoformat(due)
+    end_of_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
+    last = end_of_day.astimezone(dt.UTC).isoformat()
+    # the end of the day is the next day's first instant, inclusive (as for literals)
+    late = (end_of_day + dt.timedelta(seconds=1)).astimezone(dt.UTC).isoformat()
+    data = write_jsonl(
+        tmp_path / "projects.jsonl",
+        [project(due, last, "on_time"), project(due, late, "late")],
+    )
+    doc = evaluate(policy(tmp_path, PROJECTS, zone), data, period)
+    result = target(doc, "on_time")
+    assert (result["in_scope"], result["met"], result["breached"]) == (2, 1, 1)
+    assert result["verdict"] == "breached"
+
+
+@pytest.mark.parametrize(("zone", "due", "period"), GAP_DATES)
+def test_day_start_is_the_first_instant_of_the_local_day(zone: str, due: str, period: str) -> None:
+    day = dt.date.fromisoformat(due)
+    got = pl.select(day_start(pl.lit(day), zone)).item()
+    # the instant the clocks jump: the day before's midnight plus 24 hours
+    before = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
+    expected = before.astimezone(dt.UTC) + dt.timedelta(days=1)
+    assert got == expected
+    assert got.astimezone(ZoneInfo(zone)).date() == day
+    assert (got - dt.timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date() < day
+
+
+# ----------------------------------------------------------------------------- 9 time zones
+
+JIRA_HEADER = "Issue key,Priority,Status,Issue Type,Custom field (Request Type),Created,Resolved\n"
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["posixrules", "localtime", "Factory", "right/UTC", "posix/Europe/Paris", "Mars/Olympus"],
+)
+def test_check_timezone_accepts_only_iana_zone_names(zone: str) -> None:
+    with pytest.raises(UnknownTimezone, match=f"unknown time zone `{zone}`"):
+        check_timezone(zone)
+
+
+def test_check_timezone_suggests_a_name() -> None:
+    with pytest.raises(UnknownTimezone) as caught:
+        check_timezone("Europe/Pari")
+    assert caught.value.hint == "did you mean `Europe/Paris`?"
+    assert str(check_timezone("America/New_York")) == "America/New_York"
+
+
+@pytest.mark.parametrize("zone", ["posixrules", "right/UTC", "Factory"])
+def test_timezone_option_refuses_non_zones_in_every_command(tmp_path: Path, zone: str) -> None:
+    data = write_jsonl(tmp_path / "tickets.jsonl", [ticket()])
+    code, out = run("validate", "--data", str(data), "--timezone", zone)
+    assert code == 2 and f"unknown time zone `{zone}`" in out
+    pol = policy(tmp_path, RESPONSE)
+    code, out = run("eval", str(pol), "--data", str(data), "--timezone", zone, "--as-of", AS_OF)
+    assert code == 2 and f"error: --timezone: unknown time zone `{zone}`" in out
+    export = tmp_path / "export.csv"
+    export.write_text(JIRA_HEADER + "A-1,High,Open,Incident,,02/Mar/26 8:00 AM,\n")
+    code, out = run(
+        "import",
+        "--mapping",
+        "jira_service_management",
+        str(export),
+        "-o",
+        str(tmp_path / "o.jsonl"),
+        "--timezone",
+        zone,
+    )
+    assert code == 2 and f"unknown time zone `{zone}`" in out
+
+
+# ----------------------------------------------------------------------------- 10 DST-gap times
+
+
+def test_a_skipped_local_time_is_an_error_in_validate(tmp_path: Path) -> None:
+    data = tmp_path / "tickets.csv"
+    data.write_text(
+        "id,priority,created_at\nT1,P1,2026-03-08T02:30:00\nT2,P1,2026-11-01T01:30:00\n"
+    )
+    code, out = run("validate", "--data", str(data), "--timezone", "America/New_York")
+    assert code == 1
+    assert (
+        f"{data}, row 2, field `created_at`: error: local time does not exist in "
+        "America/New_York (skipped by a daylight-saving change)"
+    ) in out
+    assert "row 3" not in out  # an ambiguous time takes the earlier offset
+
+
+def test_a_skipped_local_time_is_the_same_error_in_import(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        JIRA_HEADER
+        + "A-1,High,Open,Incident,,08/Mar/26 2:30 AM,\n"
+        + "A-2,High,Open,Incident,,08/Mar/26 3:30 AM,\n"
+    )
+    out_path = tmp_path / "tickets.jsonl"
+    code, out = run(
+        "import",
+        "--mapping",
+        "jira_service_management",
+        str(export),
+        "-o",
+        str(out_path),
+        "--timezone",
+        "America/New_York",
+    )
+    assert code == 1, out
+    assert "does not exist in America/New_York (skipped by a daylight-saving change)" in out
+    assert "not a timestamp" not in out
