@@ -8,6 +8,7 @@ A value that fails becomes null, so one bad cell never hides the others.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import difflib
 import functools
 import itertools
@@ -21,7 +22,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 from polars.datatypes import DataTypeClass
 
-from rules_engine.data.dtypes import DURATION, TIMESTAMP, Column, DatasetSpec
+from rules_engine.data.dtypes import (
+    DURATION,
+    NUMBER,
+    NUMBER_SCALE,
+    TIMESTAMP,
+    Column,
+    DatasetSpec,
+)
 from rules_engine.data.formats import ROW
 from rules_engine.data.issues import IssueLog, show_value
 
@@ -436,23 +444,107 @@ def to_boolean(raw: pl.Series) -> Converted:
     return typed, _failures(failed, "expected true or false", "write true/false, yes/no or 1/0")
 
 
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_RANGE = (
+    f"the engine reads numbers exactly, up to {38 - NUMBER_SCALE} digits before the "
+    f"decimal point and {NUMBER_SCALE} after"
+)
+FLOAT_DIGITS = 15
+"""Significant digits a binary float carries exactly: a JSON number (read as a float)
+or a Parquet float with more is refused rather than guessed."""
+
+
 def to_number(raw: pl.Series) -> Converted:
-    if raw.dtype.is_numeric():
-        typed = raw.cast(pl.Float64)
-    elif raw.dtype == pl.String:
-        text = raw.str.strip_chars()
-        typed = text.cast(pl.Float64, strict=False)
-        failed = typed.is_null() & text.is_not_null()
-        if failed.any():
-            return typed, _failures(
-                failed, "expected a number", "write digits with a `.` decimal point"
-            )
-    else:
-        return _wrong_type(raw, pl.Float64(), "a number")
-    finite = typed.is_finite().fill_null(True)
-    return typed.zip_with(finite, pl.Series([None], dtype=pl.Float64)), _failures(
-        ~finite, "number is not finite", None
+    """Exact decimals (:data:`~rules_engine.data.dtypes.NUMBER`): text as written,
+    integers and Parquet decimals as they are, binary floats by their shortest decimal
+    form when it has at most :data:`FLOAT_DIGITS` significant digits (then it is the
+    number that was written). Digits the table cannot hold are refused, never rounded."""
+    if raw.dtype.is_float():
+        finite = raw.is_finite().fill_null(True)
+        text = raw.cast(pl.String)
+        digits = (
+            text.str.replace(r"[eE].*$", "")
+            .str.replace_all(r"[+\-.]", "")
+            .str.strip_chars_start("0")
+            .str.strip_chars_end("0")
+            .str.len_chars()
+        )
+        inexact = (finite & (digits > FLOAT_DIGITS)).fill_null(False)
+        typed, failures = _exact_number(_null_where(text, ~finite | inexact))
+        return typed.alias(raw.name), [
+            *_failures(~finite, "number is not finite", None),
+            *_failures(
+                inexact,
+                f"number has more than {FLOAT_DIGITS} significant digits, more than a "
+                "binary float keeps exactly",
+                "JSON numbers are read as binary floats: write fewer digits, or use CSV "
+                "or a Parquet decimal column for more",
+            ),
+            *failures,
+        ]
+    if raw.dtype.is_integer() or isinstance(raw.dtype, pl.Decimal):
+        typed, failures = _exact_number(raw.cast(pl.String))
+        return typed.alias(raw.name), failures
+    if raw.dtype != pl.String:
+        return _wrong_type(raw, NUMBER, "a number")
+    typed, failures = _exact_number(raw.str.strip_chars())
+    return typed.alias(raw.name), failures
+
+
+def _exact_number(text: pl.Series) -> Converted:
+    """Decimal text -> :data:`NUMBER`, exactly, or a failure per value: not a number,
+    not finite, or outside what the table holds."""
+    plain = text.str.contains(_PLAIN_NUMBER).fill_null(False)
+    other = text.is_not_null() & ~plain
+    not_number = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(text))
+    not_finite = not_number
+    outside = not_number
+    if other.any():  # exponents (4e-10), NaN, garbage: one by one, each distinct value once
+        written: list[str] = text.filter(other).unique().to_list()
+        lookup = pl.DataFrame(
+            {"v": written, "plain": [_plain_form(v) for v in written]},
+            schema={"v": pl.String, "plain": pl.String},
+        )
+        plain_text = pl.DataFrame({"v": text}).join(
+            lookup, on="v", how="left", maintain_order="left"
+        )["plain"]
+        kinds = plain_text.str.slice(0, 1)
+        not_number = (other & (kinds == "?")).fill_null(False)
+        not_finite = (other & (kinds == "!")).fill_null(False)
+        outside = (other & (kinds == ">")).fill_null(False)
+        text = pl.select(
+            pl.when(pl.lit(plain)).then(pl.lit(text)).otherwise(pl.lit(plain_text))
+        ).to_series()
+        text = _null_where(text, not_number | not_finite | outside)
+    fraction = text.str.extract(r"\.(\d*[1-9])0*$").str.len_chars().fill_null(0)
+    whole = text.str.extract(r"^[+-]?0*(\d*)").str.len_chars().fill_null(0)
+    outside = outside | (
+        text.is_not_null() & ((fraction > NUMBER_SCALE) | (whole > 38 - NUMBER_SCALE))
     )
+    typed = _null_where(text, outside).cast(NUMBER)
+    return typed, [
+        *_failures(not_number, "expected a number", "write digits with a `.` decimal point"),
+        *_failures(not_finite, "number is not finite", None),
+        *_failures(outside, "number outside the supported range", _RANGE),
+    ]
+
+
+def _plain_form(value: str) -> str:
+    """``4e-10`` -> ``0.0000000004``; ``?`` when not a number, ``!`` when not finite,
+    ``>`` when it has more digits than the table holds (decided before writing them)."""
+    try:
+        number = decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        return "?"
+    if not number.is_finite():
+        return "!"
+    if number == 0:
+        return "0"
+    exponent = number.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    if number.adjusted() >= 38 - NUMBER_SCALE or exponent < -NUMBER_SCALE:
+        return ">"
+    return format(number, "f")
 
 
 def to_string(raw: pl.Series) -> Converted:
@@ -598,7 +690,7 @@ def _as_text(series: pl.Series) -> pl.Series:
 def _empty(column: Column, n: int) -> pl.Series:
     if isinstance(column.dtype, pl.List):
         return empty_lists(column.name, column.dtype, n)
-    return nulls(column.name, column.dtype, n)
+    return nulls(column.name, column.table_dtype, n)
 
 
 def nulls(name: str, dtype: AnyDtype, n: int) -> pl.Series:

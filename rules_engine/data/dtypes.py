@@ -29,10 +29,17 @@ from rules_engine.schema import (
 
 TIMESTAMP = pl.Datetime("us", "UTC")
 DURATION = pl.Duration("us")
+NUMBER_SCALE = 18
+NUMBER = pl.Decimal(38, NUMBER_SCALE)
+"""Numbers are exact decimals: up to 20 digits before the point and 18 after (38 in
+all, Polars' widest decimal). Nothing passes through a binary float."""
+READ_NUMBER = pl.Float64()
+"""What the JSON readers ask for a number column today (they hand over binary floats,
+see :func:`rules_engine.data.coerce.to_number`); the table holds :data:`NUMBER`."""
 
 SCALAR_DTYPES: dict[str, pl.DataType] = {
     "string": pl.String(),
-    "number": pl.Float64(),
+    "number": READ_NUMBER,
     "boolean": pl.Boolean(),
     "date": pl.Date(),
     "timestamp": TIMESTAMP,
@@ -88,6 +95,11 @@ class Column:
     item_defaults: tuple[tuple[str, object], ...] = ()
     """The same for the fields of list items (a pause's reason: customer)."""
 
+    @property
+    def table_dtype(self) -> pl.DataType:
+        """The dtype of the loaded column (``dtype`` is what the readers ask for)."""
+        return NUMBER if self.kind == "number" else self.dtype
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -100,7 +112,7 @@ class DatasetSpec:
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
-        return {c.name: c.dtype for c in self.columns}
+        return {c.name: c.table_dtype for c in self.columns}
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:

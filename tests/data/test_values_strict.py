@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,11 +14,16 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from rules_engine.api import load_policy
 from rules_engine.cli import cli
 from rules_engine.data import load_data
 from rules_engine.data.coerce import UnknownTimezone, check_timezone
+from rules_engine.engine import evaluate as engine_evaluate
 from rules_engine.evaluate.scope import day_start
+from rules_engine.periods import parse_period
 
 AS_OF = "2026-12-01T00:00:00Z"
 
@@ -376,3 +383,159 @@ def test_a_skipped_local_time_is_the_same_error_in_import(tmp_path: Path) -> Non
     assert code == 1, out
     assert "does not exist in America/New_York (skipped by a daylight-saving change)" in out
     assert "not a timestamp" not in out
+
+
+# ----------------------------------------------------------------------------- 3 exact numbers
+
+NUMBERS = """target sat { of surveys  measure mean score  require mean >= 4.2 }
+target positive { of surveys  require 100% where score > 0 }
+target budget { of projects where delivered_at is set  require 100% where actual_cost <= budget }"""
+
+
+def test_numbers_are_exact_decimals_from_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "surveys.csv").write_text(
+        "id,submitted_at,score\nS1,2026-03-02T08:00:00Z,4.1999999996\n"
+        "S2,2026-03-03T08:00:00Z,4e-10\nS3,2026-03-04T08:00:00Z,8.4\n"
+    )
+    (folder / "projects.csv").write_text(
+        "id,due,delivered_at,budget,actual_cost\n"
+        "X1,2026-03-10,2026-03-09T00:00:00Z,9007199254740992,9007199254740993\n"
+    )
+    doc = evaluate(policy(tmp_path, NUMBERS), folder, "2026-03")
+    # (4.1999999996 + 0.0000000004 + 8.4) / 3 = 12.6 / 3 = 4.2 exactly: met
+    assert target(doc, "sat")["value_exact"] == "21/5"
+    assert target(doc, "sat")["verdict"] == "met"
+    assert target(doc, "positive")["met"] == 3  # 4e-10 > 0
+    assert target(doc, "budget")["verdict"] == "breached"  # ...993 > ...992
+
+
+def test_a_mean_just_below_the_objective_is_breached(tmp_path: Path) -> None:
+    data = tmp_path / "surveys.csv"
+    data.write_text("id,submitted_at,score\nS1,2026-03-02T08:00:00Z,4.1999999996\n")
+    doc = evaluate(policy(tmp_path, NUMBERS), data, "2026-03")
+    assert target(doc, "sat")["verdict"] == "breached"  # was met: rounded to 9 places
+
+
+def test_json_numbers_past_a_floats_digits_are_refused(tmp_path: Path) -> None:
+    data = write_jsonl(
+        tmp_path / "projects.jsonl",
+        [
+            {
+                "id": "X1",
+                "due": "2026-03-10",
+                "budget": 9007199254740992,
+                "actual_cost": 9007199254740993,
+            }
+        ],
+    )
+    refused(
+        policy(tmp_path, NUMBERS),
+        data,
+        "number has more than 15 significant digits, more than a binary float keeps exactly",
+    )
+
+
+def test_json_numbers_with_few_digits_are_exact(tmp_path: Path) -> None:
+    data = write_jsonl(
+        tmp_path / "surveys.jsonl",
+        [{"id": "S1", "submitted_at": "2026-03-02T08:00:00Z", "score": 4.1999999996}],
+    )
+    doc = evaluate(policy(tmp_path, NUMBERS), data, "2026-03")
+    assert target(doc, "sat")["value_exact"] == "10499999999/2500000000"
+    assert target(doc, "sat")["verdict"] == "breached"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1e29", "number outside the supported range"),  # a traceback in eval
+        ("123456789012345678901", "number outside the supported range"),  # 21 digits
+        ("0.0000000000000000001", "number outside the supported range"),  # 19 places
+        ("1" * 5000, "number outside the supported range"),
+        ("NaN", "number is not finite"),
+        ("4,2", "expected a number"),
+    ],
+)
+def test_numbers_the_table_cannot_hold_are_refused(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    data = tmp_path / "surveys.csv"
+    data.write_text(f'id,submitted_at,score\nS1,2026-03-02T08:00:00Z,"{value}"\n')
+    code, out = run("validate", "--data", str(data))
+    assert code == 1 and f"{data}, row 2, field `score`: error: {expected}" in out
+    code, out = run("eval", str(policy(tmp_path, NUMBERS)), "--data", str(data), "--as-of", AS_OF)
+    assert code == 2 and expected in out
+
+
+def test_the_largest_numbers_add_up_exactly(tmp_path: Path) -> None:
+    big = "9" * 20 + "." + "9" * 18
+    data = tmp_path / "surveys.csv"
+    data.write_text(
+        "id,submitted_at,score\n" + "".join(f"S{i},2026-03-02T08:00:00Z,{big}\n" for i in range(3))
+    )
+    doc = evaluate(policy(tmp_path, NUMBERS), data, "2026-03")
+    # the sum has 21 digits before the point: Polars' decimal sum would wrap around
+    assert target(doc, "sat")["sum"] == "299999999999999999999.999999999999999997"
+    assert Fraction(target(doc, "sat")["value_exact"]) == Fraction(Decimal(big))
+
+
+_DECIMALS = st.decimals(
+    min_value=Decimal("-1e19"), max_value=Decimal("1e19"), places=18, allow_nan=False
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    threshold=st.decimals(min_value=Decimal(-1000), max_value=Decimal(1000), places=6),
+    offsets=st.lists(
+        st.integers(min_value=-3, max_value=3).map(lambda k: Decimal(k).scaleb(-18)),
+        min_size=1,
+        max_size=4,
+    ),
+    budget=_DECIMALS,
+    step=st.integers(min_value=-2, max_value=2),
+)
+def test_numbers_near_a_threshold_compare_as_fractions(
+    tmp_path_factory: pytest.TempPathFactory,
+    threshold: Decimal,
+    offsets: list[Decimal],
+    budget: Decimal,
+    step: int,
+) -> None:
+    """Scores a few units of the 18th decimal around a threshold, and a cost one unit
+    either side of a budget: every verdict is what Fraction arithmetic says."""
+    tmp = tmp_path_factory.mktemp("exact")
+    folder = tmp / "data"
+    folder.mkdir()
+    scores = [threshold + o for o in offsets]
+    (folder / "surveys.csv").write_text(
+        "id,submitted_at,score\n"
+        + "".join(f"S{i},2026-03-02T08:00:00Z,{s}\n" for i, s in enumerate(scores))
+    )
+    cost = budget + Decimal(step).scaleb(-18)
+    (folder / "projects.csv").write_text(
+        f"id,due,delivered_at,budget,actual_cost\nX1,2026-03-10,2026-03-09T00:00:00Z,{budget},{cost}\n"
+    )
+    body = (
+        f"target sat {{ of surveys  measure mean score  require mean >= {threshold} }}\n"
+        f"target above {{ of surveys  require 100% where score > {threshold} }}\n"
+        "target budget { of projects where delivered_at is set  require 100% where actual_cost <= budget }"
+    )
+    pol = load_policy(policy(tmp, body))
+    bundle = load_data(folder, policy=pol)
+    doc = engine_evaluate(
+        pol,
+        bundle,
+        [parse_period("2026-03", pol.period, pol.timezone)],
+        dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    ).document
+    targets = doc["periods"][0]["targets"]
+    mean = sum(Fraction(s) for s in scores) / len(scores)
+    assert Fraction(targets["sat"]["value_exact"]) == mean
+    assert targets["sat"]["verdict"] == ("met" if mean >= Fraction(threshold) else "breached")
+    assert targets["above"]["met"] == sum(Fraction(s) > Fraction(threshold) for s in scores)
+    assert targets["budget"]["met"] == int(Fraction(cost) <= Fraction(budget))
