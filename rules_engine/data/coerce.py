@@ -741,20 +741,24 @@ def _convert_items(
     assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
     total = len(raw)
     if raw.dtype == dtype:  # typed already (Parquet written by us or the importer)
+        check_items(raw, pl.int_range(0, total, eager=True), column, rows, file, log)
         return raw.fill_null(pl.lit([], dtype=dtype)) if raw.null_count() else raw, []
     positions = pl.int_range(0, total, eager=True)
     if raw.dtype == pl.String:
         text = raw.str.strip_chars()
         present = text.is_not_null() & (text != "[]") & (text != "")
         positions = present.arg_true()
-        raw, failure = _decode_json_cells(text.filter(present), dtype)
+        cells = text.filter(present)
+        raw, failure = _decode_json_cells(cells, dtype)
         if failure is not None:
             mask = pl.int_range(0, total, eager=True).is_in(
                 positions.filter(failure.mask).implode()
             )
             report(log, file, rows, column.name, text, Failure(mask, failure.message, failure.hint))
+        _unknown_keys_in_text(cells, positions, column, rows, file, log)
     if not isinstance(raw.dtype, pl.List) or not isinstance(raw.dtype.inner, pl.Struct):
         return _wrong_type(raw, dtype, "a list of objects")
+    check_items(raw, positions, column, rows, file, log)
     fields = dtype.inner.fields
     have = {f.name for f in raw.dtype.inner.fields}
     exploded = (
@@ -795,6 +799,145 @@ def _convert_items(
     )
     typed_list = full["item"].cast(dtype).fill_null(pl.lit([], dtype=dtype))
     return typed_list.alias(column.name), failures
+
+
+def check_items(
+    lists: pl.Series,
+    positions: pl.Series,
+    column: Column,
+    rows: pl.Series,
+    file: str,
+    log: IssueLog,
+) -> None:
+    """Every item of a list column carries the fields its schema model requires (a
+    pause's ``start``: without it the pause would run from the record's creation) and no
+    field the model lacks (``begin`` is not ``start``). Each problem is an error at
+    ``field[k].name`` of its record's row. ``positions`` are the records' indexes."""
+    dtype = column.dtype
+    assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+    assert isinstance(lists.dtype, pl.List) and isinstance(lists.dtype.inner, pl.Struct)
+    known = [f.name for f in dtype.inner.fields]
+    have = [f.name for f in lists.dtype.inner.fields]
+    unknown = [name for name in have if name not in known]
+    flat = lists.explode()
+    flat = flat.filter(flat.is_not_null())
+    if not len(flat):
+        return
+    absent = [name for name in column.item_required if name not in have]
+    empty = [
+        name
+        for name in column.item_required
+        if name in have and flat.struct.field(name).null_count()
+    ]
+    present = [name for name in unknown if flat.struct.field(name).null_count() < len(flat)]
+    if not (absent or empty or present):
+        return
+    items = (
+        pl.DataFrame({"__i__": positions.cast(pl.Int64), "item": lists})
+        .filter(pl.col("item").list.len() > 0)
+        .explode("item")
+        .with_columns(pl.int_range(pl.len()).over("__i__").alias("__k__"))
+        .filter(pl.col("item").is_not_null())
+        .unnest("item")
+    )
+    plural = column.name
+    for name in column.item_required:
+        missing = items.filter(pl.col(name).is_null()) if name in have else items
+        _item_errors(
+            log,
+            file,
+            rows,
+            missing,
+            column.name,
+            name,
+            f"required field `{name}` is missing from an item of `{plural}`",
+            f"every item of `{plural}` needs {', '.join(column.item_required)}",
+        )
+    for name in present:
+        close = difflib.get_close_matches(name, known, n=1)
+        keys = f"the keys are {', '.join(known)}"
+        _item_errors(
+            log,
+            file,
+            rows,
+            items.filter(pl.col(name).is_not_null()),
+            column.name,
+            name,
+            f"unknown key `{name}` in an item of `{plural}`",
+            f"did you mean `{close[0]}`? {keys}" if close else keys,
+        )
+
+
+def _item_errors(
+    log: IssueLog,
+    file: str,
+    rows: pl.Series,
+    items: pl.DataFrame,
+    column: str,
+    name: str,
+    message: str,
+    hint: str,
+) -> None:
+    """One error per item of ``items`` (columns ``__i__``, ``__k__``), up to the limit."""
+    room = max(0, log.max_errors - log.errors)
+    for i, k in items.select("__i__", "__k__").head(room).iter_rows():
+        log.error(file, message, row=int(rows[i]), field=f"{column}[{k}].{name}", hint=hint)
+    log.dropped_errors += max(0, len(items) - room)
+
+
+_KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
+
+
+def _unknown_keys_in_text(
+    cells: pl.Series,
+    positions: pl.Series,
+    column: Column,
+    rows: pl.Series,
+    file: str,
+    log: IssueLog,
+) -> None:
+    """Keys the item model lacks, in JSON text cells (decoding into the model's struct
+    would drop them silently). A vectorized scan finds the cells that may hold one; each
+    of those is parsed to name the item and the key exactly."""
+    dtype = column.dtype
+    assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+    known = [f.name for f in dtype.inner.fields]
+    keys = cells.str.extract_all(_KEY)
+    suspect = (
+        keys.list.eval(~pl.element().str.extract(_KEY).is_in(known)).list.any().fill_null(False)
+    )
+    if not suspect.any():
+        return
+    found: list[tuple[int, int, str]] = []
+    for index, cell in zip(
+        suspect.arg_true().to_list(), cells.filter(suspect).to_list(), strict=True
+    ):
+        try:
+            value = json.loads(cell)
+        except json.JSONDecodeError:
+            continue  # reported as not a JSON list of objects
+        if not isinstance(value, list):
+            continue
+        for k, item in enumerate(value):
+            if isinstance(item, dict):
+                found += [(int(positions[index]), k, str(key)) for key in item if key not in known]
+    for key in dict.fromkeys(key for _, _, key in found):
+        close = difflib.get_close_matches(key, known, n=1)
+        keys_text = f"the keys are {', '.join(known)}"
+        _item_errors(
+            log,
+            file,
+            rows,
+            pl.DataFrame(
+                [(i, k) for i, k, name in found if name == key],
+                schema={"__i__": pl.Int64, "__k__": pl.Int64},
+                orient="row",
+            ),
+            column.name,
+            key,
+            f"unknown key `{key}` in an item of `{column.name}`",
+            f"did you mean `{close[0]}`? {keys_text}" if close else keys_text,
+        )
 
 
 def _decode_json_cells(text: pl.Series, dtype: pl.List) -> tuple[pl.Series, Failure | None]:

@@ -94,6 +94,8 @@ class Column:
     """The schema's default for a missing value (outages.planned: false), else None."""
     item_defaults: tuple[tuple[str, object], ...] = ()
     """The same for the fields of list items (a pause's reason: customer)."""
+    item_required: tuple[str, ...] = ()
+    """The fields every list item must carry (a pause's start), from the item's model."""
 
     @property
     def table_dtype(self) -> pl.DataType:
@@ -154,6 +156,11 @@ def dataset_spec(name: str, policy: CheckedPolicy | None = None) -> DatasetSpec 
                         (iname, _default(iinfo))
                         for iname, iinfo in (item.model_fields.items() if item else ())
                         if _default(iinfo) is not None
+                    ),
+                    item_required=tuple(
+                        iname
+                        for iname, iinfo in (item.model_fields.items() if item else ())
+                        if iinfo.is_required()
                     ),
                 )
             )

@@ -77,14 +77,14 @@ def target(document: dict[str, Any], name: str) -> dict[str, Any]:
     return result
 
 
-def refused(pol: Path, data: Path, expected: str) -> None:
+def refused(pol: Path, data: Path, expected: str, row: int = 1) -> None:
     """`validate` and `eval` both refuse ``data`` with ``expected`` at a located issue."""
     code, out = run("validate", "--data", str(data), "--policy", str(pol))
     assert code == 1, out
-    assert expected in out and "row 1" in out, out
+    assert expected in out and f"{data}, row {row}, field" in out, out
     code, out = run("eval", str(pol), "--data", str(data), "--as-of", AS_OF)
     assert code == 2, out
-    assert expected in out and "row 1" in out, out
+    assert expected in out and f"{data}, row {row}, field" in out, out
 
 
 RTO = "target rto { of restore_tests  measure recovery_time  require all within 4h }"
@@ -539,3 +539,166 @@ def test_numbers_near_a_threshold_compare_as_fractions(
     assert targets["sat"]["verdict"] == ("met" if mean >= Fraction(threshold) else "breached")
     assert targets["above"]["met"] == sum(Fraction(s) > Fraction(threshold) for s in scores)
     assert targets["budget"]["met"] == int(Fraction(cost) <= Fraction(budget))
+
+
+# ----------------------------------------------------------------------------- 2 nested items
+
+RESOLUTION = (
+    "target p1 { of tickets where priority = P1  measure resolution_time excluding pauses  "
+    "require 100% within 4h }"
+)
+TICKET = {
+    "id": "T1",
+    "priority": "P1",
+    "created_at": "2026-03-02T08:00:00Z",
+    "resolved_at": "2026-03-02T20:00:00Z",
+}
+NO_START = [{"end": "2026-03-02T19:00:00Z"}]  # was read as paused from creation: 1h, met
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> Path:
+    if path.suffix == ".json":
+        path.write_text(json.dumps(records))
+    elif path.suffix == ".yaml":
+        path.write_text(json.dumps({"tickets": records}))  # JSON is YAML
+    elif path.suffix == ".csv":
+        names = list(dict.fromkeys(k for r in records for k in r))
+        lines = [",".join(names)]
+        for r in records:
+            cells = [r.get(n) for n in names]
+            lines.append(
+                ",".join(
+                    '"' + json.dumps(c).replace('"', '""') + '"'
+                    if isinstance(c, list)
+                    else str(c or "")
+                    for c in cells
+                )
+            )
+        path.write_text("\n".join(lines) + "\n")
+    elif path.suffix == ".parquet":
+        pl.DataFrame(records).write_parquet(path)
+    else:
+        write_jsonl(path, records)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name", ["tickets.jsonl", "tickets.json", "tickets.yaml", "tickets.csv", "tickets.parquet"]
+)
+def test_a_pause_without_start_is_refused(tmp_path: Path, name: str) -> None:
+    data = _write(tmp_path / name, [{**TICKET, "pauses": NO_START}])
+    row = 2 if name.endswith(".csv") else 1
+    refused(
+        policy(tmp_path, RESOLUTION),
+        data,
+        "required field `start` is missing from an item of `pauses`",
+        row,
+    )
+    _, out = run("validate", "--data", str(data))
+    assert f"{data}, row {row}, field `pauses[0].start`: error" in out
+
+
+def test_a_null_start_in_a_typed_parquet_pause_is_refused(tmp_path: Path) -> None:
+    ts = pl.Datetime("us", "UTC")
+    path = tmp_path / "tickets.parquet"
+    pl.DataFrame(
+        {
+            "id": ["T1"],
+            "priority": ["P1"],
+            "created_at": [dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)],
+            "pauses": pl.Series(
+                [
+                    [
+                        {
+                            "start": None,
+                            "end": dt.datetime(2026, 3, 2, 19, tzinfo=dt.UTC),
+                            "reason": "customer",
+                        }
+                    ]
+                ],
+                dtype=pl.List(pl.Struct({"start": ts, "end": ts, "reason": pl.String})),
+            ),
+        }
+    ).write_parquet(path)
+    code, out = run("validate", "--data", str(path))
+    assert code == 1
+    assert f"{path}, row 1, field `pauses[0].start`: error: required field `start`" in out
+
+
+def test_a_misspelled_key_in_json_lines_is_refused(tmp_path: Path) -> None:
+    pauses = [
+        {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T10:00:00Z"},
+        {"strat": "2026-03-02T18:00:00Z", "end": "2026-03-02T19:00:00Z"},
+    ]
+    data = write_jsonl(tmp_path / "tickets.jsonl", [{**TICKET, "pauses": pauses}])
+    code, out = run("validate", "--data", str(data))
+    assert code == 1
+    assert (
+        f"{data}, row 1, field `pauses[1].strat`: error: unknown key `strat` in an item of "
+        "`pauses`; help: did you mean `start`? the keys are start, end, reason"
+    ) in out
+    assert f"{data}, row 1, field `pauses[1].start`: error: required field `start`" in out
+    refused(policy(tmp_path, RESOLUTION), data, "unknown key `strat`")
+
+
+def test_misnamed_parquet_struct_fields_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tickets.parquet"
+    pl.DataFrame(
+        {
+            "id": ["T1"],
+            "priority": ["P1"],
+            "created_at": ["2026-03-02T08:00:00Z"],
+            "pauses": [[{"begin": "2026-03-02T09:00:00Z", "end": "2026-03-02T19:00:00Z"}]],
+        }
+    ).write_parquet(path)
+    code, out = run("validate", "--data", str(path))
+    assert code == 1
+    assert f"{path}, row 1, field `pauses[0].begin`: error: unknown key `begin`" in out
+    assert f"{path}, row 1, field `pauses[0].start`: error: required field `start`" in out
+
+
+@pytest.mark.parametrize(
+    ("field", "item", "path"),
+    [
+        ("status_history", {"at": "2026-03-02T09:00:00Z"}, "status_history[0].status"),
+        ("status_history", {"status": "Waiting"}, "status_history[0].at"),
+        ("escalations", {"contact": "Service desk lead"}, "escalations[0].at"),
+        ("escalations", {"at": "2026-03-02T09:00:00Z"}, "escalations[0].contact"),
+    ],
+)
+def test_history_and_escalation_items_need_their_fields(
+    tmp_path: Path, field: str, item: dict[str, str], path: str
+) -> None:
+    data = write_jsonl(tmp_path / "tickets.jsonl", [{**TICKET, field: [item]}])
+    code, out = run("validate", "--data", str(data))
+    assert code == 1
+    assert f"{data}, row 1, field `{path}`: error: required field" in out
+
+
+def test_required_item_fields_come_from_the_schema() -> None:
+    from rules_engine.data.dtypes import dataset_spec
+    from rules_engine.schema import EscalationEvent, Pause, StatusChange
+
+    spec = dataset_spec("tickets")
+    assert spec is not None
+    for name, model in (
+        ("pauses", Pause),
+        ("status_history", StatusChange),
+        ("escalations", EscalationEvent),
+    ):
+        column = spec.column(name)
+        assert column is not None
+        assert set(column.item_required) == {
+            f for f, i in model.model_fields.items() if i.is_required()
+        }
+    pauses = spec.column("pauses")
+    assert pauses is not None and pauses.item_required == ("start",)
+
+
+def test_a_complete_pause_still_counts(tmp_path: Path) -> None:
+    pauses = [{"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T18:00:00Z"}]
+    data = write_jsonl(tmp_path / "tickets.jsonl", [{**TICKET, "pauses": pauses}])
+    doc = evaluate(policy(tmp_path, RESOLUTION), data, "2026-03")
+    # 12h open, 9h paused: 3h <= 4h
+    assert target(doc, "p1")["records"]["T1"]["measured_s"] == 3 * 3600
+    assert target(doc, "p1")["verdict"] == "met"
