@@ -402,7 +402,21 @@ def eval_(
         source = evaluation.skeleton if columnar else evaluation.document
         rendered = FORMATS[output_format](source)
     _write(rendered, output)
+    _data_warnings(evaluation.skeleton, output_format)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
+
+
+SHOWS_DATA_WARNINGS = ("text", "json", "markdown", "html")
+"""The formats whose output lists the data warnings; the others get them on stderr."""
+
+
+def _data_warnings(document: dict[str, Any], output_format: str) -> None:
+    """Data warnings (values loading changed or doubts) on stderr, for the formats that
+    have no place for them, so no format hides one that could change a verdict."""
+    if output_format in SHOWS_DATA_WARNINGS:
+        return
+    for warning in document.get("data", {}).get("warnings") or []:
+        click.echo(str(warning), err=True)
 
 
 def _write(rendered: str, output: str | None) -> None:
@@ -444,4 +458,5 @@ def _eval_series(
         document = evaluate_series_document(loaded)
         rendered = FORMATS[output_format](document)
     _write(rendered, output)
+    _data_warnings(document, output_format)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)

@@ -602,6 +602,7 @@ def coerce_table(
     """The typed table: every column of ``spec`` in order (missing optional ones as
     nulls, missing lists as empty lists), then unknown columns as text, then ``__row__``.
     Missing required columns and bad values are reported to ``log``."""
+    raw = _strip_names(raw, file, log)
     rows = raw[ROW]
     out: list[pl.Series] = []
     for column in spec.columns:
@@ -642,6 +643,54 @@ def coerce_table(
         out.append(_as_text(raw[name]))
     out.append(rows.cast(pl.Int64).alias(ROW))
     return pl.DataFrame(aligned(out))
+
+
+def _strip_names(raw: pl.DataFrame, file: str, log: IssueLog) -> pl.DataFrame:
+    """Column names (CSV headers, JSON keys) without surrounding whitespace, each
+    renaming said in a warning; two names that become one are an error."""
+    renames = {name: name.strip() for name in raw.columns if name != name.strip()}
+    if not renames:
+        return raw
+    taken = [name.strip() for name in raw.columns]
+    for name, stripped in renames.items():
+        if taken.count(stripped) > 1:
+            log.error(
+                file,
+                f"two columns are named `{stripped}` once surrounding whitespace is removed",
+                field=stripped,
+                value=name,
+                hint="keep one of them",
+            )
+        else:
+            log.warning(
+                file,
+                f"column name `{name}` had surrounding whitespace removed",
+                field=stripped,
+            )
+    keep = {n: s for n, s in renames.items() if taken.count(s) == 1}
+    return raw.rename(keep)
+
+
+def strip_text(
+    series: pl.Series, rows: pl.Series, file: str, field: str, log: IssueLog
+) -> pl.Series:
+    """Text values without surrounding whitespace (``"P2 "`` is tier ``P2``); how many
+    changed is said in one warning per column, at the first such row."""
+    stripped = series.str.strip_chars()
+    changed = (stripped != series).fill_null(False)
+    count = int(changed.sum())
+    if count:
+        first = int(rows.filter(changed)[0])
+        values = "value" if count == 1 else "values"
+        log.warning(
+            file,
+            f"{count} {values} had surrounding whitespace removed (first at row {first})",
+            row=first,
+            field=field,
+            value=series.filter(changed)[0],
+            hint="the engine compares text exactly; clean the export to silence this",
+        )
+    return stripped
 
 
 def aligned(columns: list[pl.Series]) -> list[pl.Series]:
@@ -712,6 +761,8 @@ def _convert_column(
 ) -> Converted:
     if not isinstance(column.dtype, pl.List):
         typed, failures = convert_scalar(raw, column.kind, timezone)
+        if column.kind == "string":
+            typed = strip_text(typed, rows, file, column.name, log)
         if column.enum is not None:
             outside = ~typed.is_in(list(column.enum)) & typed.is_not_null()
             if outside.any():
@@ -740,7 +791,7 @@ def _convert_items(
     dtype = column.dtype
     assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
     total = len(raw)
-    if raw.dtype == dtype:  # typed already (Parquet written by us or the importer)
+    if raw.dtype == dtype and not _padded_text(raw):  # typed already (Parquet)
         check_items(raw, pl.int_range(0, total, eager=True), column, rows, file, log)
         return raw.fill_null(pl.lit([], dtype=dtype)) if raw.null_count() else raw, []
     positions = pl.int_range(0, total, eager=True)
@@ -776,6 +827,9 @@ def _convert_items(
             typed_fields.append(nulls(f.name, f.dtype, n_items))
             continue
         typed, bad = convert_scalar(items[f.name], kind, timezone)
+        if kind == "string":
+            item_rows = rows.gather(items["__i__"])
+            typed = strip_text(typed, item_rows, file, f"{column.name}[].{f.name}", log)
         default = dict(column.item_defaults).get(f.name)
         if default is not None:
             typed = typed.fill_null(default)
@@ -799,6 +853,18 @@ def _convert_items(
     )
     typed_list = full["item"].cast(dtype).fill_null(pl.lit([], dtype=dtype))
     return typed_list.alias(column.name), failures
+
+
+def _padded_text(lists: pl.Series) -> bool:
+    """Whether some text field of some item has surrounding whitespace."""
+    assert isinstance(lists.dtype, pl.List) and isinstance(lists.dtype.inner, pl.Struct)
+    flat = lists.explode()
+    for f in lists.dtype.inner.fields:
+        if f.dtype == pl.String:
+            text = flat.struct.field(f.name)
+            if (text != text.str.strip_chars()).any():
+                return True
+    return False
 
 
 def check_items(

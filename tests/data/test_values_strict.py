@@ -702,3 +702,65 @@ def test_a_complete_pause_still_counts(tmp_path: Path) -> None:
     # 12h open, 9h paused: 3h <= 4h
     assert target(doc, "p1")["records"]["T1"]["measured_s"] == 3 * 3600
     assert target(doc, "p1")["verdict"] == "met"
+
+
+# ----------------------------------------------------------------------------- 8 whitespace
+
+PADDED = (
+    "id,priority,created_at,resolved_at \n"
+    "T1,P2 ,2026-03-02T08:00:00Z,2026-03-02T20:00:00Z\n"
+    "T2, P2,2026-03-02T08:00:00Z,2026-03-02T10:00:00Z\n"
+)
+P2 = "target p2 { of tickets where priority = P2  measure resolution_time  require 100% within 4h }"
+
+
+def test_surrounding_whitespace_is_removed_and_said(tmp_path: Path) -> None:
+    data = tmp_path / "tickets.csv"
+    data.write_text(PADDED)
+    code, out = run("validate", "--data", str(data))
+    assert code == 0
+    assert (
+        f"{data}, row 2, field `priority`: warning: 2 values had surrounding whitespace "
+        "removed (first at row 2) (got 'P2 ')"
+    ) in out
+    assert f"{data}, field `resolved_at`: warning: column name `resolved_at ` had" in out
+    (table,) = load_data(data).tables.values()
+    assert table["priority"].to_list() == ["P2", "P2"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html", "junit", "sarif", "github"])
+def test_padded_priorities_are_judged_and_the_warning_shows_in_every_format(
+    tmp_path: Path, fmt: str
+) -> None:
+    data = tmp_path / "tickets.csv"
+    data.write_text(PADDED)
+    pol = policy(tmp_path, P2)
+    args = ("eval", str(pol), "--data", str(data), "--period", "2026-03", "--as-of", AS_OF)
+    # "P2 " used to match no tier: no_data instead of breached (T1 took 12h)
+    code, out = run(*args, "--format", fmt)
+    assert code == 1, out
+    assert "2 values had surrounding whitespace removed" in out
+    doc = evaluate(pol, data, "2026-03")
+    assert target(doc, "p2")["verdict"] == "breached"
+    assert (target(doc, "p2")["met"], target(doc, "p2")["breached"]) == (1, 1)
+
+
+def test_two_headers_that_differ_only_in_whitespace_are_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "tickets.csv"
+    data.write_text(
+        "id,priority,created_at,resolved_at,resolved_at \nT1,P2,2026-03-02T08:00:00Z,,2026-03-02T10:00:00Z\n"
+    )
+    code, out = run("validate", "--data", str(data))
+    assert code == 1
+    assert "two columns are named `resolved_at` once surrounding whitespace is removed" in out
+
+
+def test_padded_pause_reasons_still_match(tmp_path: Path) -> None:
+    pauses = [
+        {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T18:00:00Z", "reason": " customer "}
+    ]
+    data = write_jsonl(tmp_path / "tickets.jsonl", [{**TICKET, "pauses": pauses}])
+    body = RESOLUTION.replace("excluding pauses", 'excluding pauses where reason = "customer"')
+    doc = evaluate(policy(tmp_path, body), data, "2026-03")
+    assert target(doc, "p1")["records"]["T1"]["measured_s"] == 3 * 3600
+    assert any("pauses[].reason" in w for w in doc["data"]["warnings"])
