@@ -604,6 +604,7 @@ def coerce_table(
     Missing required columns and bad values are reported to ``log``."""
     raw = _strip_names(raw, file, log)
     rows = raw[ROW]
+    padded = _padded_columns(raw, spec)
     out: list[pl.Series] = []
     for column in spec.columns:
         if column.name not in raw.columns:
@@ -616,7 +617,9 @@ def coerce_table(
                 )
             out.append(_empty(column, len(raw)))
             continue
-        series, failures = _convert_column(raw[column.name], column, timezone, rows, file, log)
+        series, failures = _convert_column(
+            raw[column.name], column, timezone, rows, file, log, strip=column.name in padded
+        )
         if column.required:
             failures.insert(
                 0,
@@ -669,6 +672,23 @@ def _strip_names(raw: pl.DataFrame, file: str, log: IssueLog) -> pl.DataFrame:
             )
     keep = {n: s for n, s in renames.items() if taken.count(s) == 1}
     return raw.rename(keep)
+
+
+def _padded_columns(raw: pl.DataFrame, spec: DatasetSpec) -> set[str]:
+    """The text columns of ``spec`` with some value in surrounding whitespace, found in
+    one pass over all of them (Polars runs the columns in parallel)."""
+    names = [
+        c.name
+        for c in spec.columns
+        if c.kind == "string" and c.name in raw.columns and raw.schema[c.name] == pl.String
+    ]
+    if not names:
+        return set()
+    lengths = raw.select(
+        (pl.col(n).str.strip_chars().str.len_bytes().sum() != pl.col(n).str.len_bytes().sum())
+        for n in names
+    ).row(0)
+    return {n for n, changed in zip(names, lengths, strict=True) if changed}
 
 
 def strip_text(
@@ -758,10 +778,13 @@ def _convert_column(
     rows: pl.Series,
     file: str,
     log: IssueLog,
+    *,
+    strip: bool = False,
 ) -> Converted:
+    """One column typed; ``strip``: its text has surrounding whitespace to remove."""
     if not isinstance(column.dtype, pl.List):
         typed, failures = convert_scalar(raw, column.kind, timezone)
-        if column.kind == "string":
+        if strip:
             typed = strip_text(typed, rows, file, column.name, log)
         if column.enum is not None:
             outside = ~typed.is_in(list(column.enum)) & typed.is_not_null()
