@@ -764,3 +764,13 @@ def test_padded_pause_reasons_still_match(tmp_path: Path) -> None:
     doc = evaluate(policy(tmp_path, body), data, "2026-03")
     assert target(doc, "p1")["records"]["T1"]["measured_s"] == 3 * 3600
     assert any("pauses[].reason" in w for w in doc["data"]["warnings"])
+
+
+def test_a_padded_closed_value_is_stripped_before_it_is_checked(tmp_path: Path) -> None:
+    data = tmp_path / "vulnerabilities.csv"
+    data.write_text("id,severity,published_at\nV1,critical ,2026-03-02T08:00:00Z\n")
+    code, out = run("validate", "--data", str(data))
+    assert code == 0, out
+    assert "1 value had surrounding whitespace removed" in out
+    (table,) = load_data(data).tables.values()
+    assert table["severity"].to_list() == ["critical"]
