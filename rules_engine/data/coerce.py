@@ -13,6 +13,7 @@ import difflib
 import functools
 import itertools
 import json
+import re
 import zoneinfo
 from collections import Counter
 from collections.abc import Callable
@@ -986,15 +987,14 @@ def _unknown_keys_in_text(
     log: IssueLog,
 ) -> None:
     """Keys the item model lacks, in JSON text cells (decoding into the model's struct
-    would drop them silently). A vectorized scan finds the cells that may hold one; each
-    of those is parsed to name the item and the key exactly."""
+    would drop them silently). A vectorized scan, counting every ``"name":`` against the
+    known names, finds the cells that may hold one; each of those is parsed to name the
+    item and the key exactly."""
     dtype = column.dtype
     assert isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
     known = [f.name for f in dtype.inner.fields]
-    keys = cells.str.extract_all(_KEY)
-    suspect = (
-        keys.list.eval(~pl.element().str.extract(_KEY).is_in(known)).list.any().fill_null(False)
-    )
+    known_key = r'"(?:' + "|".join(re.escape(k) for k in known) + r')"\s*:'
+    suspect = (cells.str.count_matches(_KEY) != cells.str.count_matches(known_key)).fill_null(False)
     if not suspect.any():
         return
     found: list[tuple[int, int, str]] = []
