@@ -111,9 +111,8 @@ YEARS_HINT = f"check the year; the engine reads times from {FIRST_YEAR} to {END_
 MAX_DURATION = dt.timedelta(days=36_525)
 """The longest duration the engine accepts: 100 years (more is a typo or an overflow)."""
 
-_LEAP = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:60"
 _SUB_US = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}[.,]\d{6}\d*[1-9]"
-_YEAR = r"^([+-]?\d+)-"
+_YEAR = r"^[+-]?\d+-"
 
 
 def to_timestamp(raw: pl.Series, timezone: str | None) -> Converted:
@@ -152,19 +151,18 @@ def _refuse_text(raw: pl.Series) -> tuple[pl.Series, list[Failure]]:
     minute), digits below a microsecond (cut off), years outside the window (some of
     which overflow Python's datetime). Those values become null and are reported."""
     text = raw.str.strip_chars()
-    leap = text.str.contains(_LEAP).fill_null(False)
-    fine = text.str.contains(_SUB_US).fill_null(False) & ~leap
-    year = text.str.extract(_YEAR)
-    wrong_year = (
-        (
-            year.str.starts_with("+")
-            | year.str.starts_with("-")
-            | (year.str.len_chars() != 4)
-            | ~year.cast(pl.Int64, strict=False).is_between(FIRST_YEAR, END_YEAR - 1)
-        ).fill_null(False)
-        & ~leap
-        & ~fine
+    # fixed positions first (YYYY-MM-DDTHH:MM:SS), a regex only where they do not apply
+    leap = ((text.str.slice(16, 3) == ":60") & text.str.slice(10, 1).is_in(["T", " "])).fill_null(
+        False
     )
+    fine = text.str.contains(_SUB_US).fill_null(False) & ~leap
+    standard = (text.str.slice(4, 1) == "-").fill_null(False)
+    year = text.str.slice(0, 4).cast(pl.Int64, strict=False)
+    wrong_year = standard & ~year.is_between(FIRST_YEAR, END_YEAR - 1).fill_null(True)
+    odd = (~standard & text.is_not_null()).fill_null(False)
+    if odd.any():  # an expanded year (+12026-, 00001-) or no date at all
+        wrong_year = wrong_year | (odd & text.str.contains(_YEAR).fill_null(False))
+    wrong_year = wrong_year & ~leap & ~fine
     refused = leap | fine | wrong_year
     failures = [
         *_failures(
