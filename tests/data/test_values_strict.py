@@ -360,6 +360,12 @@ def test_a_skipped_local_time_is_an_error_in_validate(tmp_path: Path) -> None:
         "America/New_York (skipped by a daylight-saving change)"
     ) in out
     assert "row 3" not in out  # an ambiguous time takes the earlier offset
+    pol = policy(tmp_path, RESPONSE)
+    code, out = run(
+        "eval", str(pol), "--data", str(data), "--timezone", "America/New_York", "--as-of", AS_OF
+    )
+    assert code == 2
+    assert f"{data}, row 2, field `created_at`: error: local time does not exist" in out
 
 
 def test_a_skipped_local_time_is_the_same_error_in_import(tmp_path: Path) -> None:
