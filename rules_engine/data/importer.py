@@ -21,6 +21,7 @@ import polars as pl
 
 from rules_engine.data.checks import ORDERED, check_table
 from rules_engine.data.coerce import (
+    FLOAT_DIGITS,
     check_timezone,
     coerce_table,
     localize,
@@ -132,9 +133,37 @@ def write_table(frame: pl.DataFrame, out: Path) -> None:
     if name.endswith(".parquet"):
         frame.write_parquet(out)
     elif name.endswith((".jsonl", ".ndjson")):
-        frame.write_ndjson(out)
+        frame.write_ndjson(out) if not _decimals(frame) else _json_numbers(frame).write_ndjson(out)
     else:
         raise ImportFailure(f"{out}: write .parquet or .jsonl")
+
+
+def _decimals(frame: pl.DataFrame) -> list[str]:
+    return [c for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
+
+
+def _json_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Exact decimals as JSON numbers (Polars would write them as strings, which the
+    loader refuses for a number). The loader reads JSON numbers as binary floats and
+    takes those of up to 15 significant digits exactly, so more cannot go to JSON Lines."""
+    out = frame
+    for name in _decimals(frame):
+        digits = (
+            frame[name]
+            .cast(pl.String)
+            .str.replace(r"\.?0*$", "")
+            .str.replace_all(r"[-.]", "")
+            .str.strip_chars_start("0")
+            .str.strip_chars_end("0")
+            .str.len_chars()
+        )
+        if (digits > FLOAT_DIGITS).any():
+            raise ImportFailure(
+                f"column `{name}` has numbers of more than {FLOAT_DIGITS} significant digits, "
+                "which JSON Lines cannot carry exactly; help: write .parquet instead"
+            )
+        out = out.with_columns(out[name].cast(pl.Float64))
+    return out
 
 
 def _reject_records(

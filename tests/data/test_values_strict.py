@@ -780,3 +780,37 @@ def test_a_padded_closed_value_is_stripped_before_it_is_checked(tmp_path: Path) 
     assert "1 value had surrounding whitespace removed" in out
     (table,) = load_data(data).tables.values()
     assert table["severity"].to_list() == ["critical"]
+
+
+MAPPING = """version: 1
+name: custom
+description: a number field
+dataset: tickets
+source: {format: csv, delimiter: ","}
+timestamps:
+  formats: ["iso"]
+  timezone: UTC
+fields:
+  id: {column: key}
+  priority: {column: prio}
+  created_at: {column: created, type: timestamp}
+  cost: {column: cost, type: number}
+"""
+
+
+def test_imported_numbers_go_to_json_lines_as_numbers(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING)
+    export = tmp_path / "export.csv"
+    export.write_text("key,prio,created,cost\nA,P1,2026-03-02T08:00:00Z,12.50\n")
+    out = tmp_path / "tickets.jsonl"
+    code, text = run("import", "--mapping", str(mapping), str(export), "-o", str(out))
+    assert code == 0, text
+    assert json.loads(out.read_text())["cost"] == 12.5  # a number, not "12.500000000000000000"
+    pol = policy(tmp_path, "dataset tickets { cost number }\n" + RESPONSE)
+    code, text = run("validate", "--data", str(out), "--policy", str(pol))
+    assert code == 0, text
+    export.write_text("key,prio,created,cost\nA,P1,2026-03-02T08:00:00Z,9007199254740993\n")
+    code, text = run("import", "--mapping", str(mapping), str(export), "-o", str(out))
+    assert code == 2
+    assert "column `cost` has numbers of more than 15 significant digits" in text
