@@ -72,7 +72,8 @@ VALUES = [
     "`Factory` and the `posix/...` and `right/...` copies are refused.",
     "- **List items** carry every field their model requires (a pause's `start`, a status "
     "change's `at` and `status`, an escalation's `at` and `contact`) and no other key; a "
-    "missing or unknown one is an error at `pauses[0].start` of the record's row.",
+    "missing or unknown one is an error at the record's row naming the item "
+    "(`pauses[0].start`).",
     "",
 ]
 
