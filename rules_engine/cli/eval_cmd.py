@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -57,7 +57,26 @@ def parse_as_of(text: str | None, zone: str) -> tuple[dt.datetime, str]:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
+    from rules_engine.data.coerce import EARLIEST, END, END_YEAR, FIRST_YEAR, YEARS_HINT
+
+    try:
+        inside = EARLIEST <= moment.astimezone(dt.UTC) < END
+    except (OverflowError, ValueError):
+        inside = False
+    if not inside:
+        raise InputProblem(
+            f"error: --as-of: `{text}` is outside the years {FIRST_YEAR}-{END_YEAR - 1}; help: {YEARS_HINT}"
+        )
     return moment, "given"
+
+
+def _check_timezone_option(name: str) -> None:
+    from rules_engine.data.coerce import UnknownTimezone, check_timezone
+
+    try:
+        check_timezone(name)
+    except UnknownTimezone as exc:
+        raise InputProblem(f"error: --timezone: {exc}; help: {exc.hint}") from None
 
 
 def choose_periods(
@@ -117,12 +136,7 @@ def load_inputs(
     """Policy, data, periods and as-of, or :class:`InputProblem` with a printable message."""
     policy = checked_policy(policy_path)
     if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputProblem(
-                f"error: --timezone: unknown time zone `{timezone}`; help: use an IANA name such as America/New_York"
-            ) from None
+        _check_timezone_option(timezone)
     as_of, source = parse_as_of(as_of_text, policy.timezone)
     periods = choose_periods(policy, period, first, last, as_of)
 
@@ -215,12 +229,7 @@ def load_series_inputs(
 
     series = load_series(policy_path, history)
     if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputProblem(
-                f"error: --timezone: unknown time zone `{timezone}`; help: use an IANA name such as America/New_York"
-            ) from None
+        _check_timezone_option(timezone)
     policy = series.first.policy
     as_of, source = parse_as_of(as_of_text, policy.timezone)
     periods = choose_periods(policy, period, first, last, as_of)
@@ -393,7 +402,21 @@ def eval_(
         source = evaluation.skeleton if columnar else evaluation.document
         rendered = FORMATS[output_format](source)
     _write(rendered, output)
+    _data_warnings(evaluation.skeleton, output_format)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
+
+
+SHOWS_DATA_WARNINGS = ("text", "json", "markdown", "html")
+"""The formats whose output lists the data warnings; the others get them on stderr."""
+
+
+def _data_warnings(document: dict[str, Any], output_format: str) -> None:
+    """Data warnings (values loading changed or doubts) on stderr, for the formats that
+    have no place for them, so no format hides one that could change a verdict."""
+    if output_format in SHOWS_DATA_WARNINGS:
+        return
+    for warning in document.get("data", {}).get("warnings") or []:
+        click.echo(str(warning), err=True)
 
 
 def _write(rendered: str, output: str | None) -> None:
@@ -435,4 +458,5 @@ def _eval_series(
         document = evaluate_series_document(loaded)
         rendered = FORMATS[output_format](document)
     _write(rendered, output)
+    _data_warnings(document, output_format)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)

@@ -29,10 +29,17 @@ from rules_engine.language.model import CheckedPolicy
 
 TIMESTAMP = pl.Datetime("us", "UTC")
 DURATION = pl.Duration("us")
+NUMBER_SCALE = 18
+NUMBER = pl.Decimal(38, NUMBER_SCALE)
+"""Numbers are exact decimals: up to 20 digits before the point and 18 after (38 in
+all, Polars' widest decimal). Nothing passes through a binary float."""
+READ_NUMBER = pl.Float64()
+"""What the JSON readers ask for a number column today (they hand over binary floats,
+see :func:`rules_engine.data.coerce.to_number`); the table holds :data:`NUMBER`."""
 
 SCALAR_DTYPES: dict[str, pl.DataType] = {
     "string": pl.String(),
-    "number": pl.Float64(),
+    "number": READ_NUMBER,
     "boolean": pl.Boolean(),
     "date": pl.Date(),
     "timestamp": TIMESTAMP,
@@ -87,6 +94,13 @@ class Column:
     """The schema's default for a missing value (outages.planned: false), else None."""
     item_defaults: tuple[tuple[str, object], ...] = ()
     """The same for the fields of list items (a pause's reason: customer)."""
+    item_required: tuple[str, ...] = ()
+    """The fields every list item must carry (a pause's start), from the item's model."""
+
+    @property
+    def table_dtype(self) -> pl.DataType:
+        """The dtype of the loaded column (``dtype`` is what the readers ask for)."""
+        return NUMBER if self.kind == "number" else self.dtype
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,7 @@ class DatasetSpec:
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
-        return {c.name: c.dtype for c in self.columns}
+        return {c.name: c.table_dtype for c in self.columns}
 
     def column(self, name: str) -> Column | None:
         for c in self.columns:
@@ -142,6 +156,11 @@ def dataset_spec(name: str, policy: CheckedPolicy | None = None) -> DatasetSpec 
                         (iname, _default(iinfo))
                         for iname, iinfo in (item.model_fields.items() if item else ())
                         if _default(iinfo) is not None
+                    ),
+                    item_required=tuple(
+                        iname
+                        for iname, iinfo in (item.model_fields.items() if item else ())
+                        if iinfo.is_required()
                     ),
                 )
             )

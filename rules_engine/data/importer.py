@@ -13,6 +13,7 @@ import io
 import json
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,10 @@ import polars as pl
 
 from rules_engine.data.checks import ORDERED, check_table
 from rules_engine.data.coerce import (
+    FLOAT_DIGITS,
     check_timezone,
     coerce_table,
+    localize,
     to_boolean,
     to_date,
     to_duration,
@@ -130,9 +133,37 @@ def write_table(frame: pl.DataFrame, out: Path) -> None:
     if name.endswith(".parquet"):
         frame.write_parquet(out)
     elif name.endswith((".jsonl", ".ndjson")):
-        frame.write_ndjson(out)
+        frame.write_ndjson(out) if not _decimals(frame) else _json_numbers(frame).write_ndjson(out)
     else:
         raise ImportFailure(f"{out}: write .parquet or .jsonl")
+
+
+def _decimals(frame: pl.DataFrame) -> list[str]:
+    return [c for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
+
+
+def _json_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Exact decimals as JSON numbers (Polars would write them as strings, which the
+    loader refuses for a number). The loader reads JSON numbers as binary floats and
+    takes those of up to 15 significant digits exactly, so more cannot go to JSON Lines."""
+    out = frame
+    for name in _decimals(frame):
+        digits = (
+            frame[name]
+            .cast(pl.String)
+            .str.replace(r"\.?0*$", "")
+            .str.replace_all(r"[-.]", "")
+            .str.strip_chars_start("0")
+            .str.strip_chars_end("0")
+            .str.len_chars()
+        )
+        if (digits > FLOAT_DIGITS).any():
+            raise ImportFailure(
+                f"column `{name}` has numbers of more than {FLOAT_DIGITS} significant digits, "
+                "which JSON Lines cannot carry exactly; help: write .parquet instead"
+            )
+        out = out.with_columns(out[name].cast(pl.Float64))
+    return out
 
 
 def _reject_records(
@@ -325,13 +356,21 @@ def _blank_missing(raw: pl.DataFrame, markers: list[str]) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- typing
 
 
-def _parse_times(text: pl.Series, formats: list[str], zone: str | None) -> tuple[pl.Series, str]:
+def _parse_times(
+    text: pl.Series, formats: list[str], zone: str | None
+) -> tuple[pl.Series, str, pl.Series]:
     """Timestamps in the mapping's formats (``iso``, or chrono patterns), in ``zone``
-    when the format has no offset. Returns the values and the expected-format text."""
+    when the format has no offset. Returns the values, the expected-format text and the
+    mask of local times that do not exist in ``zone`` (the same rule as ``validate``:
+    :func:`~rules_engine.data.coerce.localize`)."""
     result = pl.Series(text.name, [], TIMESTAMP).extend_constant(None, len(text))
+    gaps = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(text))
     for fmt in formats:
         if fmt == "iso":
-            parsed, _ = to_timestamp(text, zone)
+            parsed, failures = to_timestamp(text, zone)
+            for failure in failures:
+                if failure.skipped_local_time:
+                    gaps = gaps | (failure.mask.fill_null(False) & result.is_null())
         elif "%z" in fmt or "%:z" in fmt:
             parsed = text.str.to_datetime(fmt, time_zone="UTC", time_unit="us", strict=False)
         else:
@@ -341,11 +380,37 @@ def _parse_times(text: pl.Series, formats: list[str], zone: str | None) -> tuple
                     f"timestamp format `{fmt}` has no offset and the mapping names no "
                     "`timestamps.timezone`; help: add one or pass --timezone"
                 )
-            parsed = naive.dt.replace_time_zone(
-                zone, ambiguous="earliest", non_existent="null"
-            ).dt.convert_time_zone("UTC")
+            parsed, skipped = localize(naive, zone)
+            gaps = gaps | (skipped & result.is_null())
         result = result.fill_null(parsed)
-    return result, " or ".join(formats)
+    return result, " or ".join(formats), gaps & result.is_null()
+
+
+Reject = Callable[[pl.Series, str, pl.Series, str], None]
+"""Rejects the rows of a mask: (mask, column, values, reason)."""
+
+
+def _reject_times(
+    reject: Reject,
+    parsed: tuple[pl.Series, str, pl.Series],
+    column: str,
+    value: pl.Series,
+    zone: str | None,
+) -> None:
+    typed, expected, gaps = parsed
+    reject(
+        gaps,
+        column,
+        value,
+        f"`{column}` is a local time that does not exist in {zone} "
+        "(skipped by a daylight-saving change)",
+    )
+    reject(
+        typed.is_null() & value.is_not_null() & ~gaps,
+        column,
+        value,
+        f"`{column}` is not a timestamp ({expected})",
+    )
 
 
 def _type_fields(
@@ -390,13 +455,9 @@ def _type_fields(
         g = mapping.group
         out["__by__"] = raw[g.by]
         out["__status__"] = raw[g.status]
-        at, expected = _parse_times(raw[g.at], mapping.timestamps.formats, zone)
-        reject(
-            at.is_null() & raw[g.at].is_not_null(),
-            g.at,
-            raw[g.at],
-            f"`{g.at}` is not a timestamp ({expected})",
-        )
+        parsed = _parse_times(raw[g.at], mapping.timestamps.formats, zone)
+        at = parsed[0]
+        _reject_times(reject, parsed, g.at, raw[g.at], zone)
         reject(raw[g.at].is_null(), g.at, raw[g.at], f"`{g.at}` is missing")
         reject(raw[g.by].is_null(), g.by, raw[g.by], f"`{g.by}` is missing")
         out["__at__"] = at
@@ -423,9 +484,8 @@ def _type_one(
     raw: pl.DataFrame,
     mapping: Mapping,
     zone: str | None,
-    reject: object,
+    reject: Reject,
 ) -> pl.Series:
-    assert callable(reject)
     column = fm.column
     value = source
     if fm.values is not None:
@@ -448,13 +508,9 @@ def _type_one(
         value = mapped
     kind = fm.type
     if kind == "timestamp":
-        typed, expected = _parse_times(value, mapping.timestamps.formats, zone)
-        reject(
-            typed.is_null() & value.is_not_null(),
-            column,
-            value,
-            f"`{column}` is not a timestamp ({expected})",
-        )
+        parsed = _parse_times(value, mapping.timestamps.formats, zone)
+        typed = parsed[0]
+        _reject_times(reject, parsed, column, value, zone)
         if fm.plus_minutes is not None:
             minutes = raw[fm.plus_minutes].cast(pl.Float64, strict=False)
             micros = (minutes * 60_000_000).round(0).cast(pl.Int64)

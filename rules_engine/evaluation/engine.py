@@ -252,6 +252,8 @@ class _TargetRun:
             dtype = assigned.schema.get(measure.field)
             if isinstance(dtype, pl.Duration):
                 value = column.dt.total_microseconds().cast(pl.Int64)
+            elif isinstance(dtype, pl.Decimal):  # loaded data: exact already
+                value = column
             else:
                 value = column.cast(pl.Decimal(38, 9))
             values = assigned.select(pl.col("id").cast(pl.String), "_pidx", value.alias("_value"))

@@ -327,19 +327,22 @@ def aggregate_values(
         threshold = math.ceil(scaled) if objective.op in (">=", "<") else math.floor(scaled)
     else:
         threshold = pl.lit(Decimal(number_text(objective.value))).cast(pl.Decimal(38, 9))
-    rows = (
-        values.sort("_pidx", "id")
-        .group_by("_pidx", maintain_order=True)
-        .agg(
-            pl.len().alias("n"),
-            pl.col("_value").sum().alias("sum"),
-            pl.col("id").filter(_fails_expr(objective.op, threshold)).alias("below"),
-        )
-    )
+    grouped = values.sort("_pidx", "id").group_by("_pidx", maintain_order=True)
+    below = pl.col("id").filter(_fails_expr(objective.op, threshold)).alias("below")
+    largest = values["_value"].abs().max()
+    ceiling = 2**63 if is_duration else 10**20  # Int64 µs; Decimal(38, 18)
+    if largest is None or largest * len(values) < ceiling:  # type: ignore[operator]
+        rows = grouped.agg(pl.len().alias("n"), pl.col("_value").sum().alias("sum"), below)
+    else:  # the sum might wrap around silently in Polars: add exactly in Python
+        rows = grouped.agg(pl.len().alias("n"), pl.col("_value").alias("sum"), below)
     out: dict[int, tuple[int, Fraction, list[str]]] = {}
-    for pidx, n, total, below in rows.iter_rows():
-        exact_sum = Fraction(int(total), US) if is_duration else Fraction(Decimal(total))
-        out[int(pidx)] = (int(n), exact_sum, list(below))
+    for pidx, n, total, ids in rows.iter_rows():
+        if isinstance(total, list):
+            exact_sum = sum((Fraction(v) for v in total), Fraction(0))
+            exact_sum = exact_sum / US if is_duration else exact_sum
+        else:
+            exact_sum = Fraction(int(total), US) if is_duration else Fraction(Decimal(total))
+        out[int(pidx)] = (int(n), exact_sum, list(ids))
     return out
 
 

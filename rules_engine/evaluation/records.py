@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from rules_engine.evaluation.clocks import Clocks
+from rules_engine.evaluation.scope import day_start
 from rules_engine.language import model
 
 UTC_US = pl.Datetime("us", "UTC")
@@ -47,14 +48,10 @@ class RecordContext:
 
 
 def anchor_instant(df: pl.DataFrame, anchor: str, timezone: str) -> pl.Expr:
-    """The anchor as a UTC instant; a date anchor is its local midnight in the policy zone."""
+    """The anchor as a UTC instant; a date anchor is the start of that local day in the
+    policy zone (its midnight, or the first instant after a DST gap at midnight)."""
     if df.schema.get(anchor) == pl.Date:
-        return (
-            pl.col(anchor)
-            .cast(pl.Datetime("us"))
-            .dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-        )
+        return day_start(pl.col(anchor), timezone)
     return pl.col(anchor)
 
 

@@ -38,6 +38,22 @@ def _end_of_day(day: dt.date, zone: str) -> dt.datetime:
     return dt.datetime(nxt.year, nxt.month, nxt.day, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
 
+def day_start(dates: pl.Expr, zone: str) -> pl.Expr:
+    """The first instant (UTC) of each local date in ``zone``: its midnight, or where a
+    DST change skips midnight (Cairo, Santiago, Beirut, Havana), the instant the day
+    starts, which is midnight at the offset in force the day before. Never null for a
+    date."""
+    midnight = dates.cast(pl.Datetime("us")).dt.replace_time_zone(
+        zone, ambiguous="earliest", non_existent="null"
+    )
+    before = (
+        (dates.cast(pl.Datetime("us")) - pl.duration(days=1))
+        .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+    return pl.coalesce(midnight.dt.convert_time_zone("UTC"), before + pl.duration(days=1))
+
+
 def _is_timestamp(dtype: pl.DataType | None) -> bool:
     return isinstance(dtype, pl.Datetime)
 
@@ -66,10 +82,7 @@ def _column(field: model.FieldRef, other: pl.DataType | None, ctx: ScopeContext)
     if dtype is not None and dtype.is_float():
         return col.cast(DECIMAL)
     if dtype == pl.Date and _is_timestamp(other):
-        midnight = col.cast(pl.Datetime("us")).dt.replace_time_zone(
-            ctx.timezone, ambiguous="earliest", non_existent="null"
-        )
-        return midnight.dt.offset_by("1d").dt.convert_time_zone("UTC")
+        return day_start(col + pl.duration(days=1), ctx.timezone)
     return col
 
 

@@ -143,6 +143,10 @@ def render_text(document: dict[str, Any]) -> str:
     policy = document["policy"]
     source = "now" if document.get("as_of_source") == "now" else "given"
     out = [f"{policy['name']}: verdicts as of {document['as_of']} ({source})"]
+    data_warnings = document.get("data", {}).get("warnings") or []
+    if data_warnings:  # loading changed or doubted some values: never out of sight
+        out += ["", f"data warnings ({len(data_warnings)}):"]
+        out += [f"  {warning}" for warning in data_warnings]
     currency = document.get("currency", "")
     for period in document["periods"]:
         state = "over" if period["over"] else "running"

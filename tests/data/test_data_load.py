@@ -114,7 +114,7 @@ def test_naive_timestamps_need_a_zone(tmp_path: Path, jsonl: Callable[..., Path]
         "outages.jsonl",
         [
             # 2026-03-08 02:30 does not exist in New York (clocks jump 02:00 -> 03:00):
-            # PEP 495 fold=0 reads it with the offset before the gap, -05:00 -> 07:30Z
+            # an error once the zone is named (tests/data/test_values_strict.py)
             {"id": "gap", "service": "s", "started_at": "2026-03-08T02:30:00"},
             # 2026-11-01 01:30 happens twice: fold=0 is the first, EDT -04:00 -> 05:30Z
             {"id": "fold", "service": "s", "started_at": "2026-11-01T01:30:00"},
@@ -132,9 +132,13 @@ def test_naive_timestamps_need_a_zone(tmp_path: Path, jsonl: Callable[..., Path]
     ]
     assert "no offset" in issues[0].message
     assert "--timezone" in (issues[0].hint or "")
+    with pytest.raises(DataError) as caught:
+        load_data(path, timezone="America/New_York")
+    assert [(i.row, i.field) for i in caught.value.issues] == [(1, "started_at")]
+    assert "does not exist in America/New_York" in caught.value.issues[0].message
+    path.write_text("\n".join(path.read_text().splitlines()[1:]) + "\n")
     table = load_dataset(path, "outages", timezone="America/New_York")
     assert table["started_at"].to_list() == [
-        dt.datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
         dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
         dt.datetime(2026, 1, 10, 14, 0, tzinfo=UTC),
     ]

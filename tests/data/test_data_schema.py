@@ -85,7 +85,7 @@ def test_dtypes_follow_the_models() -> None:
     )
     assert dataset_dtypes("restore_tests")["recovery_time"] == pl.Duration("us")
     assert dataset_dtypes("projects")["due"] == pl.Date
-    assert dataset_dtypes("surveys")["score"] == pl.Float64
+    assert dataset_dtypes("surveys")["score"] == pl.Decimal(38, 18)  # exact, never a float
     # one column per model field, in model order
     for name, model in DATASET_MODELS.items():
         assert list(dataset_dtypes(name)) == list(model.model_fields)
@@ -94,7 +94,7 @@ def test_dtypes_follow_the_models() -> None:
 def test_policy_declarations_extend_the_schema(policy: CheckedPolicy) -> None:
     tickets = dataset_spec("tickets", policy)
     assert tickets is not None
-    assert tickets.schema["sentiment"] == pl.Float64
+    assert tickets.schema["sentiment"] == pl.Decimal(38, 18)
     assert list(tickets.schema)[-1] == "sentiment"
     approvals = dataset_spec("change_approvals", policy)
     assert approvals is not None
