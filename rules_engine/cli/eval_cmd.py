@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from rules_engine import model
+from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.data.issues import DataError
 from rules_engine.periods import Period, parse_period, period_containing, periods_between
 
@@ -342,7 +343,11 @@ usage errors list them without importing every renderer (a test keeps them equal
     show_default=True,
     help="Output format.",
 )
-@click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this regular file (not one of the inputs) instead of stdout; `-` is stdout.",
+)
 @click.option("--fail-on", default="", help="Also exit 1 on these verdicts: at_risk,no_data.")
 @click.option("--timezone", help="Zone for data timestamps written without one.")
 def eval_(
@@ -362,6 +367,8 @@ def eval_(
     from rules_engine.render import FORMATS
 
     wanted = _fail_on(fail_on)
+    inputs = Inputs(paths=(data_path,), policies=(policy_path,))
+    _check_output(output, inputs)  # before the work, which can take minutes
     if is_series(policy_path, history):
         _eval_series(
             policy_path,
@@ -375,6 +382,7 @@ def eval_(
             wanted,
             output_format,
             output,
+            inputs,
         )
     with _input_errors(), progress("evaluating"):
         loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
@@ -392,23 +400,36 @@ def eval_(
         columnar = output_format in ("json", "text")
         source = evaluation.skeleton if columnar else evaluation.document
         rendered = FORMATS[output_format](source)
-    _write(rendered, output)
+    _write(rendered, output, inputs)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
 
 
-def _write(rendered: str, output: str | None) -> None:
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(rendered)
-        except OSError as exc:
-            click.echo(
-                f"error: {output}: cannot write ({exc.strerror}); help: check the folder exists",
-                err=True,
-            )
-            sys.exit(EXIT_INPUT)
-    else:
+def _check_output(output: str | None, inputs: Inputs) -> None:
+    if output is None or output == STDOUT:
+        return
+    try:
+        check_output(output, inputs)
+    except OutputRefused as exc:
+        click.echo(exc.one_line(), err=True)
+        sys.exit(EXIT_INPUT)
+
+
+def _write(rendered: str, output: str | None, inputs: Inputs) -> None:
+    """To ``--output`` by the rules of :mod:`rules_engine.cli.output`, or to stdout."""
+    if output is None or output == STDOUT:
         click.echo(rendered, nl=False)
+        return
+    try:
+        write_output(output, rendered.encode("utf-8"), inputs)
+    except OutputRefused as exc:
+        click.echo(exc.one_line(), err=True)
+        sys.exit(EXIT_INPUT)
+    except OSError as exc:
+        click.echo(
+            f"error: {output}: cannot write ({exc.strerror}); help: check the folder and free space",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
 
 
 def _eval_series(
@@ -423,6 +444,7 @@ def _eval_series(
     wanted: set[model.Verdict],
     output_format: str,
     output: str | None,
+    inputs: Inputs,
 ) -> NoReturn:
     """``sla eval`` over a series of versions: render, write, exit."""
     from rules_engine.render import FORMATS
@@ -434,5 +456,5 @@ def _eval_series(
         )
         document = evaluate_series_document(loaded)
         rendered = FORMATS[output_format](document)
-    _write(rendered, output)
+    _write(rendered, output, inputs)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)

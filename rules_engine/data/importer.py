@@ -15,6 +15,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -124,13 +125,15 @@ def import_export(
     return out, summary
 
 
-def write_table(frame: pl.DataFrame, out: Path) -> None:
-    """Parquet or JSON Lines, by the output's name."""
+def write_table(frame: pl.DataFrame, out: Path, sink: IO[bytes] | None = None) -> None:
+    """Parquet or JSON Lines, by the output's name; into ``sink`` when given (``sla
+    import`` then writes the bytes by the rules of every output file), else to ``out``."""
     name = out.name.lower()
+    target: Path | IO[bytes] = out if sink is None else sink
     if name.endswith(".parquet"):
-        frame.write_parquet(out)
+        frame.write_parquet(target)
     elif name.endswith((".jsonl", ".ndjson")):
-        frame.write_ndjson(out)
+        frame.write_ndjson(target)
     else:
         raise ImportFailure(f"{out}: write .parquet or .jsonl")
 
