@@ -173,11 +173,11 @@ def write_output(path: str, data: bytes, inputs: Inputs = Inputs(), *, stdout: b
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-            if old is not None and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                with contextlib.suppress(OSError):  # only root may give a file away
-                    os.fchown(out.fileno(), old.st_uid, old.st_gid)
-            mode = stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask()
-            os.fchmod(out.fileno(), mode & 0o777)
+        if old is not None and hasattr(os, "chown") and old.st_uid != os.geteuid():
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.chown(temp, old.st_uid, old.st_gid)
+        mode = stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask()
+        os.chmod(temp, mode & 0o777)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

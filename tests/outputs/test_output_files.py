@@ -292,3 +292,13 @@ def test_inputs_cover_folders_and_imports(tmp_path: Path) -> None:
         "surveys.jsonl",
         "tickets.jsonl",
     ]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_replaced_file_keeps_its_owner(tmp_path: Path) -> None:
+    out = tmp_path / "shared.json"
+    out.write_text("old", encoding="utf-8")
+    os.chown(out, 65534, 65534)
+    write_output(str(out), b"new")
+    assert (out.stat().st_uid, out.stat().st_gid) == (65534, 65534)
+    assert out.read_bytes() == b"new"
