@@ -21,6 +21,7 @@ from typing import Any
 import pygal  # type: ignore[import-untyped]
 from pygal.style import Style  # type: ignore[import-untyped]
 
+from rules_engine.escape import xml_text
 from rules_engine.report.content import Trend
 
 VERDICT_COLORS = {
@@ -66,7 +67,7 @@ def _finish(label: str) -> Callable[[Any], Any]:
                     parent.remove(child)
         for child in root:
             if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "title":
-                child.text = label
+                child.text = xml_text(label)
         return root
 
     return apply
