@@ -78,6 +78,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from rules_engine.escape import terminal
 from rules_engine.model import NO_SPAN, Span
 
 Severity = Literal["error", "warning"]
@@ -250,7 +251,7 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | 
                 out.extend(_snippet(lines[d.span.line - 1], d.span))
         if d.help:
             out.append(f"  = help: {d.help}")
-    return "\n".join(out) + ("\n" if out else "")
+    return terminal("\n".join(out) + ("\n" if out else ""))
 
 
 def _snippet(raw: str, span: Span) -> list[str]:

@@ -48,6 +48,7 @@ import polars as pl
 
 from rules_engine import model
 from rules_engine.clock import Clock, clocks_for
+from rules_engine.escape import terminal, terminal_field
 from rules_engine.evaluate.records import pause_intervals
 from rules_engine.evaluate.scope import ScopeContext, compile_scope
 from rules_engine.model import CLOCK_24X7, CheckedPolicy, Escalation, EscalationStep, Verdict
@@ -258,7 +259,7 @@ class EscalationReport:
                     )
                 )
                 lines.append(
-                    f"  {rec.record_id}: step {top.index} (at {top.label}) due "
+                    f"  {terminal_field(rec.record_id)}: step {top.index} (at {top.label}) due "
                     f"{_iso(top.due_at)}; notify {', then '.join(rec.notify)}; {nxt}"
                 )
             if r.compliance is None:
@@ -277,13 +278,13 @@ class EscalationReport:
                         else "never notified"
                     )
                     lines.append(
-                        f"    {p.record_id} step {p.step} ({p.contact}) due {_iso(p.due_at)}: {when}"
+                        f"    {terminal_field(p.record_id)} step {p.step} ({p.contact}) due {_iso(p.due_at)}: {when}"
                     )
                 if c.problems_omitted:
                     lines.append(
                         f"    ... and {c.problems_omitted} more (raise --limit to list them)"
                     )
-        return "\n".join(lines) + "\n"
+        return terminal("\n".join(lines) + "\n")
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -36,9 +36,16 @@ _TERMINAL = re.compile(f"[{_UNSAFE}]")
 _TERMINAL_FIELD = re.compile(f"[\t\n{_UNSAFE}]")
 
 
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def _visible(match: re.Match[str]) -> str:
-    """A character shown as its escape, as Python writes it: ``\\x1b``, ``\\u202e``."""
-    code = ord(match.group())
+    """A character shown as its escape, as Python writes it: ``\\r``, ``\\x1b``,
+    ``\\u202e``."""
+    char = match.group()
+    code = ord(char)
+    if char in _SHORT:
+        return _SHORT[char]
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

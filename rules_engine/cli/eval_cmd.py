@@ -23,6 +23,7 @@ import click
 from rules_engine import model
 from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.data.issues import DataError
+from rules_engine.escape import terminal
 from rules_engine.periods import Period, parse_period, period_containing, periods_between
 
 if TYPE_CHECKING:
@@ -264,10 +265,10 @@ def _input_errors() -> Iterator[None]:
     try:
         yield
     except InputProblem as exc:
-        click.echo(str(exc), err=True)
+        click.echo(terminal(str(exc)), err=True)
         sys.exit(EXIT_INPUT)
     except DataError as exc:  # a bad exclusions ledger
-        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
+        click.echo(terminal("\n".join(str(issue) for issue in exc.issues)), err=True)
         sys.exit(EXIT_INPUT)
 
 
