@@ -57,13 +57,17 @@ def _slug(name: str) -> str:
 
 
 def _finish(label: str) -> Callable[[Any], Any]:
-    """An XML filter: drop pygal's config script (the report needs no JS) and title the
-    chart after its target instead of "Pygal"."""
+    """An XML filter: drop pygal's config script (the report needs no JS) and its
+    comments (they say "generated on <today>" and which XML backend drew the chart, so a
+    report would differ between days, time zones and machines), and title the chart
+    after its target instead of "Pygal"."""
 
     def apply(root: Any) -> Any:
         for parent in list(root.iter()):
             for child in list(parent):
-                if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                # a comment's or a processing instruction's tag is not a string
+                comment = not isinstance(child.tag, str)
+                if comment or child.tag.rsplit("}", 1)[-1] == "script":
                     parent.remove(child)
         for child in root:
             if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "title":
