@@ -140,10 +140,10 @@ def _summary(report: Report) -> list[str]:
     out += _table(
         ["", "Value"],
         [
-            [f"Latest period {s.latest} ({state})", counts(s.latest_counts)],
+            [f"Latest period {markdown_text(s.latest)} ({state})", counts(s.latest_counts)],
             [f"All {len(report.periods)} periods", counts(s.all_counts)],
-            ["Service credits owed", s.credits_total],
-            ["Bonuses earned", s.bonus_total],
+            ["Service credits owed", markdown_text(s.credits_total)],
+            ["Bonuses earned", markdown_text(s.bonus_total)],
             ["Exit rights", markdown_text(s.exit_right or "none")],
         ],
     )
@@ -162,7 +162,7 @@ def _sentence(text: str) -> str:
 
 
 def _matrix(report: Report) -> list[str]:
-    headers = ["Target", "Owner", "Objective", *report.periods]
+    headers = ["Target", "Owner", "Objective", *map(markdown_text, report.periods)]
     rows = [
         [markdown_text(i.label), i.owner, markdown_code(i.objective_text, in_table=True)]
         + [_verdict(report.matrix[i.name][p]) for p in report.periods]
@@ -210,15 +210,15 @@ def _trends(report: Report, chart: ChartLink) -> list[str]:
 def _wins(report: Report) -> list[str]:
     out = ["## Wins", ""]
     if report.wins:
-        out += [f"Most headroom in {report.summary.latest}:", ""]
+        out += [f"Most headroom in {markdown_text(report.summary.latest)}:", ""]
         out += _table(
             ["Target", "Objective", "Value", "Margin", "Headroom"],
             [
                 [
                     markdown_text(w.target.label),
                     markdown_code(w.target.objective_text, in_table=True),
-                    w.value,
-                    w.margin,
+                    markdown_text(w.value),
+                    markdown_text(w.margin),
                     fmt_percent(w.headroom, 0),
                 ]
                 for w in report.wins
@@ -226,7 +226,7 @@ def _wins(report: Report) -> list[str]:
             {2, 3, 4},
         )
     else:
-        out += [f"_No target was met in {report.summary.latest}._", ""]
+        out += [f"_No target was met in {markdown_text(report.summary.latest)}._", ""]
     out += ["### Improvements", ""]
     if report.improvements:
         out += [
@@ -255,7 +255,7 @@ def _shortfalls(report: Report) -> list[str]:
 def _shortfall(s: Shortfall) -> list[str]:
     t = s.detail
     out = [
-        f"#### {s.period} · {markdown_text(s.target.label)} · {_verdict(s.verdict)}",
+        f"#### {markdown_text(s.period)} · {markdown_text(s.target.label)} · {_verdict(s.verdict)}",
         "",
         _sentence(s.sentence),
         "",
@@ -311,7 +311,7 @@ def _budget(report: Report) -> list[str]:
         return [*out, "_No target has an error budget._", ""]
     out += ["Share of each period's error budget used (over 100% is a breach).", ""]
     out += _table(
-        ["Target", *report.periods],
+        ["Target", *map(markdown_text, report.periods)],
         [
             [markdown_text(name)] + [_burn(cells.get(p)) for p in report.periods]
             for name, cells in report.budget.items()
@@ -335,7 +335,7 @@ def _budget(report: Report) -> list[str]:
                 "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
             ]
         )
-    out += [f"### {latest} in detail", ""]
+    out += [f"### {markdown_text(latest)} in detail", ""]
     out += _table(
         ["Target", "Unit", "Budget", "Used", "Left", "Burned", "Burn rate"], rows, {2, 3, 4, 5, 6}
     )
@@ -352,7 +352,12 @@ def _money(report: Report) -> list[str]:
     for m in report.money_rows:
         if not m.over:
             rows.append(
-                [m.period, m.fee, "_running: computed when the period is over_", "-", "-", "-", "-"]
+                [
+                    markdown_text(m.period),
+                    markdown_text(m.fee),
+                    "_running: computed when the period is over_",
+                    *("-", "-", "-", "-"),
+                ]
             )
             continue
         credits = (
@@ -382,8 +387,9 @@ def _money(report: Report) -> list[str]:
             )
             or "-"
         )
-        total = m.credits_total + (" (capped)" if m.cap_applied else "")
-        rows.append([m.period, m.fee, credits, total, m.cap, bonuses, exits])
+        total = markdown_text(m.credits_total) + (" (capped)" if m.cap_applied else "")
+        period, fee, cap = markdown_text(m.period), markdown_text(m.fee), markdown_text(m.cap)
+        rows.append([period, fee, credits, total, cap, bonuses, exits])
     return [
         "## Credits, bonuses and exit rights",
         "",
@@ -403,7 +409,7 @@ def _customer(report: Report) -> list[str]:
             "",
         ]
         out += _table(
-            ["Target", *report.periods],
+            ["Target", *map(markdown_text, report.periods)],
             [
                 [markdown_text(name)]
                 + [fmt_duration(cells[p]) if p in cells else "-" for p in report.periods]
@@ -415,7 +421,7 @@ def _customer(report: Report) -> list[str]:
         out += ["_No paused time was excluded._", ""]
     if report.customer_targets:
         out += _table(
-            ["Customer-owned target", "Objective", *report.periods],
+            ["Customer-owned target", "Objective", *map(markdown_text, report.periods)],
             [
                 [markdown_text(i.label), markdown_code(i.objective_text, in_table=True)]
                 + [_verdict(report.matrix[i.name][p]) for p in report.periods]

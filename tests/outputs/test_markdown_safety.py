@@ -42,7 +42,8 @@ def poisoned(text: str) -> dict[str, Any]:
     doc["data"]["warnings"] = [f"data/{text}.jsonl:1: id `{text}` is odd"]
     doc["escalations"][0]["record"] = text
     doc["escalations"][0]["contact"] = text
-    for period in doc["periods"]:
+    for number, period in enumerate(doc["periods"]):
+        period["period"] = f"{number}{text}"
         for target in period["targets"].values():
             target["title"] = f"T{text}"
             target["explanation"] = f"E{text}"
