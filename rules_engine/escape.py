@@ -59,7 +59,9 @@ def terminal(text: str) -> str:
 def terminal_field(value: object) -> str:
     """One value (an id, a label) for a terminal line: as :func:`terminal`, and newline
     and tab shown as escapes too, so a value cannot start a line of its own."""
-    return _TERMINAL_FIELD.sub(_visible, "-" if value is None else str(value))
+    text = "-" if value is None else str(value)
+    # every character this escapes is unprintable, so most values skip the regex
+    return text if text.isprintable() else _TERMINAL_FIELD.sub(_visible, text)
 
 
 # --------------------------------------------------------------------------- Markdown
