@@ -264,7 +264,10 @@ def _snippet(raw: str, span: Span) -> list[str]:
     else:
         end = max(len(line) + 1, start + 1)
     end = min(end, max(len(line) + 1, start + 1))
-    caret = " " * (start - 1) + "^" * (end - start)
+    # the line is shown with control characters as escapes (`\x1b`): widen to match
+    before = len(terminal(line[: start - 1])) - len(line[: start - 1])
+    under = len(terminal(line[start - 1 : end - 1])) - len(line[start - 1 : end - 1])
+    caret = " " * (start - 1 + before) + "^" * (end - start + under)
     return [f" {number} | {line}", f" {gutter} | {caret}"]
 
 

@@ -161,3 +161,16 @@ def test_a_terminal_field_stays_on_its_line(text: str) -> None:
     out = terminal_field(text)
     assert_safe(out)
     assert "\n" not in out and "\t" not in out
+
+
+def test_the_caret_stays_under_the_token_after_an_escaped_character(tmp_path: Path) -> None:
+    policy = tmp_path / "p.sla"
+    policy.write_text('policy "a\x1b[2Jb" bogus\n', encoding="utf-8")
+    result = run("check", str(policy))
+    lines = shown(result).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(" 1 | "))
+    source, caret = lines[at], lines[at + 1]
+    assert source == ' 1 | policy "a\\x1b[2Jb" bogus'
+    assert caret.index("^") == source.index("bogus")
+    assert caret.rstrip().endswith("^" * len("bogus"))
+    assert caret.count("^") == len("bogus")
