@@ -154,7 +154,7 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
         ),
     )
     chart.uuid = _slug(trend.target.name)
-    chart.x_labels = trend.periods
+    chart.x_labels = [xml_text(period) for period in trend.periods]
     for legend, level, _, line in zones:
         fill = line == "stroke:none"
         chart.add(legend, [level] * len(trend.periods), fill=fill, show_dots=False)
@@ -167,7 +167,7 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
             {
                 "value": value,
                 "color": VERDICT_COLORS.get(verdict, _VALUE),
-                "label": f"{period}: {verdict.replace('_', ' ')}",
+                "label": xml_text(f"{period}: {verdict.replace('_', ' ')}"),
             }
         )
     chart.add("value", points, dots_size=5)

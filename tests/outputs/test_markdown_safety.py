@@ -181,3 +181,14 @@ def test_a_shortfall_sentence_keeps_its_code_spans() -> None:
     doc = copy.deepcopy(sample())
     text = render_markdown(doc)
     assert "missed `95% within 15m` in 2026-02" in text
+
+
+def test_chart_files_are_well_formed_xml_whatever_the_labels() -> None:
+    import xml.etree.ElementTree as ET
+
+    from rules_engine.report.markdown import render_markdown_with_charts
+
+    _, charts = render_markdown_with_charts(poisoned("\x01\x1b\ufffe<&>"), "charts")
+    assert charts
+    for svg in charts.values():
+        ET.fromstring(svg)
