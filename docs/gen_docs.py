@@ -404,6 +404,66 @@ def _exit_codes(module_name: str, command: str) -> str | None:
     return f"Exit codes: {fallback}" if fallback else None
 
 
+OUTPUT_RULES = """## Output files
+
+`sla eval --output`, `sla report --output` (and the chart files of `--charts files`),
+`sla import -o` and `sla fmt -w` write files by one set of rules:
+
+- `-` (or no `--output`) is standard output, for `eval` and `report`. `import` writes a
+  file only.
+- Only a regular file is written. A path that exists and is anything else (a folder, a
+  device such as `/dev/full`, a FIFO, a socket) is refused with exit 2, naming what it
+  is: replacing it by a file would destroy it. `/dev/stdout` is a link to whatever
+  standard output is, usually a terminal or a pipe: write `-` instead.
+- A symbolic link is followed: its target is written by the same rules and the link stays
+  (so `fmt -w` through a link rewrites the file it points to). A link to nothing is
+  refused.
+- An output that is one of the command's own inputs is refused with exit 2: the policy, a
+  file it imports, a policy version in a folder of versions, a data file or any file in
+  a data folder, the `--from-json` document, the export and mapping of `import`. Files
+  are compared by device and inode, so a symbolic or hard link to an input is caught.
+  (`fmt -w` rewrites its input by design.)
+- The file is written beside its target under a temporary name and renamed over it, so
+  a failed run leaves the old file as it was. A replaced file keeps its permissions
+  (and its owner, where the user may set it); a new file gets 0666 less the umask.
+
+```console exit=2
+$ sla eval examples/quickstart/policy.sla --data examples/quickstart/data --output examples/quickstart/data/tickets.jsonl
+error: examples/quickstart/data/tickets.jsonl: is an input of this command; refusing to overwrite it; help: write the output to another file
+```
+
+## What outputs show
+
+Labels, ids, names, services, paths and explanations come from policy and data files,
+and are escaped for the format they are written in (`rules_engine/escape.py`):
+
+- **text** (every command's default output, and error messages): a control character
+  other than newline and tab (escape sequences, carriage return, C1 controls, bidi
+  overrides, line separators) is shown as its escape, `\\x1b`, `\\r`, `\\u202e`, so data
+  cannot recolour, retitle or clear a terminal; in a table cell or a list of ids, a
+  newline and a tab are shown as `\\n` and `\\t` too.
+- **markdown**: text stays on its line (line breaks become spaces), and the characters
+  that open HTML, links, code or emphasis, or split a table cell, are escaped; code
+  spans and fenced blocks are fenced by more backticks than they contain.
+- **html**: every value is HTML-escaped.
+- **junit** (from `eval` and from `test`): characters XML 1.0 cannot carry are dropped.
+- **json**, **sarif**: JSON escaping. **github**: workflow-command escaping, other control
+  characters become spaces.
+
+The same evaluation document makes the same report bytes on any day, in any time zone
+and on any machine (the chart library's "generated on" stamp is dropped).
+
+## Grammar cache
+
+The first run analyses the grammar and keeps the result in
+`$XDG_CACHE_HOME/sla-rules-engine/` (default `~/.cache/sla-rules-engine/`); later runs
+start about 0.3 s faster. The cache is a Python pickle, and loading one runs code, so it
+is used only when no one but you could have written it: the folder and the file must be
+yours and writable by no one else, and so must every folder above it, unless it is
+sticky like `/tmp`. Otherwise every run analyses the grammar afresh.
+"""
+
+
 def render_cli() -> str:
     from rules_engine.cli import COMMANDS, cli
 
@@ -424,6 +484,7 @@ def render_cli() -> str:
     for name in names:
         out.append(f"| [`sla {name}`](#sla-{name}) | {_cell(COMMANDS[name][2])} |")
     out.append("")
+    out += [OUTPUT_RULES]
     for name in names:
         command = cli.get_command(ctx, name)
         if command is None:

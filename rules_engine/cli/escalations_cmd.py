@@ -25,6 +25,7 @@ from rules_engine.cli.eval_cmd import (
     checked_policy,
     parse_as_of,
 )
+from rules_engine.escape import terminal
 
 if TYPE_CHECKING:
     from rules_engine.consequences.escalation import EscalationReport
@@ -77,7 +78,7 @@ def escalations(
     try:
         report = _run(policy_path, data_path, as_of_text, grace_s, names, limit or None, timezone)
     except InputProblem as exc:
-        click.echo(str(exc), err=True)
+        click.echo(terminal(str(exc)), err=True)
         raise SystemExit(EXIT_INPUT) from None
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))

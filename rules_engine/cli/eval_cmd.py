@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.data.issues import DataError
+from rules_engine.escape import terminal
 from rules_engine.evaluation.periods import Period, parse_period, period_containing, periods_between
 from rules_engine.language import model
 
@@ -272,10 +274,10 @@ def _input_errors() -> Iterator[None]:
     try:
         yield
     except InputProblem as exc:
-        click.echo(str(exc), err=True)
+        click.echo(terminal(str(exc)), err=True)
         sys.exit(EXIT_INPUT)
     except DataError as exc:  # a bad exclusions ledger
-        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
+        click.echo(terminal("\n".join(str(issue) for issue in exc.issues)), err=True)
         sys.exit(EXIT_INPUT)
 
 
@@ -351,7 +353,11 @@ usage errors list them without importing every renderer (a test keeps them equal
     show_default=True,
     help="Output format.",
 )
-@click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this regular file (not one of the inputs) instead of stdout; `-` is stdout.",
+)
 @click.option("--fail-on", default="", help="Also exit 1 on these verdicts: at_risk,no_data.")
 @click.option("--timezone", help="Zone for data timestamps written without one.")
 def eval_(
@@ -371,6 +377,8 @@ def eval_(
     from rules_engine.render import FORMATS
 
     wanted = _fail_on(fail_on)
+    inputs = Inputs(paths=(data_path,), policies=(policy_path,))
+    _check_output(output, inputs)  # before the work, which can take minutes
     if is_series(policy_path, history):
         _eval_series(
             policy_path,
@@ -384,6 +392,7 @@ def eval_(
             wanted,
             output_format,
             output,
+            inputs,
         )
     with _input_errors(), progress("evaluating"):
         loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
@@ -401,7 +410,7 @@ def eval_(
         columnar = output_format in ("json", "text")
         source = evaluation.skeleton if columnar else evaluation.document
         rendered = FORMATS[output_format](source)
-    _write(rendered, output)
+    _write(rendered, output, inputs)
     _data_warnings(evaluation.skeleton, output_format)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
 
@@ -419,19 +428,32 @@ def _data_warnings(document: dict[str, Any], output_format: str) -> None:
         click.echo(str(warning), err=True)
 
 
-def _write(rendered: str, output: str | None) -> None:
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(rendered)
-        except OSError as exc:
-            click.echo(
-                f"error: {output}: cannot write ({exc.strerror}); help: check the folder exists",
-                err=True,
-            )
-            sys.exit(EXIT_INPUT)
-    else:
+def _check_output(output: str | None, inputs: Inputs) -> None:
+    if output is None or output == STDOUT:
+        return
+    try:
+        check_output(output, inputs)
+    except OutputRefused as exc:
+        click.echo(exc.one_line(), err=True)
+        sys.exit(EXIT_INPUT)
+
+
+def _write(rendered: str, output: str | None, inputs: Inputs) -> None:
+    """To ``--output`` by the rules of :mod:`rules_engine.cli.output`, or to stdout."""
+    if output is None or output == STDOUT:
         click.echo(rendered, nl=False)
+        return
+    try:
+        write_output(output, rendered.encode("utf-8"), inputs)
+    except OutputRefused as exc:
+        click.echo(exc.one_line(), err=True)
+        sys.exit(EXIT_INPUT)
+    except OSError as exc:
+        click.echo(
+            f"error: {output}: cannot write ({exc.strerror}); help: check the folder and free space",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
 
 
 def _eval_series(
@@ -446,6 +468,7 @@ def _eval_series(
     wanted: set[model.Verdict],
     output_format: str,
     output: str | None,
+    inputs: Inputs,
 ) -> NoReturn:
     """``sla eval`` over a series of versions: render, write, exit."""
     from rules_engine.render import FORMATS
@@ -457,6 +480,6 @@ def _eval_series(
         )
         document = evaluate_series_document(loaded)
         rendered = FORMATS[output_format](document)
-    _write(rendered, output)
+    _write(rendered, output, inputs)
     _data_warnings(document, output_format)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)

@@ -21,6 +21,7 @@ from rules_engine.cli.eval_cmd import (
     progress,
 )
 from rules_engine.data.issues import DataError
+from rules_engine.escape import terminal, terminal_field
 from rules_engine.language.diagnostics import did_you_mean
 
 
@@ -30,7 +31,7 @@ def render_explanation(document: dict[str, Any], name: str) -> str:
     target = period["targets"][name]
     lines = [
         f"target {name}"
-        + (f' "{target["title"]}"' if target.get("title") else "")
+        + (f' "{terminal_field(target["title"])}"' if target.get("title") else "")
         + f" at {target['span']}",
         f"period {period['period']} ({'over' if period['over'] else 'running'}) "
         f"{period['start']} to {period['end']}, as of {document['as_of']} ({document['as_of_source']})",
@@ -44,8 +45,10 @@ def render_explanation(document: dict[str, Any], name: str) -> str:
         lines.append(f"to flip: {target['flip']}")
     if "downtime_intervals" in target:
         lines.append("")
-        lines.append(f"outages counted: {', '.join(target['outage_ids']) or 'none'}")
-        lines.append(f"planned, dropped: {', '.join(target['planned_excluded_ids']) or 'none'}")
+        counted = ", ".join(map(terminal_field, target["outage_ids"])) or "none"
+        dropped = ", ".join(map(terminal_field, target["planned_excluded_ids"])) or "none"
+        lines.append(f"outages counted: {counted}")
+        lines.append(f"planned, dropped: {dropped}")
         for start, end in target["downtime_intervals"]:
             lines.append(f"  down {start} to {end}")
     records = target.get("records")
@@ -56,8 +59,8 @@ def render_explanation(document: dict[str, Any], name: str) -> str:
         for rid, rec in records.items():
             rows.append(
                 (
-                    rid,
-                    rec["status"],
+                    terminal_field(rid),
+                    terminal_field(rec["status"]),
                     rec["clock"] or "-",
                     str(rec.get("wall_s", "-")),
                     str(rec["gross_s"]),
@@ -71,7 +74,7 @@ def render_explanation(document: dict[str, Any], name: str) -> str:
             "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
             for r in rows
         )
-    return "\n".join(lines) + "\n"
+    return terminal("\n".join(lines) + "\n")
 
 
 @click.command(name="explain")
@@ -120,10 +123,10 @@ def explain(
                 ),
             )
     except InputProblem as exc:
-        click.echo(str(exc), err=True)
+        click.echo(terminal(str(exc)), err=True)
         sys.exit(EXIT_INPUT)
     except DataError as exc:  # a bad exclusions ledger
-        click.echo("\n".join(str(issue) for issue in exc.issues), err=True)
+        click.echo(terminal("\n".join(str(issue) for issue in exc.issues)), err=True)
         sys.exit(EXIT_INPUT)
     document = evaluation.document
     if output_format == "json":

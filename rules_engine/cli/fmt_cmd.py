@@ -8,15 +8,13 @@ cannot be read.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
+from rules_engine.cli.output import OutputRefused, write_output
 from rules_engine.language.diagnostics import diagnostic, render_text
 from rules_engine.language.formatter import format_policy
 from rules_engine.language.parser import ParseError, decode_source, read_source
@@ -36,21 +34,10 @@ def _policy_files(paths: tuple[str, ...]) -> list[str]:
 
 
 def _write(path: str, text: str) -> None:
-    """Replace the file atomically, so an interrupted run never leaves half a policy
-    (through a symlink, the file it points to is replaced, not the link)."""
-    path = os.path.realpath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix=".sla-fmt-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        with contextlib.suppress(OSError):  # keep the file's mode where we can
-            os.chmod(temp, os.stat(path).st_mode & 0o7777)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    """Replace the file by the rules of every output file (:mod:`rules_engine.cli.output`):
+    atomically, so an interrupted run never leaves half a policy; through a symlink, the
+    file it points to is replaced, not the link."""
+    write_output(path, text.encode("utf-8"), stdout=False)
 
 
 @click.command(name="fmt")
@@ -90,7 +77,16 @@ def fmt(paths: tuple[str, ...], write: bool, check: bool, show_diff: bool) -> No
             )
             click.echo("".join(diff), nl=False)
         if write and formatted != text and path != "-":
-            _write(path, formatted)
+            try:
+                _write(path, formatted)
+            except OutputRefused as exc:
+                click.echo(exc.one_line(), err=True)
+                status = 2
+                continue
+            except OSError as exc:
+                click.echo(f"error: {path}: cannot write ({exc.strerror})", err=True)
+                status = 2
+                continue
             click.echo(f"formatted {path}", err=True)
         elif not (write or check or show_diff):
             click.echo(formatted, nl=False)

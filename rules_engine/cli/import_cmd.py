@@ -7,10 +7,13 @@ holds the rest), 2 nothing could be imported (unreadable input, a bad mapping).
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 
 import click
 
+from rules_engine.cli.output import Inputs, OutputRefused, check_output, write_output
 from rules_engine.data.importer import ImportFailure, import_export, write_table
 from rules_engine.data.mapping import MappingError, load_mapping
 
@@ -39,12 +42,20 @@ def import_(
     if not out.name.lower().endswith((".parquet", ".jsonl", ".ndjson")):
         click.echo(f"error: {output}: the output must end in .parquet or .jsonl", err=True)
         raise SystemExit(2)
+    mapping_file = (mapping_name,) if os.path.exists(mapping_name) else ()
+    inputs = Inputs(paths=(input_path, *mapping_file))
     try:
+        check_output(output, inputs, stdout=False)
         mapping, origin = load_mapping(mapping_name)
         table, summary = import_export(
             input_path, mapping, origin=origin, timezone=timezone, max_errors=max_errors
         )
-        write_table(table, out)
+        buffer = io.BytesIO()
+        write_table(table, out, buffer)
+        write_output(output, buffer.getvalue(), inputs, stdout=False)
+    except OutputRefused as exc:
+        click.echo(exc.one_line(), err=True)
+        raise SystemExit(2) from None
     except (MappingError, ImportFailure) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None

@@ -1,8 +1,10 @@
 """``sla report POLICY --data PATH --from P --to P [--as-of TS] [--format html|markdown|pdf]
 [--output FILE]``, or ``sla report --from-json EVAL.json`` over a kept evaluation document.
 
-The report is written atomically: to a temporary file beside the output, renamed into
-place only when complete, so a failure never leaves a partial report behind. Exit codes:
+The report is written by the rules every output file follows (:mod:`rules_engine.cli.output`):
+a regular file only, never one of the inputs, atomically (a temporary file beside the
+output, renamed into place only when complete, so a failure never leaves a partial report
+behind). Exit codes:
 0 when the report was written (a report describes breaches, it does not gate on them;
 use ``sla eval`` for that), 2 when it could not be made (bad input, no data in the range,
 more than 120 periods, an output that cannot be written, PDF without Chromium).
@@ -11,16 +13,15 @@ more than 120 periods, an output that cannot be written, PDF without Chromium).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
+from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.evaluation.periods import parse_period, periods_between
 from rules_engine.render.report.document import (
     MAX_PERIODS,
@@ -40,22 +41,14 @@ def _fail(message: str, hint: str | None = None) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
-def _check_output(output: str | None) -> None:
-    """Refuse an output that cannot be written before doing any work."""
+def _check_output(output: str | None, inputs: Inputs) -> None:
+    """Refuse an output that cannot or must not be written before doing any work."""
     if output is None:
         return
-    path = Path(output)
-    if path.is_dir():
-        _fail(f"{output}: is a folder, not a file", "name the report file, e.g. report.html")
-    parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        _fail(f"{output}: cannot write, `{parent}` is a file, not a folder", "choose a folder")
-    if not parent.is_dir():
-        _fail(f"{output}: cannot write, folder `{parent}` does not exist", "create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        _fail(f"{output}: cannot write to folder `{parent}` (permission denied)")
-    if path.exists() and not os.access(path, os.W_OK):
-        _fail(f"{output}: cannot overwrite (permission denied)")
+    try:
+        check_output(output, inputs)
+    except OutputRefused as exc:
+        _fail(exc.message, exc.hint)
 
 
 def _range_labels(kind: str, first: str | None, last: str | None) -> tuple[str, str] | None:
@@ -225,35 +218,24 @@ def git_revision(folder: Path) -> str | None:
     return revision if result.returncode == 0 and revision else None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inputs) -> None:
+    """The report and its chart files, each by the rules of :mod:`rules_engine.cli.output`;
+    every path is checked before the first is written, and a failed write removes the
+    files written before it."""
+    folder = Path(output).parent
+    targets = {str(folder / relative): svg.encode("utf-8") for relative, svg in charts.items()}
+    for target in targets:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        check_output(target, inputs)
+    written: list[str] = []
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        # mkstemp makes the file private; give it the mode a plain open() would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _write_outputs(output: Path, text: bytes, charts: dict[str, str]) -> None:
-    """The report and its chart files; all or nothing."""
-    written: list[Path] = []
-    try:
-        for relative, svg in charts.items():
-            target = output.parent / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, svg.encode("utf-8"))
+        for target, svg in targets.items():
+            write_output(target, svg, inputs)
             written.append(target)
-        write_atomic(output, text)
+        write_output(output, text, inputs)
     except BaseException:
         for path in written:
-            path.unlink(missing_ok=True)
+            Path(path).unlink(missing_ok=True)
         raise
 
 
@@ -281,7 +263,11 @@ def _write_outputs(output: Path, text: bytes, charts: dict[str, str]) -> None:
     show_default=True,
     help="html (self-contained), markdown, or pdf (needs Chromium).",
 )
-@click.option("--output", type=click.Path(), help="Write here (default: stdout).")
+@click.option(
+    "--output",
+    type=click.Path(),
+    help="Write to this regular file (not one of the inputs); `-` or none: stdout.",
+)
 @click.option(
     "--from-json",
     "from_json",
@@ -310,7 +296,13 @@ def report(
     timezone: str | None,
 ) -> None:
     """Render a performance report: summary, trends, wins, shortfalls, money, audit."""
-    _check_output(output)
+    if output == STDOUT:
+        output = None
+    inputs = Inputs(
+        paths=tuple(p for p in (data_path, from_json) if p),
+        policies=(policy_path,) if policy_path else (),
+    )
+    _check_output(output, inputs)
     if output_format == "pdf" and output is None and sys.stdout.isatty():
         _fail("a PDF cannot be written to a terminal", "add `--output report.pdf`")
     if charts == "files" and (output_format != "markdown" or output is None):
@@ -355,7 +347,9 @@ def report(
             click.echo(data.decode("utf-8"), nl=False)
         return
     try:
-        _write_outputs(Path(output), data, chart_files)
+        _write_outputs(output, data, chart_files, inputs)
+    except OutputRefused as exc:
+        _fail(exc.message, exc.hint)
     except OSError as exc:
         _fail(f"{output}: cannot write ({exc.strerror})", "check the folder and free space")
     click.echo(f"wrote {output}", err=True)

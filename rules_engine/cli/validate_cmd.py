@@ -11,6 +11,7 @@ import json
 import click
 
 from rules_engine.data import DataError, DataIssue, load_data
+from rules_engine.escape import terminal
 from rules_engine.language.model import CheckedPolicy
 
 
@@ -84,7 +85,7 @@ def validate(
         click.echo(json.dumps(payload, indent=2))
     else:
         for issue in issues:
-            click.echo(str(issue), err=issue.severity == "error")
+            click.echo(terminal(str(issue)), err=issue.severity == "error")
         if code == 0:
             summary = ", ".join(f"{_plural(n, 'record')} in {name}" for name, n in counts.items())
             click.echo(f"ok: {summary}; {_plural(len(issues), 'warning')}")

@@ -47,6 +47,7 @@ from typing import Any
 import polars as pl
 
 from rules_engine.data.schema import DEFAULT_ANCHORS, STOP_EVENTS
+from rules_engine.escape import terminal, terminal_field
 from rules_engine.evaluation.clock import Clock, clocks_for
 from rules_engine.evaluation.records import pause_intervals
 from rules_engine.evaluation.scope import ScopeContext, compile_scope
@@ -265,7 +266,7 @@ class EscalationReport:
                     )
                 )
                 lines.append(
-                    f"  {rec.record_id}: step {top.index} (at {top.label}) due "
+                    f"  {terminal_field(rec.record_id)}: step {top.index} (at {top.label}) due "
                     f"{_iso(top.due_at)}; notify {', then '.join(rec.notify)}; {nxt}"
                 )
             if r.compliance is None:
@@ -284,13 +285,13 @@ class EscalationReport:
                         else "never notified"
                     )
                     lines.append(
-                        f"    {p.record_id} step {p.step} ({p.contact}) due {_iso(p.due_at)}: {when}"
+                        f"    {terminal_field(p.record_id)} step {p.step} ({p.contact}) due {_iso(p.due_at)}: {when}"
                     )
                 if c.problems_omitted:
                     lines.append(
                         f"    ... and {c.problems_omitted} more (raise --limit to list them)"
                     )
-        return "\n".join(lines) + "\n"
+        return terminal("\n".join(lines) + "\n")
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -127,13 +128,15 @@ def import_export(
     return out, summary
 
 
-def write_table(frame: pl.DataFrame, out: Path) -> None:
-    """Parquet or JSON Lines, by the output's name."""
+def write_table(frame: pl.DataFrame, out: Path, sink: IO[bytes] | None = None) -> None:
+    """Parquet or JSON Lines, by the output's name; into ``sink`` when given (``sla
+    import`` then writes the bytes by the rules of every output file), else to ``out``."""
     name = out.name.lower()
+    target: Path | IO[bytes] = out if sink is None else sink
     if name.endswith(".parquet"):
-        frame.write_parquet(out)
+        frame.write_parquet(target)
     elif name.endswith((".jsonl", ".ndjson")):
-        frame.write_ndjson(out) if not _decimals(frame) else _json_numbers(frame).write_ndjson(out)
+        (_json_numbers(frame) if _decimals(frame) else frame).write_ndjson(target)
     else:
         raise ImportFailure(f"{out}: write .parquet or .jsonl")
 

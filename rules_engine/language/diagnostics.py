@@ -78,6 +78,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from rules_engine.escape import terminal
 from rules_engine.language.spans import NO_SPAN, Span
 
 Severity = Literal["error", "warning"]
@@ -250,7 +251,7 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | 
                 out.extend(_snippet(lines[d.span.line - 1], d.span))
         if d.help:
             out.append(f"  = help: {d.help}")
-    return "\n".join(out) + ("\n" if out else "")
+    return terminal("\n".join(out) + ("\n" if out else ""))
 
 
 def _snippet(raw: str, span: Span) -> list[str]:
@@ -263,7 +264,10 @@ def _snippet(raw: str, span: Span) -> list[str]:
     else:
         end = max(len(line) + 1, start + 1)
     end = min(end, max(len(line) + 1, start + 1))
-    caret = " " * (start - 1) + "^" * (end - start)
+    # the line is shown with control characters as escapes (`\x1b`): widen to match
+    before = len(terminal(line[: start - 1])) - len(line[: start - 1])
+    under = len(terminal(line[start - 1 : end - 1])) - len(line[start - 1 : end - 1])
+    caret = " " * (start - 1 + before) + "^" * (end - start + under)
     return [f" {number} | {line}", f" {gutter} | {caret}"]
 
 

@@ -115,19 +115,51 @@ class _NamesEverywhere:
 
 def _cache_file() -> str | bool:
     """Where Lark keeps the analysed grammar between runs: a private per-user folder, never
-    the shared temp dir (the cache is a pickle, and loading a planted one runs code). Lark
-    checks the grammar's hash inside the file and rebuilds it when the grammar changed.
-    Without a writable folder there is no cache, only a slower start."""
+    the shared temp dir. The cache is a pickle, and Lark unpickles it before it compares
+    the grammar's hash, so loading a planted one runs code: the file is used only when no
+    one but the user (and root) can have written it. The folder must be the user's and
+    writable by no one else; so must every folder above it, unless sticky like ``/tmp``
+    (else another user could swap the folder for theirs); the file must be the user's own
+    regular file with no other link, writable by no one else (a file with group write,
+    as a umask of 002 makes it, is still private when the folder lets no one else in).
+    Otherwise there is no cache, only a slower start (about 0.3 s)."""
+    import stat
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = os.path.join(base, "sla-rules-engine")
+    version = f"lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+    path = os.path.join(folder, f"sla-grammar-{version}.cache")
+    others_write = stat.S_IWGRP | stat.S_IWOTH
     try:
+        uid = os.getuid()
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        if os.stat(folder).st_uid != os.getuid():
+        own = os.lstat(folder)
+        if not stat.S_ISDIR(own.st_mode) or own.st_uid != uid or own.st_mode & others_write:
+            return False
+        above = os.path.dirname(os.path.realpath(folder))
+        while True:
+            info = os.stat(above)
+            shared = info.st_mode & others_write and not info.st_mode & stat.S_ISVTX
+            if info.st_uid not in (uid, 0) or shared:
+                return False
+            if os.path.dirname(above) == above:
+                break
+            above = os.path.dirname(above)
+        try:
+            cached = os.lstat(path)
+        except FileNotFoundError:
+            return path  # Lark writes it, in the folder checked above
+        closed = not own.st_mode & 0o077
+        if (
+            not stat.S_ISREG(cached.st_mode)
+            or cached.st_uid != uid
+            or cached.st_nlink != 1
+            or (cached.st_mode & others_write and not closed)
+        ):
             return False
     except (OSError, AttributeError):  # AttributeError: no getuid on Windows
         return False
-    version = f"lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    return os.path.join(folder, f"sla-grammar-{version}.cache")
+    return path
 
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

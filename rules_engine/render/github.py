@@ -7,26 +7,12 @@ request shows it on the clause; a final ``::notice`` sums the run up.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from rules_engine.escape import github_data, github_property
 from rules_engine.render.report.document import iter_targets, normalize, shortfall_sentence, span_of
-
-_BREAKS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _data(text: str) -> str:
-    """Escape a command's message (GitHub's toolkit escapes ``%``, CR and LF); other
-    control characters, some of which end a line for some readers, become spaces."""
-    text = _BREAKS.sub(" ", text)
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _prop(text: str) -> str:
-    """Escape a command property (also ``:`` and ``,``, which delimit properties)."""
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_github(raw: Mapping[str, Any]) -> str:
@@ -44,21 +30,25 @@ def render_github(raw: Mapping[str, Any]) -> str:
         props = []
         span = span_of(target)
         if span is not None:
-            props += [f"file={_prop(span.file)}", f"line={span.line}", f"col={span.column}"]
+            props += [
+                f"file={github_property(span.file)}",
+                f"line={span.line}",
+                f"col={span.column}",
+            ]
             if span.end_line:
                 props.append(f"endLine={span.end_line}")
             if span.end_column and span.end_line == span.line:
                 props.append(f"endColumn={span.end_column}")
         owner = " (customer-owned)" if target["owner"] == "customer" else ""
         title = f"SLA {verdict.replace('_', ' ')}{owner}: {name} in {label}"
-        props.append(f"title={_prop(title)}")
+        props.append(f"title={github_property(title)}")
         message = shortfall_sentence(label, name, target)
-        lines.append(f"::{level} {','.join(props)}::{_data(message)}")
+        lines.append(f"::{level} {','.join(props)}::{github_data(message)}")
     summary = ", ".join(
         f"{counts.get(v, 0)} {v.replace('_', ' ')}"
         for v in ("met", "at_risk", "breached", "no_data")
     )
     as_of = doc.get("as_of") or "-"
-    title = _prop(f"SLA {doc['policy']['name']}")
-    lines.append(f"::notice title={title}::{_data(f'{summary} (as of {as_of})')}")
+    title = github_property(f"SLA {doc['policy']['name']}")
+    lines.append(f"::notice title={title}::{github_data(f'{summary} (as of {as_of})')}")
     return "\n".join(lines) + "\n"

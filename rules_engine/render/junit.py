@@ -14,14 +14,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from rules_engine.escape import xml_text
 from rules_engine.render.report.document import normalize, shortfall_sentence
-
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text: Any) -> str:
-    """XML 1.0 cannot carry control characters; drop them rather than fail."""
-    return _INVALID_XML.sub("", "" if text is None else str(text))
 
 
 def _slug(text: str) -> str:
@@ -34,11 +28,11 @@ def render_junit(raw: Mapping[str, Any]) -> str:
     policy = doc["policy"]
     name = str(policy["name"])
     classbase = f"sla.{_slug(name)}"
-    root = ET.Element("testsuites", name=_clean(f"SLA {name}"))
+    root = ET.Element("testsuites", name=xml_text(f"SLA {name}"))
     total = failures = 0
     for period in doc["periods"]:
         label = str(period["period"])
-        suite = ET.SubElement(root, "testsuite", name=_clean(f"{name} {label}"))
+        suite = ET.SubElement(root, "testsuite", name=xml_text(f"{name} {label}"))
         props = ET.SubElement(suite, "properties")
         for key, value in (
             ("period", label),
@@ -50,38 +44,40 @@ def render_junit(raw: Mapping[str, Any]) -> str:
             ("engine_version", doc.get("engine_version")),
         ):
             if value is not None:
-                ET.SubElement(props, "property", name=key, value=_clean(value))
+                ET.SubElement(props, "property", name=key, value=xml_text(value))
         tests = failed = skipped = 0
         for target_name, target in period["targets"].items():
             tests += 1
             case = ET.SubElement(
                 suite,
                 "testcase",
-                name=_clean(target_name),
-                classname=_clean(f"{classbase}.{label}"),
+                name=xml_text(target_name),
+                classname=xml_text(f"{classbase}.{label}"),
             )
             verdict = target["verdict"]
             sentence = shortfall_sentence(label, target_name, target)
-            explanation = _clean(target.get("explanation") or sentence)
+            explanation = xml_text(target.get("explanation") or sentence)
             if verdict == "breached" and target["owner"] != "customer":
                 failed += 1
-                failure = ET.SubElement(case, "failure", message=_clean(sentence), type="breached")
+                failure = ET.SubElement(
+                    case, "failure", message=xml_text(sentence), type="breached"
+                )
                 failure.text = explanation
             elif verdict == "no_data":
                 skipped += 1
                 ET.SubElement(
-                    case, "skipped", message=_clean(f"no data: nothing decided in {label}")
+                    case, "skipped", message=xml_text(f"no data: nothing decided in {label}")
                 )
             elif verdict in ("breached", "at_risk"):
                 out = ET.SubElement(case, "system-out")
                 owner = " (customer-owned)" if target["owner"] == "customer" else ""
-                out.text = _clean(f"{verdict}{owner}: {sentence}\n{explanation}")
+                out.text = xml_text(f"{verdict}{owner}: {sentence}\n{explanation}")
         suite.set("tests", str(tests))
         suite.set("failures", str(failed))
         suite.set("errors", "0")
         suite.set("skipped", str(skipped))
         if doc.get("as_of"):
-            suite.set("timestamp", _clean(doc["as_of"]))
+            suite.set("timestamp", xml_text(doc["as_of"]))
         total += tests
         failures += failed
     root.set("tests", str(total))

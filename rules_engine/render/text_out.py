@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from rules_engine.escape import terminal, terminal_field
 from rules_engine.language.policy_text import duration_text
 
 _SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
@@ -121,7 +122,8 @@ def _dispute_lines(exclusions: dict[str, Any], currency: str) -> list[str]:
         what = entry.get("record_id") or (
             f"{entry.get('service')} {entry.get('start')} to {entry.get('end')}"
         )
-        out.append(f"  {entry['id']} ({entry.get('reason')}): {what}")
+        ident, reason = terminal_field(entry["id"]), terminal_field(entry.get("reason"))
+        out.append(f"  {ident} ({reason}): {terminal_field(what)}")
     effect = exclusions.get("dispute_effect") or {}
     for period in effect.get("periods") or []:
         for change in period.get("targets") or []:
@@ -195,4 +197,4 @@ def render_text(document: dict[str, Any]) -> str:
     if summary:
         out.append("")
         out.append(", ".join(f"{count} {verdict}" for verdict, count in summary.items()))
-    return "\n".join(out) + "\n"
+    return terminal("\n".join(out) + "\n")

@@ -25,6 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
+from rules_engine.escape import terminal
 from rules_engine.language import model as m
 from rules_engine.language.policy_text import (
     amount_text,
@@ -140,7 +141,7 @@ class PolicyDiff:
 
     def render_text(self) -> str:
         if not self.changes:
-            return f"no semantic changes between {self.old_label} and {self.new_label}\n"
+            return terminal(f"no semantic changes between {self.old_label} and {self.new_label}\n")
         lines = [f"--- {self.old_label}", f"+++ {self.new_label}"]
         for change in self.changes:
             head = f"{change.clause}: {change.aspect} {change.direction}"
@@ -153,7 +154,7 @@ class PolicyDiff:
                 lines.append(f"  + {change.new}")
         summary = ", ".join(f"{n} {d}" for d, n in self.counts().items() if n)
         lines.append(f"{len(self.changes)} semantic change(s): {summary}")
-        return "\n".join(lines) + "\n"
+        return terminal("\n".join(lines) + "\n")
 
 
 # --------------------------------------------------------------------------- directions

@@ -51,6 +51,7 @@ from xml.etree import ElementTree as ET
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rules_engine.escape import terminal, xml_text
 from rules_engine.language import model as m
 
 TEST_GLOBS = ("*_test.yaml", "*_test.yml")
@@ -996,7 +997,7 @@ def render_text(run: TestRun, verbose: bool = False, coverage: bool = False) -> 
         f"{run.passed} passed, {run.failed} failed, {run.errored} errors"
         + (f"; clause coverage {_percent_text(run.total_coverage())}%" if run.coverage else "")
     )
-    return "\n".join(lines) + "\n"
+    return terminal("\n".join(lines) + "\n")
 
 
 def render_coverage(run: TestRun) -> list[str]:
@@ -1043,23 +1044,25 @@ def render_junit(run: TestRun) -> str:
         by_file.setdefault(r.file, []).append(r)
     for error in run.errors:
         suite = ET.SubElement(
-            root, "testsuite", name=error.file, tests="1", failures="0", errors="1"
+            root, "testsuite", name=xml_text(error.file), tests="1", failures="0", errors="1"
         )
-        case = ET.SubElement(suite, "testcase", classname=error.file, name="(file)")
-        ET.SubElement(case, "error", message=error.message).text = str(error)
+        case = ET.SubElement(suite, "testcase", classname=xml_text(error.file), name="(file)")
+        ET.SubElement(case, "error", message=xml_text(error.message)).text = xml_text(error)
     for file, results in by_file.items():
         suite = ET.SubElement(
             root,
             "testsuite",
-            name=file,
+            name=xml_text(file),
             tests=str(len(results)),
             failures=str(sum(r.status == "failed" for r in results)),
             errors=str(sum(r.status == "error" for r in results)),
         )
         for r in results:
-            case = ET.SubElement(suite, "testcase", classname=file, name=r.name)
+            case = ET.SubElement(suite, "testcase", classname=xml_text(file), name=xml_text(r.name))
             if r.status == "error":
-                ET.SubElement(case, "error", message=r.error.splitlines()[0]).text = r.error
+                ET.SubElement(
+                    case, "error", message=xml_text(r.error.splitlines()[0])
+                ).text = xml_text(r.error)
             elif r.status == "failed":
                 text = "\n".join(
                     f"{f.location}: {f.what}: expected {f.expected}, actual {f.actual}"
@@ -1068,6 +1071,6 @@ def render_junit(run: TestRun) -> str:
                 )
                 ET.SubElement(
                     case, "failure", message=f"{len(r.failures)} expectation(s) failed"
-                ).text = text
+                ).text = xml_text(text)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rules_engine.escape import terminal
 from rules_engine.language.model import CheckedPolicy
 
 Document = Mapping[str, Any]
@@ -188,7 +189,7 @@ class ReplayResult:
         lines += [f"note: {n}" for n in self.notes]
         if not self.changed:
             lines.append("no verdict, record or amount would have changed")
-            return "\n".join(lines) + "\n"
+            return terminal("\n".join(lines) + "\n")
         if self.verdicts:
             lines.append("verdicts:")
             for v in self.verdicts:
@@ -232,7 +233,7 @@ class ReplayResult:
         if sentences:
             lines.append("totals:")
             lines += [f"  {s}" for s in sentences]
-        return "\n".join(lines) + "\n"
+        return terminal("\n".join(lines) + "\n")
 
     def render_json(self) -> str:
         return json.dumps(self.to_json(), indent=2) + "\n"

@@ -21,6 +21,7 @@ from typing import Any
 import pygal  # type: ignore[import-untyped]
 from pygal.style import Style  # type: ignore[import-untyped]
 
+from rules_engine.escape import xml_text
 from rules_engine.render.report.content import Trend
 
 VERDICT_COLORS = {
@@ -56,17 +57,21 @@ def _slug(name: str) -> str:
 
 
 def _finish(label: str) -> Callable[[Any], Any]:
-    """An XML filter: drop pygal's config script (the report needs no JS) and title the
-    chart after its target instead of "Pygal"."""
+    """An XML filter: drop pygal's config script (the report needs no JS) and its
+    comments (they say "generated on <today>" and which XML backend drew the chart, so a
+    report would differ between days, time zones and machines), and title the chart
+    after its target instead of "Pygal"."""
 
     def apply(root: Any) -> Any:
         for parent in list(root.iter()):
             for child in list(parent):
-                if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                # a comment's or a processing instruction's tag is not a string
+                comment = not isinstance(child.tag, str)
+                if comment or child.tag.rsplit("}", 1)[-1] == "script":
                     parent.remove(child)
         for child in root:
             if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "title":
-                child.text = label
+                child.text = xml_text(label)
         return root
 
     return apply
@@ -149,7 +154,7 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
         ),
     )
     chart.uuid = _slug(trend.target.name)
-    chart.x_labels = trend.periods
+    chart.x_labels = [xml_text(period) for period in trend.periods]
     for legend, level, _, line in zones:
         fill = line == "stroke:none"
         chart.add(legend, [level] * len(trend.periods), fill=fill, show_dots=False)
@@ -162,7 +167,7 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
             {
                 "value": value,
                 "color": VERDICT_COLORS.get(verdict, _VALUE),
-                "label": f"{period}: {verdict.replace('_', ' ')}",
+                "label": xml_text(f"{period}: {verdict.replace('_', ' ')}"),
             }
         )
     chart.add("value", points, dots_size=5)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from rules_engine.escape import markdown_code, markdown_fence, markdown_text
 from rules_engine.render.report.charts import trend_svg
 from rules_engine.render.report.content import (
     RECORD_COLUMNS,
@@ -68,12 +69,12 @@ def chart_file_name(target: str) -> str:
 
 
 def render_report_markdown(report: Report, chart: ChartLink) -> str:
-    out: list[str] = [f"# {_text(report.title)}", ""]
+    out: list[str] = [f"# {markdown_text(report.title)}", ""]
     if report.parties:
-        out += [_text(report.parties), ""]
-    meta = f"Periods {report.range_text} · as of {report.as_of}"
+        out += [markdown_text(report.parties, line_start=True), ""]
+    meta = f"Periods {markdown_text(report.range_text)} · as of {markdown_text(report.as_of)}"
     if report.currency:
-        meta += f" · amounts in {report.currency}"
+        meta += f" · amounts in {markdown_text(report.currency)}"
     out += [meta, ""]
     out += _summary(report)
     out += _matrix(report)
@@ -88,31 +89,26 @@ def render_report_markdown(report: Report, chart: ChartLink) -> str:
     out += _listing("Disputed exclusions", report.disputed, "No exclusion is disputed.")
     out += ["## Data quality", ""]
     if report.warnings:
-        out += [f"- {_text(location_text(w))}" for w in report.warnings] + [""]
+        out += [f"- {_sentence(location_text(w))}" for w in report.warnings] + [""]
     else:
         out += ["_Loading reported no data-quality issues._", ""]
     out += _holidays(report)
     out += ["## Audit", ""]
-    out += _table(["Item", "Value"], [[k, f"`{v}`"] for k, v in report.audit])
+    out += _table(
+        ["Item", "Value"], [[k, markdown_code(v, in_table=True)] for k, v in report.audit]
+    )
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 # --------------------------------------------------------------------------- pieces
 
 
-def _text(value: Any) -> str:
-    """Plain text safe in Markdown: no table-breaking pipes, no stray emphasis."""
-    text = "-" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    return re.sub(r"([*<>\[\]])", r"\\\1", text)
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (dict, list)):
-        return _text(json.dumps(value, sort_keys=True, ensure_ascii=False))
-    return _text(value)
+        return markdown_text(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    return markdown_text(value)
 
 
 def _table(
@@ -129,7 +125,7 @@ _MARK = {"met": "met", "at_risk": "**at risk**", "breached": "**BREACHED**", "no
 
 
 def _verdict(verdict: str) -> str:
-    return _MARK.get(verdict, _text(verdict))
+    return _MARK.get(verdict, markdown_text(verdict))
 
 
 def _summary(report: Report) -> list[str]:
@@ -143,11 +139,11 @@ def _summary(report: Report) -> list[str]:
     out += _table(
         ["", "Value"],
         [
-            [f"Latest period {s.latest} ({state})", counts(s.latest_counts)],
+            [f"Latest period {markdown_text(s.latest)} ({state})", counts(s.latest_counts)],
             [f"All {len(report.periods)} periods", counts(s.all_counts)],
-            ["Service credits owed", s.credits_total],
-            ["Bonuses earned", s.bonus_total],
-            ["Exit rights", _text(s.exit_right or "none")],
+            ["Service credits owed", markdown_text(s.credits_total)],
+            ["Bonuses earned", markdown_text(s.bonus_total)],
+            ["Exit rights", markdown_text(s.exit_right or "none")],
         ],
     )
     if s.sentences:
@@ -161,13 +157,13 @@ def _summary(report: Report) -> list[str]:
 def _sentence(text: str) -> str:
     """Escape a sentence but keep its `code` spans."""
     pieces = text.split("`")
-    return "".join(f"`{p}`" if i % 2 else _text(p) for i, p in enumerate(pieces))
+    return "".join(markdown_code(p) if i % 2 else markdown_text(p) for i, p in enumerate(pieces))
 
 
 def _matrix(report: Report) -> list[str]:
-    headers = ["Target", "Owner", "Objective", *report.periods]
+    headers = ["Target", "Owner", "Objective", *map(markdown_text, report.periods)]
     rows = [
-        [_text(i.label), i.owner, f"`{i.objective_text}`"]
+        [markdown_text(i.label), i.owner, markdown_code(i.objective_text, in_table=True)]
         + [_verdict(report.matrix[i.name][p]) for p in report.periods]
         for i in report.targets
     ]
@@ -180,7 +176,8 @@ def _versions(report: Report) -> list[str]:
         return []
     out = ["## Policy versions", ""]
     out += [
-        f"- {_text(v.period)}: version `{v.version}`, effective {_text(v.effective)}"
+        f"- {markdown_text(v.period)}: version {markdown_code(v.version)}, "
+        f"effective {markdown_text(v.effective)}"
         for v in report.versions
     ]
     out += [
@@ -196,14 +193,14 @@ def _trends(report: Report, chart: ChartLink) -> list[str]:
     out = ["## Trends", ""]
     for trend in report.trends:
         info = trend.target
-        where = f" · `{info.span}`" if info.span else ""
-        scope = f" {_text(info.scope)}" if info.scope else ""
+        where = f" · {markdown_code(info.span)}" if info.span else ""
+        scope = f" {markdown_text(info.scope)}" if info.scope else ""
         out += [
-            f"### {_text(info.label)}",
+            f"### {markdown_text(info.label)}",
             "",
-            f"Objective `{info.objective_text}`{scope} · owner {info.owner}{where}",
+            f"Objective {markdown_code(info.objective_text)}{scope} · owner {info.owner}{where}",
             "",
-            f"![{_text(info.name)} trend]({chart(trend)})",
+            f"![{markdown_text(info.name)} trend]({chart(trend)})",
             "",
         ]
     return out
@@ -212,15 +209,15 @@ def _trends(report: Report, chart: ChartLink) -> list[str]:
 def _wins(report: Report) -> list[str]:
     out = ["## Wins", ""]
     if report.wins:
-        out += [f"Most headroom in {report.summary.latest}:", ""]
+        out += [f"Most headroom in {markdown_text(report.summary.latest)}:", ""]
         out += _table(
             ["Target", "Objective", "Value", "Margin", "Headroom"],
             [
                 [
-                    _text(w.target.label),
-                    f"`{w.target.objective_text}`",
-                    w.value,
-                    w.margin,
+                    markdown_text(w.target.label),
+                    markdown_code(w.target.objective_text, in_table=True),
+                    markdown_text(w.value),
+                    markdown_text(w.margin),
                     fmt_percent(w.headroom, 0),
                 ]
                 for w in report.wins
@@ -228,10 +225,13 @@ def _wins(report: Report) -> list[str]:
             {2, 3, 4},
         )
     else:
-        out += [f"_No target was met in {report.summary.latest}._", ""]
+        out += [f"_No target was met in {markdown_text(report.summary.latest)}._", ""]
     out += ["### Improvements", ""]
     if report.improvements:
-        out += [f"- **{_text(i.target.label)}**: {_text(i.text)}" for i in report.improvements]
+        out += [
+            f"- **{markdown_text(i.target.label)}**: {markdown_text(i.text)}"
+            for i in report.improvements
+        ]
         out += [""]
     else:
         out += ["_No target improved on the period before._", ""]
@@ -254,14 +254,14 @@ def _shortfalls(report: Report) -> list[str]:
 def _shortfall(s: Shortfall) -> list[str]:
     t = s.detail
     out = [
-        f"#### {s.period} · {_text(s.target.label)} · {_verdict(s.verdict)}",
+        f"#### {markdown_text(s.period)} · {markdown_text(s.target.label)} · {_verdict(s.verdict)}",
         "",
         _sentence(s.sentence),
         "",
     ]
     records, hidden = worst_records(t)
     if records:
-        rows = [[_text(cell) for cell in record_row(r)] for r in records]
+        rows = [[markdown_text(cell) for cell in record_row(r)] for r in records]
         out += _table(list(RECORD_COLUMNS), rows, {1, 2, 3})
         if hidden:
             plural = "s" if hidden != 1 else ""
@@ -272,26 +272,26 @@ def _shortfall(s: Shortfall) -> list[str]:
     intervals = t.get("downtime_intervals") or []
     if intervals:
         outages = ", ".join(str(i) for i in t.get("outage_ids") or [])
-        out += [f"Outages: {_text(outages or '-')}", ""]
+        out += [f"Outages: {markdown_text(outages or '-')}", ""]
         rows = []
         for a, b in intervals:
             start, end = parse_instant(a), parse_instant(b)
             seconds = None if start is None or end is None else int((end - start).total_seconds())
-            rows.append([_text(a), _text(b), fmt_duration(seconds)])
+            rows.append([markdown_text(a), markdown_text(b), fmt_duration(seconds)])
         out += _table(["Down from (UTC)", "Until (UTC)", "Duration"], rows, {2})
     below = t.get("below_objective_ids") or []
     if below:
-        out += [f"Below the objective: {_text(', '.join(map(str, below)))}", ""]
+        out += [f"Below the objective: {markdown_text(', '.join(map(str, below)))}", ""]
     pending = t.get("pending_records") or []
     if pending:
         out += [
-            f"Pending (not yet decided): {_text(', '.join(str(r.get('id')) for r in pending))}",
+            f"Pending (not yet decided): {markdown_text(', '.join(str(r.get('id')) for r in pending))}",
             "",
         ]
     if t.get("flip"):
-        out += [f"What would have changed it: {_text(t['flip'])}", ""]
+        out += [f"What would have changed it: {markdown_text(t['flip'])}", ""]
     if s.explanation:
-        out += ["```text", str(s.explanation).replace("```", "'''"), "```", ""]
+        out += [*markdown_fence(str(s.explanation), "text"), ""]
     return out
 
 
@@ -310,9 +310,9 @@ def _budget(report: Report) -> list[str]:
         return [*out, "_No target has an error budget._", ""]
     out += ["Share of each period's error budget used (over 100% is a breach).", ""]
     out += _table(
-        ["Target", *report.periods],
+        ["Target", *map(markdown_text, report.periods)],
         [
-            [_text(name)] + [_burn(cells.get(p)) for p in report.periods]
+            [markdown_text(name)] + [_burn(cells.get(p)) for p in report.periods]
             for name, cells in report.budget.items()
         ],
         set(range(1, len(report.periods) + 1)),
@@ -325,7 +325,7 @@ def _budget(report: Report) -> list[str]:
             continue
         rows.append(
             [
-                _text(name),
+                markdown_text(name),
                 cell.unit,
                 budget_text(cell.total, cell.unit),
                 budget_text(cell.used, cell.unit),
@@ -334,7 +334,7 @@ def _budget(report: Report) -> list[str]:
                 "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
             ]
         )
-    out += [f"### {latest} in detail", ""]
+    out += [f"### {markdown_text(latest)} in detail", ""]
     out += _table(
         ["Target", "Unit", "Budget", "Used", "Left", "Burned", "Burn rate"], rows, {2, 3, 4, 5, 6}
     )
@@ -350,22 +350,22 @@ def _money(report: Report) -> list[str]:
     rows = []
     for m in report.money_rows:
         if not m.over:
-            rows.append(
-                [m.period, m.fee, "_running: computed when the period is over_", "-", "-", "-"]
-            )
+            running = "_running: computed when the period is over_"
+            rows.append([markdown_text(m.period), markdown_text(m.fee), running, "-", "-", "-"])
             continue
         exits = (
             "<br>".join(
-                _text(
+                markdown_text(
                     f"{x.get('rule')} ({'; '.join(map(str, x.get('reasons') or []))}; notice {x.get('notice')})"
                 )
                 for x in m.exits
             )
             or "-"
         )
-        credits = "<br>".join(_text(line) for line in m.credit_lines) or "-"
-        bonuses = "<br>".join(_text(line) for line in m.bonus_lines) or "-"
-        rows.append([m.period, m.fee, credits, m.owed, bonuses, exits])
+        credits = "<br>".join(markdown_text(line) for line in m.credit_lines) or "-"
+        bonuses = "<br>".join(markdown_text(line) for line in m.bonus_lines) or "-"
+        period, fee, owed = markdown_text(m.period), markdown_text(m.fee), markdown_text(m.owed)
+        rows.append([period, fee, credits, owed, bonuses, exits])
     return [
         "## Credits, bonuses and exit rights",
         "",
@@ -392,9 +392,9 @@ def _customer(report: Report) -> list[str]:
             "",
         ]
         out += _table(
-            ["Target", *report.periods],
+            ["Target", *map(markdown_text, report.periods)],
             [
-                [_text(name)]
+                [markdown_text(name)]
                 + [fmt_duration(cells[p]) if p in cells else "-" for p in report.periods]
                 for name, cells in report.pauses.items()
             ],
@@ -404,9 +404,9 @@ def _customer(report: Report) -> list[str]:
         out += ["_No paused time was excluded._", ""]
     if report.customer_targets:
         out += _table(
-            ["Customer-owned target", "Objective", *report.periods],
+            ["Customer-owned target", "Objective", *map(markdown_text, report.periods)],
             [
-                [_text(i.label), f"`{i.objective_text}`"]
+                [markdown_text(i.label), markdown_code(i.objective_text, in_table=True)]
                 + [_verdict(report.matrix[i.name][p]) for p in report.periods]
                 for i in report.customer_targets
             ],
@@ -425,7 +425,7 @@ def _listing(title: str, items: list[Any], empty: str) -> list[str]:
         for item in items:
             keys.update(dict.fromkeys(item))
         return out + _table(
-            [_text(k) for k in keys], [[_cell(i.get(k)) for k in keys] for i in items]
+            [markdown_text(k) for k in keys], [[_cell(i.get(k)) for k in keys] for i in items]
         )
     return out + [f"- {_cell(i)}" for i in items] + [""]
 
@@ -436,8 +436,8 @@ def _holidays(report: Report) -> list[str]:
         return [*out, "_No business calendar is used._", ""]
     for name, cal in report.holidays.items():
         zone = f" ({cal.get('timezone')})" if cal.get("timezone") else ""
-        out += [f"### Calendar {_text(name)}{_text(zone)}", ""]
-        rows = [[_text(d), _text(n)] for d, n in (cal.get("holidays_used") or [])]
-        rows += [[_text(d), "closed (policy)"] for d in (cal.get("closed") or [])]
+        out += [f"### Calendar {markdown_text(name)}{markdown_text(zone)}", ""]
+        rows = [[markdown_text(d), markdown_text(n)] for d, n in (cal.get("holidays_used") or [])]
+        rows += [[markdown_text(d), "closed (policy)"] for d in (cal.get("closed") or [])]
         out += _table(["Date", "Holiday"], rows) if rows else ["_No holidays._", ""]
     return out
