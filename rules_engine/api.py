@@ -24,7 +24,7 @@ from collections.abc import Callable
 from rules_engine.checker import CheckResult, check
 from rules_engine.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
 from rules_engine.model import CheckedPolicy, Span
-from rules_engine.parser import ParseError, parse, read_source
+from rules_engine.parser import ParseError, normalize_newlines, parse, read_source
 
 
 def check_source(
@@ -38,6 +38,7 @@ def check_source(
     ``read`` reads imported files from elsewhere than the disk (say a git revision:
     ``lambda p: read_at_revision(rev, p).text``); it raises ``OSError`` for a missing one.
     """
+    text = normalize_newlines(text)
     try:
         tree = parse(text, path)
     except ParseError as error:

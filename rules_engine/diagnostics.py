@@ -20,6 +20,7 @@ SLA107  error    a keyword used where a name is expected
 SLA108  error    an imported file that is missing or cannot be read
 SLA109  error    an import that leads out of the top-level policy's folder
 SLA110  error    an import cycle (a file that imports itself, directly or not)
+SLA111  error    a character that hides or reorders text (U+2028, a bidi control)
 SLA201  error    unknown target
 SLA202  error    unknown calendar
 SLA203  error    unknown priority tier
@@ -73,6 +74,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +83,9 @@ from typing import Any, Literal
 from rules_engine.model import NO_SPAN, Span
 
 Severity = Literal["error", "warning"]
+
+_LINE_ENDS = re.compile(r"\r\n?|\n")
+"""Line ends as the parser counts them (CR LF, CR, LF), not ``str.splitlines``'s list."""
 
 CODES: dict[str, tuple[Severity, str]] = {
     "SLA100": ("error", "the policy file cannot be read"),
@@ -94,6 +99,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA108": ("error", "an imported file is missing or cannot be read"),
     "SLA109": ("error", "an import outside the policy's folder"),
     "SLA110": ("error", "an import cycle"),
+    "SLA111": ("error", "a character that hides or reorders policy text"),
     "SLA201": ("error", "unknown target"),
     "SLA202": ("error", "unknown calendar"),
     "SLA203": ("error", "unknown priority tier"),
@@ -245,12 +251,18 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | 
         out.append(_headline(d))
         text = (sources or {}).get(d.span.file)
         if text is not None and d.span.line > 0:
-            lines = lines_cache.setdefault(d.span.file, text.splitlines())
+            lines = lines_cache.setdefault(d.span.file, _source_lines(text))
             if d.span.line <= len(lines):
                 out.extend(_snippet(lines[d.span.line - 1], d.span))
         if d.help:
             out.append(f"  = help: {d.help}")
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _source_lines(text: str) -> list[str]:
+    """The lines of ``text`` as the parser counts them (a final line end opens no line)."""
+    lines = _LINE_ENDS.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _snippet(raw: str, span: Span) -> list[str]:

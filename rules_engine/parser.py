@@ -42,6 +42,7 @@ __all__ = [
     "MAX_SOURCE_BYTES",
     "ParseError",
     "decode_source",
+    "normalize_newlines",
     "parse",
     "read_source",
     "reserved_words",
@@ -54,6 +55,31 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 64
 """Deepest nesting of and/or/not accepted: deeper input is refused with a span, so no later
 stage that walks the tree recursively can hit Python's recursion limit."""
+
+
+_HIDING_CHARACTERS = {
+    "\u0085": "a next-line control character (U+0085)",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+    **{
+        chr(c): f"a bidirectional text control (U+{c:04X})"
+        for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+}
+"""Characters that make an editor show text other than what the parser reads: a line
+break the grammar does not know (a ``#`` comment would run on past it, hiding the
+clauses after it) or a bidirectional override that reorders what is displayed."""
+
+_HIDING = re.compile("[" + "".join(_HIDING_CHARACTERS) + "]")
+
+
+def normalize_newlines(text: str) -> str:
+    """CR LF and a lone CR become LF, so every line ending reads alike.
+
+    >>> normalize_newlines("a\r\nb\rc\n")
+    'a\nb\nc\n'
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class ParseError(Exception):
@@ -206,7 +232,8 @@ def decode_source(data: bytes, path: str = "<memory>") -> str:
 
     Raises :class:`ParseError` for a file over :data:`MAX_SOURCE_BYTES` (``SLA106``),
     NUL bytes (``SLA105``, binary) and invalid UTF-8 (``SLA104``, with the line and
-    column of the first bad byte). A UTF-8 byte-order mark is dropped.
+    column of the first bad byte). A UTF-8 byte-order mark is dropped, and line endings
+    are normalized (CR LF and CR become LF: :func:`normalize_newlines`).
     """
     if len(data) > MAX_SOURCE_BYTES:
         raise ParseError(
@@ -235,7 +262,7 @@ def decode_source(data: bytes, path: str = "<memory>") -> str:
             code="SLA104",
             hint="save the policy as UTF-8",
         ) from None
-    return text.removeprefix("\ufeff")
+    return normalize_newlines(text.removeprefix("\ufeff"))
 
 
 def read_source(path: str | Path) -> str:
@@ -272,7 +299,12 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def parse(text: str, path: str = "<memory>") -> ast.Policy:
-    """Parse policy text into the AST; every failure is a :class:`ParseError`."""
+    """Parse policy text into the AST; every failure is a :class:`ParseError`.
+
+    CR LF and CR end lines like LF (spans count lines that way); a character that would
+    show the reader other text than the parser reads is refused (``SLA111``).
+    """
+    text = normalize_newlines(text)
     if "\x00" in text:
         offset = text.index("\x00")
         line, column = _text_position(text, offset)
@@ -288,6 +320,16 @@ def parse(text: str, path: str = "<memory>") -> ast.Policy:
             Span(path, 1, 1, 1, 1),
             code="SLA106",
             hint="split the contract, or check that this is the right file",
+        )
+    hidden = _HIDING.search(text)
+    if hidden is not None:
+        line, column = _text_position(text, hidden.start())
+        raise ParseError(
+            f"the policy contains {_HIDING_CHARACTERS[hidden.group()]}, "
+            "which can hide or reorder the text around it",
+            Span(path, line, column, line, column + 1),
+            code="SLA111",
+            hint="delete the character; end lines with a plain line break",
         )
     state = _ParseState(path)
     reset = _STATE.set(state)
@@ -594,7 +636,7 @@ _VALUE_TOKENS = frozenset(
 )
 _DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_PART = re.compile(r"(\d+)([wdhms])")
-_STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 
 Callback = Callable[["_Builder", Span, list[Any]], Any]
 
