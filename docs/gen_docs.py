@@ -517,6 +517,9 @@ FIXES: dict[str, str] = {
     "SLA316": "Write amounts in the policy's currency, or leave the currency out.",
     "SLA317": "Give each fee line its own `from` date; the first line applies from `effective`.",
     "SLA318": "Use a count of at least 1.",
+    "SLA319": "Write a value inside the range a policy may state: dates from 1970-01-01 to "
+    "2200-12-31, durations up to `36500d`, numbers and amounts below 10^15, percentages up "
+    "to 1000%, at most 12 decimals, look-backs of at most 1200 periods.",
     "SLA401": "Make N at most M in `breached in N of last M periods`.",
     "SLA402": "Credits are paid by the provider: name a provider-owned target, or make "
     "the target `owner provider`.",

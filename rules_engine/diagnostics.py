@@ -51,6 +51,7 @@ SLA315  error    money with more decimals than the currency allows
 SLA316  error    money in a currency other than the policy's
 SLA317  error    two fee lines from the same date, or a fee schedule that starts late
 SLA318  error    a count that must be positive is zero
+SLA319  error    a literal out of the range a policy may state (a date, duration, amount)
 SLA401  error    a look-back that needs more periods than its window (`4 of last 3`)
 SLA402  error    a credit rule naming a customer-owned target
 SLA403  error    a bonus, exit or earn-back naming a customer-owned target
@@ -130,6 +131,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA316": ("error", "money in a currency other than the policy's"),
     "SLA317": ("error", "a fee schedule with clashing or late lines"),
     "SLA318": ("error", "a count that must be positive is zero"),
+    "SLA319": ("error", "a literal out of range"),
     "SLA401": ("error", "a look-back that needs more periods than its window"),
     "SLA402": ("error", "a credit rule naming a customer-owned target"),
     "SLA403": ("error", "a bonus, exit or earn-back naming a customer-owned target"),

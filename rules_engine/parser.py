@@ -712,7 +712,7 @@ class _Builder:
     def _int(self, token: Token, what: str) -> int:
         if not str(token).isdigit():
             self._fail(f"{what} must be a whole number, not `{token}`", self._tok(token))
-        return int(str(token))
+        return int(Decimal(str(token)))  # any length; the checker bounds it
 
     def _nested(self, node: Any, operands: Iterable[Any]) -> Any:
         """Record the nesting depth of an and/or/not node; refuse absurd depths (the
@@ -809,7 +809,8 @@ class _Builder:
                 span,
                 hint="write units from largest to smallest, each once: `1d2h30m`",
             )
-        seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+        # through Decimal: int() refuses strings of over 4,300 digits; the checker bounds it
+        seconds = sum(int(Decimal(n)) * _DURATION_UNITS[u] for n, u in parts)
         return ast.DurationLit(seconds, text, span)
 
     @_rule

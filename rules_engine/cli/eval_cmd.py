@@ -55,6 +55,13 @@ def parse_as_of(text: str | None, zone: str) -> tuple[dt.datetime, str]:
         raise InputProblem(
             f"error: --as-of: `{text}` is not a timestamp; help: write e.g. 2026-07-01T10:00:00-04:00"
         ) from None
+    from rules_engine.limits import EARLIEST_DATE, LATEST_DATE
+
+    if not EARLIEST_DATE <= moment.date() <= LATEST_DATE:
+        raise InputProblem(
+            f"error: --as-of: `{text}` is outside the years an evaluation covers; "
+            f"help: give a time from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(zone))
     return moment, "given"
@@ -125,6 +132,13 @@ def load_inputs(
             ) from None
     as_of, source = parse_as_of(as_of_text, policy.timezone)
     periods = choose_periods(policy, period, first, last, as_of)
+    from rules_engine.engine import PeriodError, check_periods
+
+    try:
+        check_periods(policy, periods)
+    except PeriodError as exc:
+        where = f"{exc.where}: " if exc.where else ""
+        raise InputProblem(f"{where}error: {exc.message}; help: {exc.hint}") from None
 
     from rules_engine.data import DataError, load_data
 
