@@ -21,6 +21,7 @@ import difflib
 import functools
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -266,10 +267,26 @@ def decode_source(data: bytes, path: str = "<memory>") -> str:
 
 
 def read_source(path: str | Path) -> str:
-    """Read and decode a policy file; an unreadable path is a ``SLA100`` :class:`ParseError`."""
+    """Read and decode a policy file; an unreadable path is a ``SLA100`` :class:`ParseError`.
+
+    Only a regular file (or a symlink to one) is read: a FIFO would block forever and a
+    device such as ``/dev/zero`` never ends. At most :data:`MAX_SOURCE_BYTES` and one more
+    byte are read, so a file that grows while being read is still refused as too large.
+    """
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise ParseError(
+                f"cannot read the policy: it is {_file_kind(info.st_mode)}, not a regular file",
+                Span(name, 1, 1, 1, 1),
+                code="SLA100",
+                hint="name a .sla file",
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
     except IsADirectoryError:
         raise ParseError(
             "cannot read the policy: it is a directory",
@@ -286,6 +303,16 @@ def read_source(path: str | Path) -> str:
             hint="check the path and its permissions",
         ) from None
     return decode_source(data, name)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
