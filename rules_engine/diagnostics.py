@@ -253,7 +253,9 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | 
         out.append(_headline(d))
         text = (sources or {}).get(d.span.file)
         if text is not None and d.span.line > 0:
-            lines = lines_cache.setdefault(d.span.file, _source_lines(text))
+            if d.span.file not in lines_cache:
+                lines_cache[d.span.file] = _source_lines(text)
+            lines = lines_cache[d.span.file]
             if d.span.line <= len(lines):
                 out.extend(_snippet(lines[d.span.line - 1], d.span))
         if d.help:
