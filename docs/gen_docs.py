@@ -578,6 +578,9 @@ FIXES: dict[str, str] = {
     "SLA109": "Move the imported file into the top-level policy's folder (or below it).",
     "SLA110": "Remove one import of the cycle the message names; put what both files need "
     "into a third file that both import.",
+    "SLA111": "Delete the character the message names. Line separators (U+2028, U+2029, "
+    "U+0085) and bidirectional controls (U+202A-U+202E, U+2066-U+2069) make an editor show "
+    "other text than the parser reads, in comments and strings alike.",
     "SLA201": "Use the name of a declared `target` (the help suggests the closest one).",
     "SLA202": "Declare the calendar with `calendar NAME { ... }`, or use `24x7`.",
     "SLA203": "Declare the tier with `tier NAME coverage ...`, or fix the spelling.",
@@ -618,6 +621,9 @@ FIXES: dict[str, str] = {
     "SLA316": "Write amounts in the policy's currency, or leave the currency out.",
     "SLA317": "Give each fee line its own `from` date; the first line applies from `effective`.",
     "SLA318": "Use a count of at least 1.",
+    "SLA319": "Write a value inside the range a policy may state: dates from 1970-01-01 to "
+    "2199-12-31, durations up to `36500d`, numbers and amounts below 10^15, percentages up "
+    "to 1000%, at most 12 decimals, look-backs of at most 1200 periods.",
     "SLA401": "Make N at most M in `breached in N of last M periods`.",
     "SLA402": "Credits are paid by the provider: name a provider-owned target, or make "
     "the target `owner provider`.",

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from rules_engine.consequences.assess import assess, summarize
-from rules_engine.evaluation.engine import DataSource, EvaluationOptions, judge
+from rules_engine.evaluation.engine import DataSource, EvaluationOptions, check_periods, judge
 from rules_engine.evaluation.exclusions import EXCLUSIONS, dispute_effect, ledger_json, split_bundle
 from rules_engine.evaluation.outcomes import PeriodOutcome
 from rules_engine.evaluation.periods import Period
@@ -96,8 +96,11 @@ def evaluate(
     decide the verdicts; when some entries are disputed, the data is evaluated a second
     time with them applied too, and the document's ``exclusions`` section lists the
     ledger, the disputed entries and what they would change (verdicts, values, money).
-    Raises :class:`rules_engine.data.DataError` for a bad ledger.
+    Raises :class:`rules_engine.data.DataError` for a bad ledger and
+    :class:`~rules_engine.evaluation.engine.PeriodError` for a period before the
+    contract's ``effective`` date.
     """
+    check_periods(policy, periods)
     tables = bundle.tables
     if EXCLUSIONS not in tables:
         return _evaluate(policy, bundle, periods, as_of, options)

@@ -141,6 +141,13 @@ def load_inputs(
         _check_timezone_option(timezone)
     as_of, source = parse_as_of(as_of_text, policy.timezone)
     periods = choose_periods(policy, period, first, last, as_of)
+    from rules_engine.evaluation.engine import PeriodError, check_periods
+
+    try:
+        check_periods(policy, periods)
+    except PeriodError as exc:
+        where = f"{exc.where}: " if exc.where else ""
+        raise InputProblem(f"{where}error: {exc.message}; help: {exc.hint}") from None
 
     from rules_engine.data import DataError, load_data
 

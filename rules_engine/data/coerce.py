@@ -33,6 +33,7 @@ from rules_engine.data.dtypes import (
 )
 from rules_engine.data.formats import ROW
 from rules_engine.data.issues import IssueLog, show_value
+from rules_engine.language.limits import EARLIEST_DATE, LATEST_DATE
 
 _ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%z"
 _ISO_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
@@ -100,8 +101,8 @@ def check_timezone(name: str) -> ZoneInfo:
 # ----------------------------------------------------------------------------- scalars
 
 
-FIRST_YEAR = 1970
-END_YEAR = 2200
+FIRST_YEAR = EARLIEST_DATE.year
+END_YEAR = LATEST_DATE.year + 1
 EARLIEST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
 END = dt.datetime(END_YEAR, 1, 1, tzinfo=dt.UTC)
 """Instants the engine accepts: ``[EARLIEST, END)``. Outside them a date is a typo (a

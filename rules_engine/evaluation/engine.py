@@ -67,6 +67,37 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+class PeriodError(ValueError):
+    """A period evaluation cannot judge: one that starts before the contract is effective.
+
+    ``message`` is one line naming the period and the date, ``where`` the place of
+    ``effective`` in the policy (``path:line:col``, or "" when unknown), ``hint`` the
+    periods that can be judged.
+    """
+
+    def __init__(self, message: str, where: str, hint: str) -> None:
+        super().__init__(f"{where + ': ' if where else ''}{message} (help: {hint})")
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+
+def check_periods(policy: model.CheckedPolicy, periods: Sequence[Period]) -> None:
+    """Raise :class:`PeriodError` for a period before the one containing ``effective``:
+    no fee and no look-back exists for it, so there is nothing to judge it by."""
+    first = period_containing(policy.effective, policy.period, policy.timezone)
+    early = [p for p in periods if p.start < first.start]
+    if not early:
+        return
+    span = policy.effective_span
+    raise PeriodError(
+        f"period {min(early).label} starts before the contract takes effect "
+        f"({policy.effective.isoformat()})",
+        f"{span.file}:{span.line}:{span.column}" if span.line else "",
+        f"start at {first.label} or later",
+    )
+
+
 def history_periods(policy: model.CheckedPolicy, periods: Sequence[Period]) -> list[Period]:
     """From the period containing ``effective`` (or the first asked, if earlier) to the last."""
     if not periods:

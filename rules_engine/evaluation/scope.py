@@ -136,17 +136,31 @@ def _compile(expr: model.Expr, ctx: ScopeContext) -> pl.Expr:
         return pl.col(expr.field.name).fill_null(False).cast(pl.Boolean)
     if isinstance(expr, model.Not):
         return ~(_compile(expr.operand, ctx).fill_null(False))
-    if isinstance(expr, model.And):
-        out = pl.lit(True)
-        for operand in expr.operands:
-            out = out & _compile(operand, ctx).fill_null(False)
-        return out
-    if isinstance(expr, model.Or):
-        out = pl.lit(False)
-        for operand in expr.operands:
-            out = out | _compile(operand, ctx).fill_null(False)
-        return out
+    if isinstance(expr, model.And | model.Or):
+        # one n-ary node over distinct operands: a chain of binary `&`/`|` nests as deep
+        # as the scope is long, and Polars' optimizer took minutes over 2,000 terms
+        parts = [_compile(operand, ctx).fill_null(False) for operand in _flat_operands(expr)]
+        if len(parts) == 1:
+            return parts[0]
+        if isinstance(expr, model.And):
+            return pl.all_horizontal(parts)
+        return pl.any_horizontal(parts)
     raise TypeError(f"unknown scope expression {expr!r}")  # pragma: no cover
+
+
+def _flat_operands(expr: model.And | model.Or) -> list[model.Expr]:
+    """The operands of ``expr`` with nested nodes of the same kind spliced in and
+    repeats dropped (``a or (b or a)`` is ``a or b``), in first-seen order."""
+    kind = type(expr)
+    out: dict[model.Expr, None] = {}
+    stack = list(reversed(expr.operands))
+    while stack:
+        operand = stack.pop()
+        if type(operand) is kind:
+            stack.extend(reversed(operand.operands))  # type: ignore[union-attr]
+        else:
+            out.setdefault(operand, None)
+    return list(out)
 
 
 def field_names(expr: model.Expr | None) -> set[str]:

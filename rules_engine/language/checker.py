@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +31,7 @@ from rules_engine.language import model as m
 from rules_engine.language.currency import COMMON, known_codes, minor_units
 from rules_engine.language.diagnostics import Diagnostic, diagnostic, did_you_mean, sort_diagnostics
 from rules_engine.language.fieldtypes import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
+from rules_engine.language.limits import iana_zones, is_iana_zone, out_of_range
 from rules_engine.language.lint import lint, scope_tiers
 from rules_engine.language.spans import Span
 
@@ -73,6 +73,11 @@ def check(
     clause labels of those items point into the file that declares them.
     """
     checker = _Checker(source_text, path, sources)
+    bounds = out_of_range(policy_ast)
+    if bounds:  # later checks would compute with these values: stop here
+        for problem in bounds:
+            checker.error("SLA319", problem.message, problem.span, problem.help)
+        return CheckResult(None, sort_diagnostics(checker.diagnostics))
     policy = checker.run(policy_ast)
     found = list(checker.diagnostics)
     if policy is not None and not any(d.severity == "error" for d in found):
@@ -128,20 +133,6 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
     "time": frozenset({"time"}),
 }
 _ORDERED = frozenset({"number", "money", "duration", "date", "timestamp", "percent", "time"})
-
-
-@lru_cache(maxsize=256)
-def _zone_exists(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
-@lru_cache(maxsize=1)
-def _all_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 @lru_cache(maxsize=1)
@@ -206,6 +197,7 @@ class _Header:
     period: Literal["month", "quarter"]
     at_risk: Fraction
     fees: tuple[m.FeeLine, ...]
+    effective_span: Span
 
 
 @dataclass(frozen=True)
@@ -325,6 +317,7 @@ class _Checker:
             exits=rules.exits,
             source_path=self.path,
             span=tree.span,
+            effective_span=head.effective_span,
         )
 
     def duplicates(self, tree: ast.Policy) -> dict[type, list[ast.Item]]:
@@ -427,6 +420,7 @@ class _Checker:
 
         fee_decls = [i for i in header.get(ast.FeeDecl, []) if isinstance(i, ast.FeeDecl)]
         fees = self.fees(fee_decls, effective)
+        self.fee_quotes(fee_decls, fees, period)
         if not fees and not header.get(ast.FeeDecl):
             self.error("SLA309", "the policy has no fee", top, "add `fee 12000 per month`")
         elif fees and fees[0].start > effective:
@@ -445,6 +439,7 @@ class _Checker:
             period,
             at_risk,
             tuple(fees),
+            effective_decl.date.span if isinstance(effective_decl, ast.EffectiveDecl) else top,
         )
 
     def consequences(self, tree: ast.Policy) -> _Consequences:
@@ -502,13 +497,13 @@ class _Checker:
         return value
 
     def zone(self, lit: ast.StringLit) -> str | None:
-        if _zone_exists(lit.value):
+        if is_iana_zone(lit.value):
             return lit.value
         self.error(
             "SLA305",
             f"unknown timezone `{lit.value}`",
             lit.span,
-            did_you_mean(lit.value, _all_zones()) or 'use an IANA name such as "Europe/London"',
+            did_you_mean(lit.value, iana_zones()) or 'use an IANA name such as "Europe/London"',
         )
         return None
 
@@ -572,6 +567,33 @@ class _Checker:
             )
             ok = False
         return lit.amount if ok else None
+
+    def fee_quotes(
+        self, decls: list[ast.FeeDecl], fees: list[m.FeeLine], period: Literal["month", "quarter"]
+    ) -> None:
+        """Fee lines evaluation could not price: a fee per quarter in a monthly policy, and
+        in a quarterly one a line per quarter (or period) taking over from a line per month
+        inside a quarter (that quarter's fee would be months and a quarter mixed)."""
+        for decl in decls:
+            if decl.per == "quarter" and period == "month":
+                self.error(
+                    "SLA405",
+                    "a fee per quarter in a policy whose periods are months",
+                    decl.span,
+                    "quote the fee `per month`, or write `period quarter`",
+                )
+        if period != "quarter":
+            return
+        for before, line in itertools.pairwise(fees):
+            quarter_start = line.start.day == 1 and line.start.month % 3 == 1
+            if before.per == "month" and line.per != "month" and not quarter_start:
+                self.error(
+                    "SLA317",
+                    f"a fee per {line.per} from {line.start.isoformat()}, inside a quarter "
+                    "whose fee is quoted per month",
+                    line.span,
+                    "start the line on a quarter's first day, or quote it per month",
+                )
 
     def fees(self, decls: list[ast.FeeDecl], effective: dt.date) -> list[m.FeeLine]:
         """Fee lines sorted by start; a line without ``from`` starts at ``effective``."""
@@ -1576,6 +1598,17 @@ class _Checker:
                     f"target `{target}` has no time limit to take a fraction of",
                     step.at.target.span,
                     "escalate at a duration instead, e.g. `at 2h`",
+                )
+                continue
+            measured = self.targets[target].dataset if target in self.targets else None
+            if measured is not None and measured != fields.dataset:
+                self.error(
+                    "SLA312",
+                    f"target `{target}` measures {measured}, "
+                    f"this escalation follows {fields.dataset}",
+                    step.at.target.span,
+                    f"take a fraction of a target on {fields.dataset}, or escalate at a "
+                    "duration, e.g. `at 2h`",
                 )
                 continue
             fraction = self.percent(step.at.percent, upper=None)

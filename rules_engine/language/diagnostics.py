@@ -20,6 +20,7 @@ SLA107  error    a keyword used where a name is expected
 SLA108  error    an imported file that is missing or cannot be read
 SLA109  error    an import that leads out of the top-level policy's folder
 SLA110  error    an import cycle (a file that imports itself, directly or not)
+SLA111  error    a character that hides or reorders text (U+2028, a bidi control)
 SLA201  error    unknown target
 SLA202  error    unknown calendar
 SLA203  error    unknown priority tier
@@ -50,6 +51,7 @@ SLA315  error    money with more decimals than the currency allows
 SLA316  error    money in a currency other than the policy's
 SLA317  error    two fee lines from the same date, or a fee schedule that starts late
 SLA318  error    a count that must be positive is zero
+SLA319  error    a literal out of the range a policy may state (a date, duration, amount)
 SLA401  error    a look-back that needs more periods than its window (`4 of last 3`)
 SLA402  error    a credit rule naming a customer-owned target
 SLA403  error    a bonus, exit or earn-back naming a customer-owned target
@@ -73,6 +75,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +85,9 @@ from rules_engine.escape import terminal
 from rules_engine.language.spans import NO_SPAN, Span
 
 Severity = Literal["error", "warning"]
+
+_LINE_ENDS = re.compile(r"\r\n?|\n")
+"""Line ends as the parser counts them (CR LF, CR, LF), not ``str.splitlines``'s list."""
 
 CODES: dict[str, tuple[Severity, str]] = {
     "SLA100": ("error", "the policy file cannot be read"),
@@ -95,6 +101,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA108": ("error", "an imported file is missing or cannot be read"),
     "SLA109": ("error", "an import outside the policy's folder"),
     "SLA110": ("error", "an import cycle"),
+    "SLA111": ("error", "a character that hides or reorders policy text"),
     "SLA201": ("error", "unknown target"),
     "SLA202": ("error", "unknown calendar"),
     "SLA203": ("error", "unknown priority tier"),
@@ -125,6 +132,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA316": ("error", "money in a currency other than the policy's"),
     "SLA317": ("error", "a fee schedule with clashing or late lines"),
     "SLA318": ("error", "a count that must be positive is zero"),
+    "SLA319": ("error", "a literal out of range"),
     "SLA401": ("error", "a look-back that needs more periods than its window"),
     "SLA402": ("error", "a credit rule naming a customer-owned target"),
     "SLA403": ("error", "a bonus, exit or earn-back naming a customer-owned target"),
@@ -246,12 +254,20 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | 
         out.append(_headline(d))
         text = (sources or {}).get(d.span.file)
         if text is not None and d.span.line > 0:
-            lines = lines_cache.setdefault(d.span.file, text.splitlines())
+            if d.span.file not in lines_cache:
+                lines_cache[d.span.file] = _source_lines(text)
+            lines = lines_cache[d.span.file]
             if d.span.line <= len(lines):
                 out.extend(_snippet(lines[d.span.line - 1], d.span))
         if d.help:
             out.append(f"  = help: {d.help}")
     return terminal("\n".join(out) + ("\n" if out else ""))
+
+
+def _source_lines(text: str) -> list[str]:
+    """The lines of ``text`` as the parser counts them (a final line end opens no line)."""
+    lines = _LINE_ENDS.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _snippet(raw: str, span: Span) -> list[str]:

@@ -78,7 +78,7 @@ def _clock(name: ast.Name) -> str:
     return "24x7" if name.name == "24x7" else _name(name)
 
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _string(lit: ast.StringLit) -> str:

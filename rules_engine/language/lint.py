@@ -19,8 +19,8 @@ raised by the checker.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from rules_engine.language.diagnostics import Diagnostic, diagnostic
@@ -148,7 +148,7 @@ def scope_tiers(expr: Expr | None, tiers: frozenset[str]) -> frozenset[str]:
 
 def _overlap(left: dict[str, frozenset[object]], right: dict[str, frozenset[object]]) -> bool:
     """False only when some field is pinned to disjoint value sets in the two scopes."""
-    return all(left[f] & right[f] for f in left.keys() & right)
+    return all(not left[f].isdisjoint(right[f]) for f in left.keys() & right)
 
 
 def _measure_key(target: Target) -> object:
@@ -185,9 +185,15 @@ def tier_without_targets(policy: CheckedPolicy) -> Iterator[Diagnostic]:
 
 
 def conflicting_targets(policy: CheckedPolicy) -> Iterator[Diagnostic]:
-    """SLA502: overlapping scopes, same measure and percentage, different limits."""
+    """SLA502: overlapping scopes, same measure and percentage, different limits.
+
+    One warning per target, at the target, naming the earlier targets it conflicts with
+    (at most :data:`_NAMED` of them, then a count): a policy of 2,000 overlapping targets
+    warned once per pair, two million times. Targets with the same scope are compared
+    once as a class, so identical scopes cost nothing per pair.
+    """
     tiers = frozenset(policy.tiers)
-    groups: dict[object, list[_ScopedTarget]] = {}
+    groups: dict[object, list[Target]] = {}
     for target in policy.targets.values():
         objective = target.objective
         if isinstance(objective, PercentWithin):
@@ -197,55 +203,147 @@ def conflicting_targets(policy: CheckedPolicy) -> Iterator[Diagnostic]:
         else:
             continue
         key = (target.dataset, _measure_key(target), kind)
-        groups.setdefault(key, []).append(
-            (target, _allowed_values(target.scope), scope_tiers(target.scope, tiers))
-        )
+        groups.setdefault(key, []).append(target)
     for members in groups.values():
-        for i, j in _candidate_pairs(members):
-            (earlier, allowed_a, tiers_a), (later, allowed_b, tiers_b) = members[i], members[j]
-            a, b = earlier.objective, later.objective
-            assert isinstance(a, PercentWithin | PercentileAtMost)
-            assert isinstance(b, PercentWithin | PercentileAtMost)
-            if a.limit_s == b.limit_s or not _overlap(allowed_a, allowed_b):
-                continue
-            if tiers and not tiers_a & tiers_b:
-                continue
-            yield diagnostic(
-                "SLA502",
-                f"targets `{earlier.name}` and `{later.name}` can select the same records "
-                f"but allow {_duration(a.limit_s)} and {_duration(b.limit_s)}",
-                later.span,
-                "narrow one scope so that they do not overlap, or use one limit",
-            )
+        yield from _conflicts_in_group(members, tiers)
 
 
-_ScopedTarget = tuple[Target, dict[str, frozenset[object]], frozenset[str]]
+_NAMED = 5
+"""Earlier targets named in one SLA502 warning; the rest are counted."""
 
 
-def _candidate_pairs(members: list[_ScopedTarget]) -> list[tuple[int, int]]:
-    """Index pairs that may overlap, without comparing every pair: targets are bucketed
-    by the values they pin on one field (``service = "email"``), the field that leaves
-    the fewest pairs to compare."""
-    best: list[tuple[int, int]] | None = None
-    for pinned in {f for _, allowed, _ in members for f in allowed}:
+def _limit(target: Target) -> int:
+    objective = target.objective
+    assert isinstance(objective, PercentWithin | PercentileAtMost)
+    return objective.limit_s
+
+
+def _conflicts_in_group(members: list[Target], tiers: frozenset[str]) -> Iterator[Diagnostic]:
+    """SLA502 for targets of one dataset, measure and objective kind."""
+    classes: dict[tuple[object, frozenset[str]], int] = {}
+    scoped: list[_ScopedTarget] = []  # one representative per scope class, first seen first
+    class_of: list[int] = []
+    for target in members:
+        allowed = _allowed_values(target.scope)
+        selected = scope_tiers(target.scope, tiers)
+        signature = (frozenset(allowed.items()), selected)
+        if signature not in classes:
+            classes[signature] = len(scoped)
+            scoped.append((target, allowed, selected))
+        class_of.append(classes[signature])
+    neighbours = _overlapping_classes(scoped, bool(tiers))
+    limits = [_limit(target) for target in members]
+    position = {target.name: index for index, target in enumerate(members)}
+    first_seen = [position[target.name] for target, _, _ in scoped]
+    seen = [_Seen() for _ in scoped]
+    for index, (target, klass) in enumerate(zip(members, class_of, strict=True)):
+        limit = limits[index]
+        count = sum(seen[other].other_than(limit) for other in neighbours[klass])
+        if count:
+            named: list[Target] = []
+            for other in neighbours[klass]:  # in order of first appearance
+                if len(named) >= _NAMED and first_seen[other] > position[named[-1].name]:
+                    break
+                named.extend(t for t in seen[other].head if limits[position[t.name]] != limit)
+                named.sort(key=lambda t: position[t.name])
+                del named[_NAMED:]
+            yield _conflict(target, named, count)
+        seen[klass].add(target, limit)
+
+
+def _overlapping_classes(scoped: list[_ScopedTarget], by_tier: bool) -> list[list[int]]:
+    """For each scope class, the classes (itself included) whose scopes can overlap it,
+    in ascending order. Only pairs that share a pinned value of the most selective field
+    are compared, so scopes pinned to different services cost nothing."""
+    n = len(scoped)
+    fields = {f for _, allowed, _ in scoped for f in allowed}
+
+    def buckets_of(pinned: str) -> tuple[dict[object, list[int]], list[int]]:
         buckets: dict[object, list[int]] = {}
         free: list[int] = []
-        for index, (_, allowed, _) in enumerate(members):
+        for index, (_, allowed, _) in enumerate(scoped):
             if pinned in allowed:
                 for value in allowed[pinned]:
                     buckets.setdefault(value, []).append(index)
             else:
                 free.append(index)
-        pairs: set[tuple[int, int]] = set()
-        for bucket in buckets.values():
-            pairs.update(itertools.combinations(bucket, 2))
-        for i in free:
-            pairs.update((min(i, j), max(i, j)) for j in range(len(members)) if j != i)
-        if best is None or len(pairs) < len(best):
-            best = sorted(pairs)
-    if best is None:
-        return list(itertools.combinations(range(len(members)), 2))
-    return best
+        return buckets, free
+
+    def cost(pinned: str) -> int:
+        buckets, free = buckets_of(pinned)
+        return sum(len(b) ** 2 for b in buckets.values()) + len(free) * n
+
+    if not fields:
+        candidates: list[Iterable[int]] = [range(n)] * n
+    else:
+        buckets, free = buckets_of(min(sorted(fields), key=cost))
+        if len(free) == n:
+            candidates = [range(n)] * n
+        else:
+            sets: list[set[int]] = [set(free) for _ in range(n)]
+            for bucket in buckets.values():
+                for i in bucket:
+                    sets[i].update(bucket)
+            candidates = [range(n) if i in free else sorted(sets[i]) for i in range(n)]
+    out: list[list[int]] = [[] for _ in range(n)]
+    for i in range(n):
+        _, allowed_a, tiers_a = scoped[i]
+        for j in candidates[i]:
+            if j < i:
+                continue
+            _, allowed_b, tiers_b = scoped[j]
+            if _overlap(allowed_a, allowed_b) and not (by_tier and tiers_a.isdisjoint(tiers_b)):
+                out[i].append(j)
+                if j != i:
+                    out[j].append(i)
+    return out
+
+
+@dataclass
+class _Seen:
+    """The earlier targets of one scope class: how many per limit, and the few that can be
+    named. ``head`` keeps the first :data:`_NAMED` targets of each of the first
+    ``_NAMED + 1`` limits seen, which holds the first :data:`_NAMED` targets whose limit
+    differs from any given one."""
+
+    total: int = 0
+    per_limit: dict[int, int] = field(default_factory=dict)
+    head: list[Target] = field(default_factory=list)
+
+    def other_than(self, limit: int) -> int:
+        return self.total - self.per_limit.get(limit, 0)
+
+    def add(self, target: Target, limit: int) -> None:
+        count = self.per_limit.get(limit, 0)
+        if count < _NAMED and (count or len(self.per_limit) <= _NAMED):
+            self.head.append(target)
+        self.per_limit[limit] = count + 1
+        self.total += 1
+
+
+def _conflict(target: Target, named: list[Target], count: int) -> Diagnostic:
+    help = "narrow one scope so that they do not overlap, or use one limit"
+    if count == 1:
+        earlier = named[0]
+        return diagnostic(
+            "SLA502",
+            f"targets `{earlier.name}` and `{target.name}` can select the same records "
+            f"but allow {_duration(_limit(earlier))} and {_duration(_limit(target))}",
+            target.span,
+            help,
+        )
+    listed = ", ".join(f"`{t.name}` ({_duration(_limit(t))})" for t in named)
+    more = f" and {count - len(named):,} more" if count > len(named) else ""
+    return diagnostic(
+        "SLA502",
+        f"target `{target.name}` allows {_duration(_limit(target))}, but {count:,} earlier "
+        f"targets that can select the same records allow other limits: {listed}{more}",
+        target.span,
+        help,
+    )
+
+
+_ScopedTarget = tuple[Target, dict[str, frozenset[object]], frozenset[str]]
 
 
 def pause_on_start_state(policy: CheckedPolicy) -> Iterator[Diagnostic]:

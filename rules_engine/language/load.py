@@ -13,7 +13,7 @@ from collections.abc import Callable
 from rules_engine.language.checker import CheckResult, check
 from rules_engine.language.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
 from rules_engine.language.model import CheckedPolicy
-from rules_engine.language.parser import ParseError, parse, read_source
+from rules_engine.language.parser import ParseError, normalize_newlines, parse, read_source
 from rules_engine.language.spans import Span
 
 
@@ -28,6 +28,7 @@ def check_source(
     ``read`` reads imported files from elsewhere than the disk (say a git revision:
     ``lambda p: read_at_revision(rev, p).text``); it raises ``OSError`` for a missing one.
     """
+    text = normalize_newlines(text)
     try:
         tree = parse(text, path)
     except ParseError as error:

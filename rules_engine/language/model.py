@@ -547,6 +547,7 @@ class CheckedPolicy:
     source_path: str = "<memory>"
     source_sha256: str = ""
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    effective_span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 class Verdict(StrEnum):

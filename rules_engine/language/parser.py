@@ -21,6 +21,7 @@ import difflib
 import functools
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ __all__ = [
     "MAX_SOURCE_BYTES",
     "ParseError",
     "decode_source",
+    "normalize_newlines",
     "parse",
     "read_source",
     "reserved_words",
@@ -54,6 +56,31 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 64
 """Deepest nesting of and/or/not accepted: deeper input is refused with a span, so no later
 stage that walks the tree recursively can hit Python's recursion limit."""
+
+
+_HIDING_CHARACTERS = {
+    "\u0085": "a next-line control character (U+0085)",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+    **{
+        chr(c): f"a bidirectional text control (U+{c:04X})"
+        for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+}
+"""Characters that make an editor show text other than what the parser reads: a line
+break the grammar does not know (a ``#`` comment would run on past it, hiding the
+clauses after it) or a bidirectional override that reorders what is displayed."""
+
+_HIDING = re.compile("[" + "".join(_HIDING_CHARACTERS) + "]")
+
+
+def normalize_newlines(text: str) -> str:
+    """CR LF and a lone CR become LF, so every line ending reads alike.
+
+    >>> normalize_newlines("a\r\nb\rc\n")
+    'a\nb\nc\n'
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class ParseError(Exception):
@@ -238,7 +265,8 @@ def decode_source(data: bytes, path: str = "<memory>") -> str:
 
     Raises :class:`ParseError` for a file over :data:`MAX_SOURCE_BYTES` (``SLA106``),
     NUL bytes (``SLA105``, binary) and invalid UTF-8 (``SLA104``, with the line and
-    column of the first bad byte). A UTF-8 byte-order mark is dropped.
+    column of the first bad byte). A UTF-8 byte-order mark is dropped, and line endings
+    are normalized (CR LF and CR become LF: :func:`normalize_newlines`).
     """
     if len(data) > MAX_SOURCE_BYTES:
         raise ParseError(
@@ -267,14 +295,30 @@ def decode_source(data: bytes, path: str = "<memory>") -> str:
             code="SLA104",
             hint="save the policy as UTF-8",
         ) from None
-    return text.removeprefix("\ufeff")
+    return normalize_newlines(text.removeprefix("\ufeff"))
 
 
 def read_source(path: str | Path) -> str:
-    """Read and decode a policy file; an unreadable path is a ``SLA100`` :class:`ParseError`."""
+    """Read and decode a policy file; an unreadable path is a ``SLA100`` :class:`ParseError`.
+
+    Only a regular file (or a symlink to one) is read: a FIFO would block forever and a
+    device such as ``/dev/zero`` never ends. At most :data:`MAX_SOURCE_BYTES` and one more
+    byte are read, so a file that grows while being read is still refused as too large.
+    """
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise ParseError(
+                f"cannot read the policy: it is {_file_kind(info.st_mode)}, not a regular file",
+                Span(name, 1, 1, 1, 1),
+                code="SLA100",
+                hint="name a .sla file",
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
     except IsADirectoryError:
         raise ParseError(
             "cannot read the policy: it is a directory",
@@ -293,6 +337,16 @@ def read_source(path: str | Path) -> str:
     return decode_source(data, name)
 
 
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
     before = data[:offset]
     line = before.count(b"\n") + 1
@@ -304,7 +358,12 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def parse(text: str, path: str = "<memory>") -> ast.Policy:
-    """Parse policy text into the AST; every failure is a :class:`ParseError`."""
+    """Parse policy text into the AST; every failure is a :class:`ParseError`.
+
+    CR LF and CR end lines like LF (spans count lines that way); a character that would
+    show the reader other text than the parser reads is refused (``SLA111``).
+    """
+    text = normalize_newlines(text)
     if "\x00" in text:
         offset = text.index("\x00")
         line, column = _text_position(text, offset)
@@ -320,6 +379,16 @@ def parse(text: str, path: str = "<memory>") -> ast.Policy:
             Span(path, 1, 1, 1, 1),
             code="SLA106",
             hint="split the contract, or check that this is the right file",
+        )
+    hidden = _HIDING.search(text)
+    if hidden is not None:
+        line, column = _text_position(text, hidden.start())
+        raise ParseError(
+            f"the policy contains {_HIDING_CHARACTERS[hidden.group()]}, "
+            "which can hide or reorder the text around it",
+            Span(path, line, column, line, column + 1),
+            code="SLA111",
+            hint="delete the character; end lines with a plain line break",
         )
     state = _ParseState(path)
     reset = _STATE.set(state)
@@ -626,7 +695,7 @@ _VALUE_TOKENS = frozenset(
 )
 _DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION_PART = re.compile(r"(\d+)([wdhms])")
-_STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 
 Callback = Callable[["_Builder", Span, list[Any]], Any]
 
@@ -702,7 +771,7 @@ class _Builder:
     def _int(self, token: Token, what: str) -> int:
         if not str(token).isdigit():
             self._fail(f"{what} must be a whole number, not `{token}`", self._tok(token))
-        return int(str(token))
+        return int(Decimal(str(token)))  # any length; the checker bounds it
 
     def _nested(self, node: Any, operands: Iterable[Any]) -> Any:
         """Record the nesting depth of an and/or/not node; refuse absurd depths (the
@@ -799,7 +868,8 @@ class _Builder:
                 span,
                 hint="write units from largest to smallest, each once: `1d2h30m`",
             )
-        seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+        # through Decimal: int() refuses strings of over 4,300 digits; the checker bounds it
+        seconds = sum(int(Decimal(n)) * _DURATION_UNITS[u] for n, u in parts)
         return ast.DurationLit(seconds, text, span)
 
     @_rule
