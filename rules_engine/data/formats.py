@@ -366,6 +366,7 @@ def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.
     frame = _parse_lines(lines, numbers, whole, file, spec, extra, log)
     if frame is None:
         return _empty_raw(spec)
+    frame = _escape_list_text(frame, lines, spec)
     for name in number_fields:
         index = shape.replace_strict(
             {s: v.number_at.get(name) for s, v in verdicts.items() if v.keys is not None},
@@ -378,6 +379,26 @@ def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.
             )
         )
         frame = frame.with_columns(text.to_series().alias(name))
+    return frame
+
+
+def _escape_list_text(frame: pl.DataFrame, lines: pl.Series, spec: DatasetSpec) -> pl.DataFrame:
+    """Polars writes a list it read as text with control characters unescaped (a pause
+    reason with a line break), which is not JSON; those few cells are written again
+    from the line itself."""
+    for column in spec.columns:
+        if not isinstance(column.dtype, pl.List) or column.name not in frame.columns:
+            continue
+        cells = frame[column.name]
+        broken = cells.str.contains(r"[\x00-\x1f]").fill_null(False)
+        if not broken.any():
+            continue
+        index = broken.arg_true()
+        fixed = [
+            json.dumps(DECODER.decode(line)[column.name], ensure_ascii=False)
+            for line in lines.gather(index).to_list()
+        ]
+        frame = frame.with_columns(cells.scatter(index, pl.Series(fixed, dtype=pl.String)))
     return frame
 
 
