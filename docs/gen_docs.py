@@ -62,7 +62,7 @@ NESTED_FIELDS = {
 
 
 def render_data() -> str:
-    from rules_engine.data.formats import EXTENSIONS
+    from rules_engine.data.formats import EXTENSIONS, LOADER_RULES
     from rules_engine.schema import (
         DATASET_MODELS,
         DEFAULT_ANCHORS,
@@ -115,6 +115,10 @@ def render_data() -> str:
         "A record anchored after the as-of time is out of scope, and an event stamped after "
         "it has not happened yet. Bad data is an error that names the file, the row and "
         "the field; it never produces a verdict.",
+        "",
+        "### What the loader refuses",
+        "",
+        *(f"- {rule}" for rule in LOADER_RULES),
         "",
         "## Datasets",
         "",

@@ -69,6 +69,45 @@ MAX_GZIP_BYTES = 4 * 2**30
 _SNIFF = 64 * 1024
 
 
+LOADER_RULES: tuple[str, ...] = (
+    "Only regular files are read: a folder named like a data file (`tickets.jsonl/`), a pipe, "
+    "a device or `/dev/null` is an error, and reading one never blocks.",
+    "Size limits count the content after decompression and are enforced while reading: JSON "
+    "512 MiB, YAML 64 MiB, JSON Lines, CSV and Parquet 8 GiB, any gzip-compressed file 4 GiB.",
+    "A gzip file may hold several members (`cat a.gz b.gz > tickets.jsonl.gz`); all are read. "
+    "Bytes after the last member, or a stream cut short, are an error naming the byte offset.",
+    "A key given twice in one object is an error naming the row and the key (and the line, "
+    "in YAML), in JSON, JSON Lines and YAML, inside list items too.",
+    "A JSON value must have its field's type: a string for text, timestamps, dates and "
+    "durations, a number for numbers, `true`/`false` for booleans, an array of objects for "
+    "list fields. An id or priority written as a number, an array where one value belongs, "
+    "`NaN` or `Infinity` is an error; nothing is turned into text silently.",
+    "Numbers are kept as the digits written, never read through binary floating point; a "
+    "JSON Lines number too long for the bulk reader is an error at its line.",
+    "A key or CSV header that differs from a known field only in case, `_`, `-` or spaces "
+    "(`Resolved_At`, `resolvedAt`, `resolved-at`) is an error that names the field it "
+    "probably means.",
+    "Every other unknown key counts, wherever in the file it first appears: its column is "
+    "kept as text, with a warning.",
+    "An item of a list field (a pause, a status change, an escalation) may only have that "
+    "item's keys; any other key is an error.",
+    f"Records nest at most {MAX_DEPTH} levels deep.",
+    "JSON Lines: one object per line; blank lines are skipped; a line that is not JSON, or "
+    "not an object, is an error at its line.",
+    "YAML: every plain scalar is text, so `0012` stays `0012` and `2026-02-30` is checked "
+    "(and refused) as a timestamp; only `null`, `~` and an empty value are null. Anchors "
+    "and aliases are refused with their line.",
+    "CSV: every row has as many fields as the header (a short row is an error, never filled "
+    "with nulls); an unclosed quote or bytes that are not UTF-8 are an error naming the "
+    "line; a record is reported at the line it starts on, even when a quoted field spans "
+    "lines; blank lines are skipped.",
+    "CSV header: a name given twice, or an empty one, is an error; spaces around a name are "
+    "removed, with a warning.",
+    "Parquet: a binary column is text only if it holds UTF-8.",
+)
+"""What the readers refuse, one rule per line (the data reference lists them)."""
+
+
 class Unreadable(Exception):
     """The file cannot be read at all; the message names the problem, ``hint`` the fix."""
 
