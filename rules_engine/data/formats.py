@@ -318,6 +318,7 @@ def _read_parquet(source: Path | io.BytesIO, file: str, log: IssueLog) -> pl.Dat
         ) from None
     frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     binary = [name for name, dtype in frame.schema.items() if dtype == pl.Binary]
+    refused = pl.zeros(len(frame), dtype=pl.Boolean, eager=True)
     for name in binary:  # bytes are text only if they are UTF-8
         try:
             text = frame[name].cast(pl.String)
@@ -337,7 +338,10 @@ def _read_parquet(source: Path | io.BytesIO, file: str, log: IssueLog) -> pl.Dat
                         hint="store text columns as UTF-8 strings",
                     )
             text = pl.Series(name, values, pl.String)
+            refused = refused | (text.is_null() & frame[name].is_not_null())
         frame = frame.with_columns(text.alias(name))
+    if refused.any():  # reported once, here, not again as an empty required field
+        frame = frame.filter(~refused)
     return frame
 
 
@@ -402,9 +406,16 @@ def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.
             shape.filter(keep),
         )
     whole = data if exact and not bad_lines else None
-    frame = _parse_lines(lines, numbers, whole, file, spec, extra, log)
-    if frame is None:
+    parsed = _parse_lines(lines, numbers, whole, file, spec, extra, log)
+    if parsed is None:
         return _empty_raw(spec)
+    frame, positions = parsed
+    if len(positions) != len(lines):
+        lines, tokens, shape = (
+            lines.gather(positions),
+            tokens.gather(positions),
+            shape.gather(positions),
+        )
     frame = _escape_list_text(frame, lines, spec)
     for name in number_fields:
         index = shape.replace_strict(
@@ -584,7 +595,9 @@ def _parse_lines(
     spec: DatasetSpec,
     extra: dict[str, None],
     log: IssueLog,
-) -> pl.DataFrame | None:
+) -> tuple[pl.DataFrame, pl.Series] | None:
+    """The table of the lines Polars reads, and their positions in ``lines`` (a line it
+    refuses after all is reported and left out)."""
     schema: dict[str, pl.DataType] = {}
     for c in spec.columns:
         if c.kind == "number":
@@ -592,6 +605,7 @@ def _parse_lines(
         schema[c.name] = pl.Boolean() if c.kind == "boolean" else pl.String()
     schema.update(dict.fromkeys(extra, pl.String()))
     source = data
+    positions = pl.int_range(0, len(lines), eager=True)
     for _attempt in range(2):
         if not len(lines):
             return None
@@ -605,10 +619,11 @@ def _parse_lines(
             if not failed.any():
                 raise Unreadable(f"not readable as JSON Lines: {_first_line(exc)}", None) from None
             lines, numbers, source = lines.filter(~failed), numbers.filter(~failed), None
+            positions = positions.filter(~failed)
             continue
         if len(frame) != len(lines):
             raise Unreadable("could not match records to lines", "report this file as a bug")
-        return frame.with_columns(numbers.alias(ROW))
+        return frame.with_columns(numbers.alias(ROW)), positions
     raise Unreadable("not readable as JSON Lines", None)
 
 

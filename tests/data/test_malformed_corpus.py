@@ -67,3 +67,5 @@ def test_parquet_binary_id_that_is_not_utf8(tmp_path: Path) -> None:
         }
     ).write_parquet(path)
     _check(path, 1, ["row 2, field `id`", "not UTF-8"])
+    result = CliRunner().invoke(cli, ["validate", "--data", str(path)])
+    assert result.output.count("error:") == 1, result.output  # not again as an empty id

@@ -342,3 +342,13 @@ def test_generated_malformed_records_are_refused_at_their_line(
         assert f"{path}, row {line}" in result.output, result.output
     assert validated.exit_code == 1
     assert evaluated.exit_code == 2
+
+
+def test_a_line_only_the_bulk_reader_refuses_is_reported_alone(tmp_path: Path) -> None:
+    path = tmp_path / "surveys.jsonl"
+    survey = '{"id":"S%d","submitted_at":"2026-03-02T08:00:00Z","score":%s}\n'
+    path.write_text(survey % (0, "4") + survey % (1, "1" + "0" * 400) + survey % (2, "5"))
+    with pytest.raises(DataError) as caught:
+        load_data(path)
+    (issue,) = caught.value.issues
+    assert issue.row == 2 and issue.message.startswith("line cannot be read")
