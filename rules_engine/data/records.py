@@ -182,6 +182,15 @@ def record_problems(record: object, spec: DatasetSpec, *, typed: bool = True) ->
     for key, value in record.items():
         column = spec.column(key)
         if column is None:
+            if _has_constant(value):
+                problems.append(
+                    Problem(
+                        "value holds NaN or Infinity, which are not JSON",
+                        key,
+                        shown(value),
+                        "write null, or a number",
+                    )
+                )
             name = near_miss(key, known)
             if name is not None:
                 problems.append(
@@ -204,6 +213,16 @@ def record_problems(record: object, spec: DatasetSpec, *, typed: bool = True) ->
                 )
             )
     return problems
+
+
+def _has_constant(value: object) -> bool:
+    if isinstance(value, Constant):
+        return True
+    if isinstance(value, dict):
+        return any(_has_constant(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_constant(v) for v in value)
+    return False
 
 
 def _type_hint(kind: str, value: object) -> str | None:

@@ -352,3 +352,18 @@ def test_a_line_only_the_bulk_reader_refuses_is_reported_alone(tmp_path: Path) -
         load_data(path)
     (issue,) = caught.value.issues
     assert issue.row == 2 and issue.message.startswith("line cannot be read")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_an_unknown_field_is_refused_in_json_as_in_json_lines(
+    tmp_path: Path, constant: str
+) -> None:
+    line = '{"id":"T1","priority":"P1","created_at":"2026-03-02T08:00:00Z","x":[' + constant + "]}"
+    for name, body in [("tickets.jsonl", line + "\n"), ("tickets.json", f"[{line}]")]:
+        path = tmp_path / name
+        path.write_text(body)
+        with pytest.raises(DataError) as caught:
+            load_data(path)
+        (issue,) = caught.value.issues
+        assert issue.row == 1 and "not JSON" in issue.message
+        path.unlink()
