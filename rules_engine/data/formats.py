@@ -355,12 +355,18 @@ _TOKEN = r'"(?:[^"\\]|\\.)*"(?:\s*:)?|[\[\]{}]|-?[0-9][0-9.eE+\-]*|[A-Za-z]+'
 
 
 def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
-    """JSON Lines through one reader: Polars parses every line; before it does, each
-    distinct *shape* of line (its keys, brackets and value types, with string contents
-    and digits blanked) is checked once by :func:`record_problems`. The rules depend on
-    nothing a shape blanks, so a line passes exactly when its shape does; a line that
-    fails is parsed on its own to report the real values, and left out. Numbers are
-    taken as written from the line's tokens, never through float."""
+    """JSON Lines through one reader: Polars parses every line, after a check that each
+    line obeys the rules JSON and YAML documents obey (:func:`record_problems`).
+
+    The check has two tiers, both exact. Most lines match :func:`_plain_pattern`, a
+    regular expression that only matches an object whose keys are distinct (each
+    appears in one slot, in the order of the file's first line), known or scalar, with
+    values of the right JSON type: such a line breaks no rule. Every other line is cut
+    into tokens and its *shape* (keys, brackets, value types; string contents and digits
+    blanked) is checked once per distinct shape; the rules depend on nothing a shape
+    blanks, so a line passes exactly when its shape does. A line that fails is parsed on
+    its own to report its real values, and left out. Numbers are taken as written,
+    never through float."""
     if data.lstrip()[:1] == b"[":
         return _read_json(data, file, None, spec, log)
     numbers, lines, exact = _lines(data, file, log)
@@ -368,8 +374,137 @@ def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.
         if log.errors:
             return _empty_raw(spec)
         raise Unreadable("no records in the file", "JSON Lines holds one JSON object per line")
-    tokens = lines.str.extract_all(_TOKEN)
-    shape = (
+    number_fields = [c.name for c in spec.columns if c.kind == "number"]
+    plain, order = _plain_lines(lines, spec)
+    extra: dict[str, None] = dict.fromkeys(k for k in order if spec.column(k) is None)
+    texts = {
+        name: lines.str.extract(rf'"{re.escape(name)}"{_WS}:{_WS}({_NUMBER})', 1).zip_with(
+            plain, pl.Series([None], dtype=pl.String)
+        )
+        for name in number_fields
+    }
+    good = pl.Series([True] * len(lines), dtype=pl.Boolean)
+    others = (~plain).arg_true()
+    if len(others):
+        other_lines = lines.gather(others)
+        tokens = other_lines.str.extract_all(_TOKEN)
+        shape = _shapes(tokens)
+        verdicts = {s: _shape_verdict(s, spec, number_fields) for s in shape.unique().to_list()}
+        for verdict in verdicts.values():
+            if verdict.keys is not None:
+                extra.update(dict.fromkeys(k for k in verdict.keys if spec.column(k) is None))
+        bad = shape.replace_strict(
+            {s: v.keys is None for s, v in verdicts.items()}, return_dtype=pl.Boolean
+        )
+        for number, line in zip(
+            numbers.gather(others).filter(bad).to_list(),
+            other_lines.filter(bad).to_list(),
+            strict=True,
+        ):
+            _report_line(file, number, line, spec, log)
+        good = good.scatter(others.filter(bad), False)
+        for name in number_fields:
+            index = shape.replace_strict(
+                {s: v.number_at.get(name) for s, v in verdicts.items() if v.keys is not None},
+                default=None,
+                return_dtype=pl.Int64,
+            )
+            taken = pl.DataFrame({"t": tokens, "i": index}).select(
+                pl.col("t").list.get(pl.col("i"), null_on_oob=True)
+            )
+            texts[name] = texts[name].scatter(others, taken.to_series())
+    if not good.all():
+        lines, numbers = lines.filter(good), numbers.filter(good)
+        texts = {name: text.filter(good) for name, text in texts.items()}
+    whole = data if exact and good.all() else None
+    parsed = _parse_lines(lines, numbers, whole, file, spec, extra, log)
+    if parsed is None:
+        return _empty_raw(spec)
+    frame, positions = parsed
+    if len(positions) != len(lines):
+        lines = lines.gather(positions)
+        texts = {name: text.gather(positions) for name, text in texts.items()}
+    frame = _escape_list_text(frame, lines, spec)
+    return frame.with_columns(text.alias(name) for name, text in texts.items())
+
+
+# Strict JSON pieces for the plain-line pattern. A string excludes raw control
+# characters and bad escapes, so a line it matches is one Polars reads as written.
+_WS = r"[ \t\r]*"
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+
+
+def _plain_lines(lines: pl.Series, spec: DatasetSpec) -> tuple[pl.Series, list[str]]:
+    """Which lines match the plain-line pattern built from the first line's key order
+    (all False when there is no usable first line), and that order."""
+    try:
+        first = DECODER.decode(lines[0])
+    except (json.JSONDecodeError, RecursionError):
+        first = None
+    if not isinstance(first, dict) or not first or record_problems(first, spec):
+        return pl.Series([False] * len(lines), dtype=pl.Boolean), []
+    order = list(first)
+    pattern = _plain_pattern(order, first, spec)
+    if pattern is None:
+        return pl.Series([False] * len(lines), dtype=pl.Boolean), []
+    return lines.str.contains(pattern), order
+
+
+def _plain_pattern(order: list[str], first: dict[str, Any], spec: DatasetSpec) -> str | None:
+    """A regular expression matching exactly the objects whose members come in
+    ``order`` (the first one present, any other absent or present once), each known
+    field with a value of its JSON type (or null), each other key with a scalar. A key
+    has one slot, so a line it matches has no key twice; None when a key is written in
+    a way the pattern cannot pin down (an escape) or is one a list item also uses."""
+    item_keys: set[str] = set()
+    for listed in spec.columns:
+        if isinstance(listed.dtype, pl.List):
+            inner = listed.dtype.inner
+            assert isinstance(inner, pl.Struct)
+            if any(isinstance(f.dtype, pl.Boolean | pl.Float64) for f in inner.fields):
+                return None  # items here hold only text; anything else takes the token path
+            item_keys.update(f.name for f in inner.fields)
+    members: list[str] = []
+    for key in order:
+        if not re.fullmatch(r"[A-Za-z0-9_\-. ]+", key):
+            return None
+        column = spec.column(key)
+        if column is None:
+            if key in item_keys:
+                return None
+            value = rf"(?:{_STRING}|{_NUMBER}|true|false|null)"
+        elif isinstance(column.dtype, pl.List):
+            value = _list_pattern(column.dtype, first.get(key))
+        elif column.kind == "number":
+            if key in item_keys:
+                return None
+            value = rf"(?:{_NUMBER}|null)"
+        elif column.kind == "boolean":
+            value = r"(?:true|false|null)"
+        else:
+            value = rf"(?:{_STRING}|null)"
+        members.append(rf'"{re.escape(key)}"{_WS}:{_WS}{value}')
+    body = members[0] + "".join(rf"(?:{_WS},{_WS}{m})?" for m in members[1:])
+    return rf"^{_WS}\{{{_WS}{body}{_WS}\}}{_WS}$"
+
+
+def _list_pattern(dtype: pl.List, sample: object) -> str:
+    inner = dtype.inner
+    assert isinstance(inner, pl.Struct)
+    names = [f.name for f in inner.fields]
+    if isinstance(sample, list) and sample and isinstance(sample[0], dict):
+        written = [k for k in sample[0] if k in names]
+        names = written + [n for n in names if n not in written]
+    members = [rf'"{re.escape(n)}"{_WS}:{_WS}(?:{_STRING}|null)' for n in names]
+    body = members[0] + "".join(rf"(?:{_WS},{_WS}{m})?" for m in members[1:])
+    item = rf"\{{{_WS}{body}{_WS}\}}"
+    return rf"(?:null|\[{_WS}(?:{item}(?:{_WS},{_WS}{item})*)?{_WS}\])"
+
+
+def _shapes(tokens: pl.Series) -> pl.Series:
+    """Each line's tokens with string contents blanked and numbers as 0, joined."""
+    return (
         pl.DataFrame({"t": tokens})
         .select(
             pl.col("t")
@@ -384,52 +519,6 @@ def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.
         )
         .to_series()
     )
-    number_fields = [c.name for c in spec.columns if c.kind == "number"]
-    verdicts = {s: _shape_verdict(s, spec, number_fields) for s in shape.unique().to_list()}
-    extra: dict[str, None] = {}
-    bad_lines: list[int] = []
-    for verdict in verdicts.values():
-        if verdict.keys is not None:
-            extra.update(dict.fromkeys(k for k in verdict.keys if spec.column(k) is None))
-    bad = shape.replace_strict(
-        {s: v.keys is None for s, v in verdicts.items()}, return_dtype=pl.Boolean
-    )
-    if bad.any():
-        bad_lines = numbers.filter(bad).to_list()
-        for number, line in zip(bad_lines, lines.filter(bad).to_list(), strict=True):
-            _report_line(file, number, line, spec, log)
-        keep = ~bad
-        numbers, lines, tokens, shape = (
-            numbers.filter(keep),
-            lines.filter(keep),
-            tokens.filter(keep),
-            shape.filter(keep),
-        )
-    whole = data if exact and not bad_lines else None
-    parsed = _parse_lines(lines, numbers, whole, file, spec, extra, log)
-    if parsed is None:
-        return _empty_raw(spec)
-    frame, positions = parsed
-    if len(positions) != len(lines):
-        lines, tokens, shape = (
-            lines.gather(positions),
-            tokens.gather(positions),
-            shape.gather(positions),
-        )
-    frame = _escape_list_text(frame, lines, spec)
-    for name in number_fields:
-        index = shape.replace_strict(
-            {s: v.number_at.get(name) for s, v in verdicts.items() if v.keys is not None},
-            default=None,
-            return_dtype=pl.Int64,
-        )
-        text = pl.DataFrame({"t": tokens, "i": index}).select(
-            pl.when(pl.col("i").is_not_null()).then(
-                pl.col("t").list.get(pl.col("i"), null_on_oob=True)
-            )
-        )
-        frame = frame.with_columns(text.to_series().alias(name))
-    return frame
 
 
 def _escape_list_text(frame: pl.DataFrame, lines: pl.Series, spec: DatasetSpec) -> pl.DataFrame:

@@ -367,3 +367,52 @@ def test_nan_in_an_unknown_field_is_refused_in_json_as_in_json_lines(
         (issue,) = caught.value.issues
         assert issue.row == 1 and "not JSON" in issue.message
         path.unlink()
+
+
+_KEYS = ["id", "priority", "created_at", "resolved_at", "service", "pauses", "note", "start"]
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    _TEXT,
+    st.lists(st.fixed_dictionaries({}, optional={"start": _TEXT, "end": st.none(), "x": _TEXT})),
+    st.dictionaries(_TEXT, st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    members=st.lists(st.tuples(st.sampled_from(_KEYS), _VALUES), max_size=7),
+    spacing=st.sampled_from([(",", ":"), (", ", ": "), (" ,", " :")]),
+)
+def test_a_line_the_plain_pattern_accepts_breaks_no_rule(
+    members: list[tuple[str, object]], spacing: tuple[str, str]
+) -> None:
+    """The regular expression that spares most lines the token check may only accept a
+    line the rules accept: keys may repeat, values may have any type, here."""
+    spec = dataset_spec("tickets")
+    assert spec is not None
+    first = json.dumps(_ticket("T0", resolved_at=None, service="x", pauses=[], note=1))
+    body = ", ".join(f"{json.dumps(k)}{spacing[1]}{json.dumps(v)}" for k, v in members).replace(
+        ", ", spacing[0]
+    )
+    line = "{" + body + "}"
+    plain, _order = formats_module._plain_lines(pl.Series([first, line]), spec)
+    if plain[1]:
+        record = formats_module.DECODER.decode(line)
+        assert formats_module.record_problems(record, spec) == [], line
+
+
+def test_the_plain_pattern_accepts_ordinary_lines() -> None:
+    spec = dataset_spec("tickets")
+    assert spec is not None
+    lines = [
+        json.dumps(_ticket("T0", resolved_at=None, pauses=[{"start": "x", "end": None}])),
+        json.dumps(_ticket("T1", pauses=[{"start": "a"}, {"start": "b", "reason": "c"}])),
+        json.dumps(_ticket("T2", pauses=[{"start": "a"}], mood="calm")),  # mood: no slot
+        json.dumps({"priority": "P1", "id": "T3", "created_at": "x"}),  # another order
+    ]
+    plain, order = formats_module._plain_lines(pl.Series(lines), spec)
+    assert plain.to_list() == [True, True, False, False]
+    assert order == ["id", "priority", "created_at", "resolved_at", "pauses"]
