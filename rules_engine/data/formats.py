@@ -153,12 +153,15 @@ def _size_text(n: int) -> str:
 
 def _over_limit(src: SourceFile, size: int | None) -> Unreadable:
     limit = size_limit(src)
-    what = "decompressed content" if src.gzipped else "file"
-    got = f"is {_size_text(size)}" if size is not None else "exceeds it"
+    if size is None:
+        message = (
+            f"decompressed content is over the {_size_text(limit)} limit for {src.format}"
+            " (the limit counts bytes after decompression)"
+        )
+    else:
+        message = f"file is {_size_text(size)}, over the {_size_text(limit)} limit for {src.format}"
     return Unreadable(
-        f"{what} {got}, over the {_size_text(limit)} limit for {src.format}"
-        + (" files (gzip included)" if src.gzipped else ""),
-        "split the file, or convert it to JSON Lines or Parquet, which are read in bulk",
+        message, "split the file, or convert it to JSON Lines or Parquet, which are read in bulk"
     )
 
 
@@ -171,12 +174,11 @@ def open_regular(path: Path) -> io.BufferedReader:
         raise Unreadable("is a folder, not a data file", "name the file itself") from None
     try:
         mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise Unreadable("is a folder, not a data file", "give the path of a data file")
         if not stat.S_ISREG(mode):
-            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
             raise Unreadable(
-                f"is {what} (a device, pipe or socket cannot be read as data)"
-                if not stat.S_ISDIR(mode)
-                else f"is {what}, not a data file",
+                "is not a regular file (a device, pipe or socket cannot be read as data)",
                 "give the path of a data file",
             )
         if hasattr(os, "set_blocking"):
@@ -220,6 +222,7 @@ def _gunzip(fh: io.BufferedReader, limit: int, src: SourceFile) -> bytearray:
     out = bytearray()
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
     offset = 0  # compressed bytes before the current member
+    sniffed = False
     pending = b""
     try:
         while True:
@@ -231,6 +234,10 @@ def _gunzip(fh: io.BufferedReader, limit: int, src: SourceFile) -> bytearray:
             while data:
                 room = limit - len(out) + 1
                 out += decompressor.decompress(data, room)
+                if not sniffed and len(out) >= _SNIFF:  # binary junk: refuse it early
+                    sniffed = True
+                    if src.format != "parquet":
+                        _sniff_text(bytes(out[:_SNIFF]), src.format)
                 if len(out) > limit:
                     raise _over_limit(src, None)
                 data = decompressor.unconsumed_tail
@@ -522,14 +529,17 @@ def _shapes(tokens: pl.Series) -> pl.Series:
 
 
 def _escape_list_text(frame: pl.DataFrame, lines: pl.Series, spec: DatasetSpec) -> pl.DataFrame:
-    """Polars writes a list it read as text with control characters unescaped (a pause
-    reason with a line break), which is not JSON; those few cells are written again
-    from the line itself."""
+    """Polars writes a list it read as text without escaping control characters,
+    quotes or backslashes inside strings (a pause reason with a line break or a `\\`),
+    which is not JSON; those few cells are written again from the line itself."""
+    escaped = lines.str.contains("\\", literal=True)
     for column in spec.columns:
         if not isinstance(column.dtype, pl.List) or column.name not in frame.columns:
             continue
         cells = frame[column.name]
-        broken = cells.str.contains(r"[\x00-\x1f]").fill_null(False)
+        broken = (cells.is_not_null() & (escaped | cells.str.contains(r"[\x00-\x1f]"))).fill_null(
+            False
+        )
         if not broken.any():
             continue
         index = broken.arg_true()
@@ -848,20 +858,20 @@ class _DataLoader(yaml.SafeLoader):
         line = event.start_mark.line + 1
         if type(event).__name__ == "AliasEvent":
             raise _YamlRefused(
-                f"alias `*{event.anchor}` at line {line}",
+                f"YAML alias `*{event.anchor}` at line {line}",
                 "anchors and aliases are not read in data files; write the values out",
             )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise _YamlRefused(
-                f"anchor `&{anchor}` at line {line}",
+                f"YAML anchor `&{anchor}` at line {line}",
                 "anchors and aliases are not read in data files; write the values out",
             )
         self._level += 1
         try:
             if self._level > MAX_DEPTH + 1:
                 raise _YamlRefused(
-                    f"nested more than {MAX_DEPTH} levels deep at line {line}",
+                    f"value nested more than {MAX_DEPTH} levels deep at line {line}",
                     "data records are flat, with lists of flat objects",
                 )
             return super().compose_node(parent, index)
@@ -888,7 +898,7 @@ def _construct_mapping(loader: _DataLoader, node: yaml.MappingNode) -> Iterator[
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             raise _YamlRefused(
-                f"a key that is not text at line {key_node.start_mark.line + 1}",
+                f"YAML key that is not text at line {key_node.start_mark.line + 1}",
                 "keys are field names",
             )
         if key in obj:
@@ -911,7 +921,7 @@ def _read_yaml(
     try:
         document = yaml.load(data, Loader=_DataLoader)  # a safe loader
     except _YamlRefused as exc:
-        raise Unreadable(f"not read: {exc}", exc.hint) from None
+        raise Unreadable(str(exc), exc.hint) from None
     except RecursionError:
         raise Unreadable(
             "nested too deeply", f"records may nest at most {MAX_DEPTH} levels"

@@ -139,6 +139,17 @@ def test_jsonl_json_and_yaml_give_the_same_raw_table(
     assert comparable(tables[2]) == expected
 
 
+@pytest.mark.parametrize("reason", ["C:\\temp", 'said "wait"', "two\nlines", "tab\there"])
+def test_a_pause_reason_with_escapes_reads_as_written(tmp_path: Path, reason: str) -> None:
+    # Polars keeps a list as text without escaping what needs it: the file was refused
+    path = tmp_path / "tickets.jsonl"
+    path.write_text(
+        _jsonl([_ticket("T1", pauses=[{"start": "2026-03-02T09:00:00Z", "reason": reason}])])
+    )
+    (pauses,) = load_data(path).tables["tickets"]["pauses"].to_list()
+    assert [p["reason"] for p in pauses] == [reason]
+
+
 def test_numbers_keep_the_digits_they_were_written_with(tmp_path: Path) -> None:
     # through float64, 9007199254740993 reads as ...992 and 4.1999999996000000001 as 4.1999999996
     records = '{"id":"P1","due":"2026-03-31","budget":9007199254740993,"actual_cost":4.19999999960000000001}'
@@ -198,8 +209,22 @@ def test_the_size_limit_counts_decompressed_bytes_while_streaming(
         load_data(path)
     (issue,) = caught.value.issues
     assert issue.message == (
-        "decompressed content exceeds it, over the 1 MiB limit for csv files (gzip included)"
+        "decompressed content is over the 1 MiB limit for csv"
+        " (the limit counts bytes after decompression)"
     )
+
+
+def test_a_gzip_of_binary_junk_is_refused_from_its_first_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the limit is far below the content: refused by the sniff, before the limit is reached
+    monkeypatch.setitem(formats_module.MAX_BYTES, "jsonl", 2**20)
+    path = tmp_path / "tickets.jsonl.gz"
+    path.write_bytes(gzip.compress(bytes(4 * 2**20)))
+    with pytest.raises(DataError) as caught:
+        load_data(path)
+    (issue,) = caught.value.issues
+    assert issue.message == "file holds binary data (NUL bytes), not jsonl"
 
 
 # ----------------------------------------------------------------------------- item 4
