@@ -947,13 +947,14 @@ def _read_csv(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.Da
     spaces (with a warning); a name given twice, or a near-miss of a known field
     (``Resolved_At``, ``resolvedAt``), is an error."""
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8")  # checked whole first, to name the line of a bad byte
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise Unreadable(
             f"file is not UTF-8 text (bad byte at line {line})", "re-export the file as UTF-8"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -970,7 +971,9 @@ def _read_csv(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.Da
                 )
     names = _header_names(header, file, spec, log)
     width = len(header)
-    columns: list[list[str | None]] = [[] for _ in range(width)]
+    positional = {f"c{i}": pl.String() for i in range(width)}
+    chunks: list[pl.DataFrame] = []
+    batch: list[list[str]] = []
     rows: list[int] = []
     start = reader.line_num + 1
     while True:
@@ -998,16 +1001,17 @@ def _read_csv(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.Da
             )
         else:
             rows.append(start)
-            for column, value in zip(columns, record, strict=True):
-                column.append(value if value != "" else None)
+            batch.append(record)
+            if len(batch) == 100_000:  # into columns as we go: Python lists are large
+                chunks.append(pl.DataFrame(batch, schema=positional, orient="row"))
+                batch = []
         start = reader.line_num + 1
     if names is None:
         return _empty_raw(spec)
-    frame = pl.DataFrame(
-        {
-            name: pl.Series(name, values, pl.String)
-            for name, values in zip(names, columns, strict=True)
-        }
+    chunks.append(pl.DataFrame(batch, schema=positional, orient="row"))
+    frame = pl.concat(chunks).rename(dict(zip(positional, names, strict=True)))
+    frame = frame.with_columns(  # an empty field, quoted or not, is no value
+        pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in names
     )
     return frame.with_columns(pl.Series(ROW, rows, pl.Int64))
 
