@@ -310,6 +310,25 @@ def test_a_fifo_or_device_is_refused_without_blocking(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_import_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "export.csv"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            "--mapping",
+            "jira_service_management",
+            str(fifo),
+            "-o",
+            str(tmp_path / "o.jsonl"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert f"{fifo}: not a regular file" in result.output
+
+
 # ----------------------------------------------------------------------------- item 8
 
 _CLEAN = [
