@@ -104,7 +104,7 @@ NESTED_FIELDS = {
 
 
 def render_data() -> str:
-    from rules_engine.data.formats import EXTENSIONS
+    from rules_engine.data.formats import EXTENSIONS, LOADER_RULES
     from rules_engine.data.schema import (
         DATASET_MODELS,
         DEFAULT_ANCHORS,
@@ -159,6 +159,10 @@ def render_data() -> str:
         "the field; it never produces a verdict.",
         "",
         *VALUES,
+        "### What the loader refuses",
+        "",
+        *(f"- {rule}" for rule in LOADER_RULES),
+        "",
         "## Datasets",
         "",
         "| dataset | anchor (period of a record) | stop event (missing = open) |",

@@ -1,34 +1,48 @@
-"""Reading data files into raw tables, before any typing.
+"""Reading data files into raw tables, before any typing: one strict reader per format.
 
-A raw table has the file's columns as the file holds them (strings for text formats,
-native types for Parquet) plus ``__row__``: the 1-based row to report (the line number
-for JSON Lines and CSV, the record's position otherwise). Bulk formats go straight into
-Polars; whole-document formats (JSON, YAML) and JSON Lines with a problem go through a
-per-record path that can say which line is wrong.
+A raw table has the file's columns as text (native types for Parquet) plus ``__row__``:
+the row to report, which is the line for JSON Lines, the physical line a record starts
+on for CSV, and the record's position otherwise. Every reader applies the same rules
+(:mod:`rules_engine.data.records`): a key given twice, a value of the wrong JSON type, a
+near-miss field name, nesting too deep are located errors, and a file is read only if
+it is a regular file within the size limit, counted after decompression.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import csv
 import io
 import json
 import os
+import re
+import stat
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 import yaml
-from polars.datatypes import DataTypeClass
 
 from rules_engine.data.dtypes import DatasetSpec
 from rules_engine.data.issues import IssueLog
+from rules_engine.data.records import (
+    DECODER,
+    MAX_DEPTH,
+    ROW,
+    Number,
+    Object,
+    Problem,
+    near_miss,
+    record_problems,
+    records_frame,
+    report,
+)
+
+__all__ = ["ROW", "Format", "SourceFile", "Unreadable", "describe", "read_bytes", "read_raw"]
 
 Format = Literal["json", "jsonl", "yaml", "csv", "parquet"]
-
-ROW = "__row__"
 
 EXTENSIONS: dict[str, Format] = {
     ".json": "json",
@@ -51,9 +65,47 @@ MAX_BYTES: dict[Format, int] = {
     "parquet": 8 * 2**30,
 }
 MAX_GZIP_BYTES = 4 * 2**30
+"""Decompressed ceiling for any gzip file, whatever its format allows."""
 _SNIFF = 64 * 1024
 
-AnyDtype = pl.DataType | DataTypeClass
+
+LOADER_RULES: tuple[str, ...] = (
+    "Only regular files are read: a folder named like a data file (`tickets.jsonl/`), a pipe, "
+    "a device or `/dev/null` is an error, and reading one never blocks.",
+    "Size limits count the content after decompression and are enforced while reading: JSON "
+    "512 MiB, YAML 64 MiB, JSON Lines, CSV and Parquet 8 GiB, any gzip-compressed file 4 GiB.",
+    "A gzip file may hold several members (`cat a.gz b.gz > tickets.jsonl.gz`); all are read. "
+    "Bytes after the last member, or a stream cut short, are an error naming the byte offset.",
+    "A key given twice in one object is an error naming the row and the key (and the line, "
+    "in YAML), in JSON, JSON Lines and YAML, inside list items too.",
+    "A JSON value must have its field's type: a string for text, timestamps, dates and "
+    "durations, a number for numbers, `true`/`false` for booleans, an array of objects for "
+    "list fields. An id or priority written as a number, an array where one value belongs, "
+    "`NaN` or `Infinity` is an error; nothing is turned into text silently.",
+    "Numbers are kept as the digits written, never read through binary floating point; a "
+    "JSON Lines number too long for the bulk reader is an error at its line.",
+    "A key or CSV header that differs from a known field only in case, `_`, `-` or spaces "
+    "(`Resolved_At`, `resolvedAt`, `resolved-at`) is an error that names the field it "
+    "probably means.",
+    "Every other unknown key counts, wherever in the file it first appears: its column is "
+    "kept as text, with a warning.",
+    "An item of a list field (a pause, a status change, an escalation) may only have that "
+    "item's keys; any other key is an error.",
+    f"Records nest at most {MAX_DEPTH} levels deep.",
+    "JSON Lines: one object per line; blank lines are skipped; a line that is not JSON, or "
+    "not an object, is an error at its line.",
+    "YAML: every plain scalar is text, so `0012` stays `0012` and `2026-02-30` is checked "
+    "(and refused) as a timestamp; only `null`, `~` and an empty value are null. Anchors "
+    "and aliases are refused with their line.",
+    "CSV: every row has as many fields as the header (a short row is an error, never filled "
+    "with nulls); an unclosed quote or bytes that are not UTF-8 are an error naming the "
+    "line; a record is reported at the line it starts on, even when a quoted field spans "
+    "lines; blank lines are skipped.",
+    "CSV header: a name given twice, or an empty one, is an error; spaces around a name are "
+    "removed, with a warning.",
+    "Parquet: a binary column is text only if it holds UTF-8.",
+)
+"""What the readers refuse, one rule per line (the data reference lists them)."""
 
 
 class Unreadable(Exception):
@@ -89,24 +141,66 @@ def describe(path: Path, dataset: str | None = None) -> SourceFile:
     return SourceFile(path, dataset or stem, fmt, gzipped)
 
 
-def _check_size(src: SourceFile) -> int:
-    size = src.path.stat().st_size
+def size_limit(src: SourceFile) -> int:
+    """The most bytes the file may hold, decompressed."""
     limit = MAX_BYTES[src.format]
-    if size > limit:
-        raise Unreadable(
-            f"file is {size / 2**30:.1f} GiB, over the {limit / 2**20:.0f} MiB limit for {src.format}",
-            "convert it to JSON Lines or Parquet, which are read in bulk",
+    return min(limit, MAX_GZIP_BYTES) if src.gzipped else limit
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def _over_limit(src: SourceFile, size: int | None) -> Unreadable:
+    limit = size_limit(src)
+    if size is None:
+        message = (
+            f"decompressed content is over the {_size_text(limit)} limit for {src.format}"
+            " (the limit counts bytes after decompression)"
         )
-    if size == 0:
-        raise Unreadable(
-            "file is empty", "a dataset with no records needs `[]` (JSON) or a header (CSV)"
-        )
-    return size
+    else:
+        message = f"file is {_size_text(size)}, over the {_size_text(limit)} limit for {src.format}"
+    return Unreadable(
+        message, "split the file, or convert it to JSON Lines or Parquet, which are read in bulk"
+    )
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """Open a data file for reading, refusing anything but a regular file (a FIFO, a
+    device, ``/dev/null``, a folder) without blocking on it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise Unreadable("is a folder, not a data file", "name the file itself") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise Unreadable("is a folder, not a data file", "give the path of a data file")
+        if not stat.S_ISREG(mode):
+            raise Unreadable(
+                "is not a regular file (a device, pipe or socket cannot be read as data)",
+                "give the path of a data file",
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_bytes(src: SourceFile) -> bytes:
-    """The (decompressed) content, refusing binary junk before reading it all."""
-    with open(src.path, "rb") as fh:
+    """The (decompressed) content, refusing binary junk before reading it all. A gzip
+    file may hold several members (``cat a.gz b.gz``); bytes after the last member, and
+    content past the size limit, are refused while streaming."""
+    with open_regular(src.path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if not src.gzipped and size > size_limit(src):
+            raise _over_limit(src, size)
+        if size == 0:
+            raise Unreadable(
+                "file is empty", "a dataset with no records needs `[]` (JSON) or a header (CSV)"
+            )
         head = fh.read(_SNIFF)
         if src.gzipped:
             if not head.startswith(b"\x1f\x8b"):
@@ -116,27 +210,61 @@ def read_bytes(src: SourceFile) -> bytes:
         fh.seek(0)
         if not src.gzipped:
             return fh.read()
-        out = bytearray()
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            while chunk := fh.read(1 << 20):
-                out += decompressor.decompress(chunk)
-                if len(out) > MAX_GZIP_BYTES:
+        out = _gunzip(fh, size_limit(src), src)
+    if not out:
+        raise Unreadable("file is empty once decompressed", None)
+    if src.format != "parquet":
+        _sniff_text(bytes(out[:_SNIFF]), src.format)
+    return bytes(out)
+
+
+def _gunzip(fh: io.BufferedReader, limit: int, src: SourceFile) -> bytearray:
+    out = bytearray()
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    offset = 0  # compressed bytes before the current member
+    sniffed = False
+    pending = b""
+    try:
+        while True:
+            chunk = pending or fh.read(1 << 20)
+            pending = b""
+            if not chunk:
+                break
+            data = chunk
+            while data:
+                room = limit - len(out) + 1
+                out += decompressor.decompress(data, room)
+                if not sniffed and len(out) >= _SNIFF:  # binary junk: refuse it early
+                    sniffed = True
+                    if src.format != "parquet":
+                        _sniff_text(bytes(out[:_SNIFF]), src.format)
+                if len(out) > limit:
+                    raise _over_limit(src, None)
+                data = decompressor.unconsumed_tail
+            if decompressor.eof:
+                rest = decompressor.unused_data
+                offset += len(chunk) - len(rest)
+                if len(rest) < 2:
+                    rest += fh.read(1 << 20)
+                    if not rest:
+                        return out
+                if not rest.startswith(b"\x1f\x8b"):
                     raise Unreadable(
-                        f"decompressed size exceeds {MAX_GZIP_BYTES // 2**30} GiB",
-                        "split the file or use Parquet",
+                        f"unexpected bytes after the gzip data, at byte {offset}",
+                        "the file is damaged or has something appended; re-create it",
                     )
-                if len(out) <= _SNIFF + len(chunk) and src.format != "parquet":
-                    _sniff_text(bytes(out[:_SNIFF]), src.format)
-            out += decompressor.flush()
-        except zlib.error as exc:
-            raise Unreadable(f"corrupt gzip data: {exc}", "re-create the archive") from None
-        if not decompressor.eof:
-            raise Unreadable(
-                "truncated gzip file (the compressed stream ends early)",
-                "the download or copy was cut short; fetch the file again",
-            )
-        return bytes(out)
+                decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                pending = rest
+            else:
+                offset += len(chunk)
+    except zlib.error as exc:
+        raise Unreadable(f"corrupt gzip data: {exc}", "re-create the archive") from None
+    if not decompressor.eof:
+        raise Unreadable(
+            "truncated gzip file (the compressed stream ends early)",
+            "the download or copy was cut short; fetch the file again",
+        )
+    return out
 
 
 def _sniff_text(head: bytes, fmt: Format) -> None:
@@ -155,59 +283,29 @@ def _sniff_text(head: bytes, fmt: Format) -> None:
             ) from None
 
 
-# ----------------------------------------------------------------------------- raw dtypes
-
-
-def raw_dtype(kind: str, dtype: pl.DataType) -> pl.DataType:
-    """How a column is read from JSON before typing: text for timestamps, dates and
-    durations (they are parsed and checked afterwards), native otherwise."""
-    if kind in ("number", "boolean"):
-        return dtype
-    if isinstance(dtype, pl.List):
-        inner = dtype.inner
-        assert isinstance(inner, pl.Struct)
-        return pl.List(pl.Struct({f.name: _raw_scalar(f.dtype) for f in inner.fields}))
-    return pl.String()
-
-
-def _raw_scalar(dtype: AnyDtype) -> pl.DataType:
-    return dtype if isinstance(dtype, pl.Float64 | pl.Boolean) else pl.String()
-
-
-def _raw_overrides(spec: DatasetSpec) -> dict[str, pl.DataType]:
-    return {c.name: raw_dtype(c.kind, c.dtype) for c in spec.columns}
-
-
 # ----------------------------------------------------------------------------- readers
 
 
 def read_raw(src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
-    """The raw table of one file, or :class:`Unreadable`. Per-record problems found while
-    reading (a JSON Lines line that is not an object) go to ``log``."""
-    _check_size(src)
-    if src.format == "parquet":
-        return _read_parquet(src)
+    """The raw table of one file, or :class:`Unreadable`. Records that break a rule are
+    reported to ``log`` with their row and left out."""
+    file = str(src.path)
+    if src.format == "parquet" and not src.gzipped:
+        with open_regular(src.path) as fh:  # Polars maps the file itself
+            size = os.fstat(fh.fileno()).st_size
+        if size > size_limit(src):
+            raise _over_limit(src, size)
+        return _read_parquet(src.path, file, log)
     data = read_bytes(src)
+    if src.format == "parquet":
+        return _read_parquet(io.BytesIO(data), file, log)
     if src.format == "jsonl":
-        return _read_jsonl(data, src, spec, log)
+        return _read_jsonl(data, file, spec, log)
     if src.format == "csv":
-        return _read_csv(data, src, spec)
+        return _read_csv(data, file, spec, log)
     if src.format == "json":
-        return _read_json(data, src, spec, log)
-    return _read_yaml(data, src, spec, log)
-
-
-def _read_parquet(src: SourceFile) -> pl.DataFrame:
-    try:
-        if src.gzipped:
-            frame = pl.read_parquet(io.BytesIO(read_bytes(src)))
-        else:
-            frame = pl.read_parquet(src.path)
-    except Exception as exc:  # polars raises several kinds for a corrupt file
-        raise Unreadable(
-            f"not a readable Parquet file: {_first_line(exc)}", "re-export the file"
-        ) from None
-    return frame.with_row_index(ROW, offset=1)
+        return _read_json(data, file, src.dataset, spec, log)
+    return _read_yaml(data, file, src.dataset, spec, log)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -215,261 +313,745 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _read_jsonl(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
-    stripped = data.lstrip()
-    if stripped.startswith(b"["):
-        return _read_json(data, src, spec, log)
-    body = data.rstrip()  # blank lines at the end are harmless
-    blank_lines = b"\n\n" in body or b"\n\r\n" in body or data.startswith((b"\n", b"\r\n"))
-    if not blank_lines:
-        # Polars reads with a fixed schema: the dataset's columns, plus any other key
-        # seen in the first lines (kept as text). Keys first seen later are not read.
-        schema: dict[str, AnyDtype] = {
-            name: pl.String() if isinstance(dtype, pl.List) else dtype
-            for name, dtype in _raw_overrides(spec).items()
-        }
-        for key in _sample_keys(data):
-            schema.setdefault(key, pl.String())
+# ----------------------------------------------------------------------------- Parquet
+
+
+def _read_parquet(source: Path | io.BytesIO, file: str, log: IssueLog) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(source)
+    except Exception as exc:  # polars raises several kinds for a corrupt file
+        raise Unreadable(
+            f"not a readable Parquet file: {_first_line(exc)}", "re-export the file"
+        ) from None
+    frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    binary = [name for name, dtype in frame.schema.items() if dtype == pl.Binary]
+    refused = pl.zeros(len(frame), dtype=pl.Boolean, eager=True)
+    for name in binary:  # bytes are text only if they are UTF-8
         try:
-            frame = pl.read_ndjson(io.BytesIO(data), schema=schema)
+            text = frame[name].cast(pl.String)
         except Exception:
-            pass  # a bad line or a mistyped value: the per-line path says which
+            values: list[str | None] = []
+            for row, value in zip(frame[ROW].to_list(), frame[name].to_list(), strict=True):
+                try:
+                    values.append(None if value is None else value.decode("utf-8"))
+                except UnicodeDecodeError:
+                    values.append(None)
+                    log.error(
+                        file,
+                        "value is bytes that are not UTF-8 text",
+                        row=int(row),
+                        field=name,
+                        shown=repr(value[:20]),
+                        hint="store text columns as UTF-8 strings",
+                    )
+            text = pl.Series(name, values, pl.String)
+            refused = refused | (text.is_null() & frame[name].is_not_null())
+        frame = frame.with_columns(text.alias(name))
+    if refused.any():  # reported once, here, not again as an empty required field
+        frame = frame.filter(~refused)
+    return frame
+
+
+# ----------------------------------------------------------------------------- JSON Lines
+
+# One token of a JSON line: a key (a string followed by `:`), any other string, a
+# bracket, a number, a word (true, false, null; anything else is not JSON). Scanning
+# from the left, every string is matched from its opening quote, so the tokens of a
+# valid line are exact; commas and spaces are skipped.
+_TOKEN = r'"(?:[^"\\]|\\.)*"(?:\s*:)?|[\[\]{}]|-?[0-9][0-9.eE+\-]*|[A-Za-z]+'
+
+
+def _read_jsonl(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
+    """JSON Lines through one reader: Polars parses every line, after a check that each
+    line obeys the rules JSON and YAML documents obey (:func:`record_problems`).
+
+    The check has two tiers, both exact. Most lines match :func:`_plain_pattern`, a
+    regular expression that only matches an object whose keys are distinct (each
+    appears in one slot, in the order of the file's first line), known or scalar, with
+    values of the right JSON type: such a line breaks no rule. Every other line is cut
+    into tokens and its *shape* (keys, brackets, value types; string contents and digits
+    blanked) is checked once per distinct shape; the rules depend on nothing a shape
+    blanks, so a line passes exactly when its shape does. A line that fails is parsed on
+    its own to report its real values, and left out. Numbers are taken as written,
+    never through float."""
+    if data.lstrip()[:1] == b"[":
+        return _read_json(data, file, None, spec, log)
+    numbers, lines, exact = _lines(data, file, log)
+    if not len(lines):
+        if log.errors:
+            return _empty_raw(spec)
+        raise Unreadable("no records in the file", "JSON Lines holds one JSON object per line")
+    number_fields = [c.name for c in spec.columns if c.kind == "number"]
+    plain, order = _plain_lines(lines, spec)
+    extra: dict[str, None] = dict.fromkeys(k for k in order if spec.column(k) is None)
+    texts = {
+        name: lines.str.extract(rf'"{re.escape(name)}"{_WS}:{_WS}({_NUMBER})', 1).zip_with(
+            plain, pl.Series([None], dtype=pl.String)
+        )
+        for name in number_fields
+    }
+    good = pl.Series([True] * len(lines), dtype=pl.Boolean)
+    others = (~plain).arg_true()
+    if len(others):
+        other_lines = lines.gather(others)
+        tokens = other_lines.str.extract_all(_TOKEN)
+        shape = _shapes(tokens)
+        verdicts = {s: _shape_verdict(s, spec, number_fields) for s in shape.unique().to_list()}
+        for verdict in verdicts.values():
+            if verdict.keys is not None:
+                extra.update(dict.fromkeys(k for k in verdict.keys if spec.column(k) is None))
+        bad = shape.replace_strict(
+            {s: v.keys is None for s, v in verdicts.items()}, return_dtype=pl.Boolean
+        )
+        for number, line in zip(
+            numbers.gather(others).filter(bad).to_list(),
+            other_lines.filter(bad).to_list(),
+            strict=True,
+        ):
+            _report_line(file, number, line, spec, log)
+        good = good.scatter(others.filter(bad), False)
+        for name in number_fields:
+            index = shape.replace_strict(
+                {s: v.number_at.get(name) for s, v in verdicts.items() if v.keys is not None},
+                default=None,
+                return_dtype=pl.Int64,
+            )
+            taken = pl.DataFrame({"t": tokens, "i": index}).select(
+                pl.col("t").list.get(pl.col("i"), null_on_oob=True)
+            )
+            texts[name] = texts[name].scatter(others, taken.to_series())
+    if not good.all():
+        lines, numbers = lines.filter(good), numbers.filter(good)
+        texts = {name: text.filter(good) for name, text in texts.items()}
+    whole = data if exact and good.all() else None
+    parsed = _parse_lines(lines, numbers, whole, file, spec, extra, log)
+    if parsed is None:
+        return _empty_raw(spec)
+    frame, positions = parsed
+    if len(positions) != len(lines):
+        lines = lines.gather(positions)
+        texts = {name: text.gather(positions) for name, text in texts.items()}
+    frame = _escape_list_text(frame, lines, spec)
+    return frame.with_columns(text.alias(name) for name, text in texts.items())
+
+
+# Strict JSON pieces for the plain-line pattern. A string excludes raw control
+# characters and bad escapes, so a line it matches is one Polars reads as written.
+_WS = r"[ \t\r]*"
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+
+
+def _plain_lines(lines: pl.Series, spec: DatasetSpec) -> tuple[pl.Series, list[str]]:
+    """Which lines match the plain-line pattern built from the first line's key order
+    (all False when there is no usable first line), and that order."""
+    try:
+        first = DECODER.decode(lines[0])
+    except (json.JSONDecodeError, RecursionError):
+        first = None
+    if not isinstance(first, dict) or not first or record_problems(first, spec):
+        return pl.Series([False] * len(lines), dtype=pl.Boolean), []
+    order = list(first)
+    pattern = _plain_pattern(order, first, spec)
+    if pattern is None:
+        return pl.Series([False] * len(lines), dtype=pl.Boolean), []
+    return lines.str.contains(pattern), order
+
+
+def _plain_pattern(order: list[str], first: dict[str, Any], spec: DatasetSpec) -> str | None:
+    """A regular expression matching exactly the objects whose members come in
+    ``order`` (the first one present, any other absent or present once), each known
+    field with a value of its JSON type (or null), each other key with a scalar. A key
+    has one slot, so a line it matches has no key twice; None when a key is written in
+    a way the pattern cannot pin down (an escape) or is one a list item also uses."""
+    item_keys: set[str] = set()
+    for listed in spec.columns:
+        if isinstance(listed.dtype, pl.List):
+            inner = listed.dtype.inner
+            assert isinstance(inner, pl.Struct)
+            if any(isinstance(f.dtype, pl.Boolean | pl.Float64) for f in inner.fields):
+                return None  # items here hold only text; anything else takes the token path
+            item_keys.update(f.name for f in inner.fields)
+    members: list[str] = []
+    for key in order:
+        if not re.fullmatch(r"[A-Za-z0-9_\-. ]+", key):
+            return None
+        column = spec.column(key)
+        if column is None:
+            if key in item_keys:
+                return None
+            value = rf"(?:{_STRING}|{_NUMBER}|true|false|null)"
+        elif isinstance(column.dtype, pl.List):
+            value = _list_pattern(column.dtype, first.get(key))
+        elif column.kind == "number":
+            if key in item_keys:
+                return None
+            value = rf"(?:{_NUMBER}|null)"
+        elif column.kind == "boolean":
+            value = r"(?:true|false|null)"
         else:
-            return frame.with_row_index(ROW, offset=1)
-    records: list[tuple[int, Any]] = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
+            value = rf"(?:{_STRING}|null)"
+        members.append(rf'"{re.escape(key)}"{_WS}:{_WS}{value}')
+    body = members[0] + "".join(rf"(?:{_WS},{_WS}{m})?" for m in members[1:])
+    return rf"^{_WS}\{{{_WS}{body}{_WS}\}}{_WS}$"
+
+
+def _list_pattern(dtype: pl.List, sample: object) -> str:
+    inner = dtype.inner
+    assert isinstance(inner, pl.Struct)
+    names = [f.name for f in inner.fields]
+    if isinstance(sample, list) and sample and isinstance(sample[0], dict):
+        written = [k for k in sample[0] if k in names]
+        names = written + [n for n in names if n not in written]
+    members = [rf'"{re.escape(n)}"{_WS}:{_WS}(?:{_STRING}|null)' for n in names]
+    body = members[0] + "".join(rf"(?:{_WS},{_WS}{m})?" for m in members[1:])
+    item = rf"\{{{_WS}{body}{_WS}\}}"
+    return rf"(?:null|\[{_WS}(?:{item}(?:{_WS},{_WS}{item})*)?{_WS}\])"
+
+
+def _shapes(tokens: pl.Series) -> pl.Series:
+    """Each line's tokens with string contents blanked and numbers as 0, joined."""
+    return (
+        pl.DataFrame({"t": tokens})
+        .select(
+            pl.col("t")
+            .list.eval(
+                pl.when(pl.element().str.ends_with('"'))
+                .then(pl.lit('""'))
+                .when(pl.element().str.contains(r"^-?[0-9]"))
+                .then(pl.lit("0"))
+                .otherwise(pl.element())
+            )
+            .list.join("\x1f")
+        )
+        .to_series()
+    )
+
+
+def _escape_list_text(frame: pl.DataFrame, lines: pl.Series, spec: DatasetSpec) -> pl.DataFrame:
+    """Polars writes a list it read as text without escaping control characters,
+    quotes or backslashes inside strings (a pause reason with a line break or a `\\`),
+    which is not JSON; those few cells are written again from the line itself."""
+    escaped = lines.str.contains("\\", literal=True)
+    for column in spec.columns:
+        if not isinstance(column.dtype, pl.List) or column.name not in frame.columns:
             continue
+        cells = frame[column.name]
+        broken = (cells.is_not_null() & (escaped | cells.str.contains(r"[\x00-\x1f]"))).fill_null(
+            False
+        )
+        if not broken.any():
+            continue
+        index = broken.arg_true()
+        fixed = [
+            json.dumps(DECODER.decode(line)[column.name], ensure_ascii=False)
+            for line in lines.gather(index).to_list()
+        ]
+        frame = frame.with_columns(cells.scatter(index, pl.Series(fixed, dtype=pl.String)))
+    return frame
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    keys: list[str] | None
+    """The record's top-level keys, or None when the shape breaks a rule."""
+    number_at: dict[str, int]
+    """Token index of each top-level number field's value."""
+
+
+def _shape_verdict(shape: str, spec: DatasetSpec, number_fields: list[str]) -> _Verdict:
+    tokens = shape.split("\x1f") if shape else []
+    try:
+        record, _ = _build(tokens, 0, 0)
+    except (_BadShape, RecursionError):
+        return _Verdict(None, {})
+    if record_problems(record, spec):
+        return _Verdict(None, {})
+    assert isinstance(record, dict)
+    number_at: dict[str, int] = {}
+    if number_fields:
+        for index, token in enumerate(tokens):  # top-level keys sit at depth 1
+            if token.endswith(":") and _depth_at(tokens, index) == 1:
+                key = json.loads(token[: token.rindex('"') + 1])
+                if key in number_fields and tokens[index + 1] == "0":
+                    number_at[key] = index + 1
+    return _Verdict(list(record), number_at)
+
+
+def _depth_at(tokens: list[str], index: int) -> int:
+    level = 0
+    for token in tokens[:index]:
+        if token in ("{", "["):
+            level += 1
+        elif token in ("}", "]"):
+            level -= 1
+    return level
+
+
+class _BadShape(Exception):
+    pass
+
+
+def _build(tokens: list[str], i: int, level: int) -> tuple[Any, int]:
+    """A value from shape tokens (strings blanked, numbers 0), as the JSON decoder would
+    build it: objects keep their duplicate keys, numbers are :class:`Number`."""
+    if i >= len(tokens) or level > MAX_DEPTH + 1:
+        raise _BadShape
+    token = tokens[i]
+    if token == "{":
+        obj = Object()
+        i += 1
+        while i < len(tokens) and tokens[i] != "}":
+            key_token = tokens[i]
+            if not key_token.endswith(":"):
+                raise _BadShape
+            key = json.loads(key_token[: key_token.rindex('"') + 1])
+            value, i = _build(tokens, i + 1, level + 1)
+            if key in obj:
+                obj.duplicates.append((key, None))
+            obj[key] = value
+        return obj, i + 1
+    if token == "[":
+        items: list[Any] = []
+        i += 1
+        while i < len(tokens) and tokens[i] != "]":
+            value, i = _build(tokens, i, level + 1)
+            items.append(value)
+        return items, i + 1
+    if token == '""':
+        return "", i + 1
+    if token == "0":
+        return Number("0"), i + 1
+    if token in ("true", "false"):
+        return token == "true", i + 1
+    if token == "null":
+        return None, i + 1
+    raise _BadShape
+
+
+def _lines(data: bytes, file: str, log: IssueLog) -> tuple[pl.Series, pl.Series, bool]:
+    """Line numbers and text of the non-blank lines; a line that is not UTF-8 is
+    reported and left out. The flag says whether every line was read as it is."""
+    exact = True
+    try:
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            separator="\x1f",  # never in valid JSON text: one column, the line
+            quote_char=None,
+            new_columns=["line"],
+            infer_schema=False,
+        )
+        if frame.width != 1:
+            raise ValueError("a line holds a control character")
+        lines = frame["line"]
+    except Exception:  # not UTF-8, or a stray control character: go line by line
+        exact = False
+        texts: list[str | None] = []
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                texts.append(raw.decode("utf-8").rstrip("\r"))
+            except UnicodeDecodeError as exc:
+                log.error(
+                    file,
+                    f"line is not UTF-8 text (bad byte at column {exc.start + 1})",
+                    row=number,
+                    hint="re-export the file as UTF-8",
+                )
+                texts.append(None)
+        lines = pl.Series("line", texts, pl.String)
+    numbers = pl.int_range(1, len(lines) + 1, eager=True).cast(pl.Int64)
+    keep = lines.is_not_null() & (lines.str.strip_chars() != "")
+    return numbers.filter(keep), lines.filter(keep), exact
+
+
+def _report_line(file: str, number: int, line: str, spec: DatasetSpec, log: IssueLog) -> None:
+    try:
+        record = DECODER.decode(line)
+    except json.JSONDecodeError as exc:
+        log.error(
+            file,
+            f"line is not valid JSON: {exc.msg} (column {exc.colno})",
+            row=number,
+            shown=repr(line[:57] + "..." if len(line) > 60 else line),
+            hint="JSON Lines holds one complete JSON object per line",
+        )
+        return
+    except RecursionError:
+        record = None
+        problems = [Problem(f"record is nested more than {MAX_DEPTH} levels deep")]
+    else:
+        problems = record_problems(record, spec)
+    unjson = Problem("line holds a value that is not JSON (NaN, Infinity or a bare word)")
+    report(log, file, number, problems or [unjson])
+
+
+def _parse_lines(
+    lines: pl.Series,
+    numbers: pl.Series,
+    data: bytes | None,
+    file: str,
+    spec: DatasetSpec,
+    extra: dict[str, None],
+    log: IssueLog,
+) -> tuple[pl.DataFrame, pl.Series] | None:
+    """The table of the lines Polars reads, and their positions in ``lines`` (a line it
+    refuses after all is reported and left out)."""
+    schema: dict[str, pl.DataType] = {}
+    for c in spec.columns:
+        if c.kind == "number":
+            continue  # taken from the tokens, as written
+        schema[c.name] = pl.Boolean() if c.kind == "boolean" else pl.String()
+    schema.update(dict.fromkeys(extra, pl.String()))
+    source = data
+    positions = pl.int_range(0, len(lines), eager=True)
+    for _attempt in range(2):
+        if not len(lines):
+            return None
+        body = source if source is not None else "\n".join(lines.to_list()).encode()
         try:
-            records.append((number, json.loads(line)))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            frame = pl.read_ndjson(io.BytesIO(body), schema=schema)
+        except Exception as exc:
+            failed = _diagnose(lines, numbers, file, log)
+            if not failed.any():
+                failed = _refused_by_polars(lines, numbers, schema, file, log)
+            if not failed.any():
+                raise Unreadable(f"not readable as JSON Lines: {_first_line(exc)}", None) from None
+            lines, numbers, source = lines.filter(~failed), numbers.filter(~failed), None
+            positions = positions.filter(~failed)
+            continue
+        if len(frame) != len(lines):
+            raise Unreadable("could not match records to lines", "report this file as a bug")
+        return frame.with_columns(numbers.alias(ROW)), positions
+    raise Unreadable("not readable as JSON Lines", None)
+
+
+def _diagnose(lines: pl.Series, numbers: pl.Series, file: str, log: IssueLog) -> pl.Series:
+    """The lines Python's json refuses (each reported), after Polars refused the file."""
+    failed: list[bool] = []
+    for number, line in zip(numbers.to_list(), lines.to_list(), strict=True):
+        try:
+            DECODER.decode(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             log.error(
-                str(src.path),
-                f"line is not valid JSON: {exc}",
+                file,
+                f"line is not valid JSON: {message}",
                 row=number,
-                value=line[:60].decode("utf-8", "replace"),
                 hint="JSON Lines holds one complete JSON object per line",
             )
-    if not records and not log.errors:
-        raise Unreadable("no records in the file", None)
-    return records_frame(records, src, spec, log)
+            failed.append(True)
+        else:
+            failed.append(False)
+    return pl.Series(failed, dtype=pl.Boolean)
 
 
-def _sample_keys(data: bytes, lines: int = 1000) -> list[str]:
-    keys: dict[str, None] = {}
-    for line in data[: 1 << 20].split(b"\n")[:lines]:
+def _refused_by_polars(
+    lines: pl.Series, numbers: pl.Series, schema: dict[str, pl.DataType], file: str, log: IssueLog
+) -> pl.Series:
+    """The valid JSON lines the bulk reader still refuses (a number beyond 64-bit
+    range, say), found by halving, each reported; the file is not read past them."""
+    failed = [False] * len(lines)
+
+    def search(start: int, stop: int) -> None:
+        body = "\n".join(lines.slice(start, stop - start).to_list()).encode()
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(record, dict):
-            keys.update(dict.fromkeys(map(str, record)))
-    return list(keys)
+            pl.read_ndjson(io.BytesIO(body), schema=schema)
+        except Exception as exc:
+            if stop - start == 1:
+                failed[start] = True
+                log.error(
+                    file,
+                    f"line cannot be read: {_first_line(exc)}",
+                    row=int(numbers[start]),
+                    hint="the bulk reader cannot read a number this long; write it with fewer digits",
+                )
+                return
+            middle = (start + stop) // 2
+            search(start, middle)
+            search(middle, stop)
+
+    search(0, len(lines))
+    return pl.Series(failed, dtype=pl.Boolean)
 
 
-def _read_json(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
+def _empty_raw(spec: DatasetSpec) -> pl.DataFrame:
+    return pl.DataFrame(schema={**{c.name: pl.String() for c in spec.columns}, ROW: pl.Int64()})
+
+
+# ----------------------------------------------------------------------------- JSON
+
+
+def _read_json(
+    data: bytes, file: str, dataset: str | None, spec: DatasetSpec, log: IssueLog
+) -> pl.DataFrame:
     try:
-        document = json.loads(data)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise Unreadable(
+            f"file is not UTF-8 text (bad byte at line {line})", "re-export the file as UTF-8"
+        ) from None
+    try:
+        document = DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data":  # several documents: JSON Lines under a .json name
-            return _read_jsonl(data, src, spec, log)
+        if exc.msg == "Extra data" and dataset is not None:  # JSON Lines under a .json name
+            return _read_jsonl(data, file, spec, log)
         raise Unreadable(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             "the file must be a JSON array of records, or JSON Lines",
         ) from None
-    except UnicodeDecodeError:
-        raise Unreadable("file is not UTF-8 text", "re-export the file as UTF-8") from None
-    return records_frame(_records_of(document, src), src, spec, log)
+    except RecursionError:
+        raise Unreadable(
+            f"nested too deeply{_deep_at(text)}",
+            f"records may nest at most {MAX_DEPTH} levels",
+        ) from None
+    return records_frame(_records_of(document, dataset or "records"), spec, file, log)
 
 
-def _read_yaml(data: bytes, src: SourceFile, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
+def _deep_at(text: str) -> str:
+    """Where ``text`` first nests deeper than the limit, as `` at line N``."""
+    level = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        token = match.group()
+        if token in ("[", "{"):
+            level += 1
+            if level > MAX_DEPTH:
+                return f" at line {text.count(chr(10), 0, match.start()) + 1}"
+        elif token in ("]", "}"):
+            level -= 1
+    return ""
+
+
+def _records_of(document: Any, dataset: str) -> list[tuple[int, Any]]:
+    if isinstance(document, dict) and len(document) == 1:
+        ((key, value),) = document.items()
+        if key == dataset and isinstance(value, list):
+            document = value
+    if not isinstance(document, list):
+        got = type(document).__name__ if document is not None else "nothing"
+        if isinstance(document, dict):
+            got = "dict"
+        raise Unreadable(
+            f"expected a list of records, got {got}",
+            f'write `[{{"id": ...}}, ...]`, `{{"{dataset}": [...]}}`, or JSON Lines',
+        )
+    return list(enumerate(document, start=1))
+
+
+# ----------------------------------------------------------------------------- YAML
+
+
+class _DataLoader(yaml.SafeLoader):
+    """YAML for data: every plain scalar is text except null (as in CSV, the field's type
+    decides what the text means: `0012` stays `0012`, `2026-02-30` is reported by the
+    timestamp check, not by the YAML parser); no anchors or aliases (they let a few
+    bytes expand without bound); keys given twice and nesting deeper than the limit
+    are refused with their line."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._level = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1
+        if type(event).__name__ == "AliasEvent":
+            raise _YamlRefused(
+                f"YAML alias `*{event.anchor}` at line {line}",
+                "anchors and aliases are not read in data files; write the values out",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _YamlRefused(
+                f"YAML anchor `&{anchor}` at line {line}",
+                "anchors and aliases are not read in data files; write the values out",
+            )
+        self._level += 1
+        try:
+            if self._level > MAX_DEPTH + 1:
+                raise _YamlRefused(
+                    f"value nested more than {MAX_DEPTH} levels deep at line {line}",
+                    "data records are flat, with lists of flat objects",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._level -= 1
+
+
+_DataLoader.yaml_implicit_resolvers = {}  # no ints, floats, booleans or timestamps
+_DataLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+class _YamlRefused(Exception):
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _construct_mapping(loader: _DataLoader, node: yaml.MappingNode) -> Iterator[Object]:
+    obj = Object()
+    yield obj
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise _YamlRefused(
+                f"YAML key that is not text at line {key_node.start_mark.line + 1}",
+                "keys are field names",
+            )
+        if key in obj:
+            obj.duplicates.append((key, key_node.start_mark.line + 1))
+        obj[key] = loader.construct_object(value_node, deep=True)
+
+
+def _construct_scalar_text(loader: _DataLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_DataLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+for _tag in ("int", "float", "bool", "timestamp", "str"):
+    _DataLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_scalar_text)
+
+
+def _read_yaml(
+    data: bytes, file: str, dataset: str, spec: DatasetSpec, log: IssueLog
+) -> pl.DataFrame:
     try:
-        document = yaml.safe_load(data)
+        document = yaml.load(data, Loader=_DataLoader)  # a safe loader
+    except _YamlRefused as exc:
+        raise Unreadable(str(exc), exc.hint) from None
+    except RecursionError:
+        raise Unreadable(
+            "nested too deeply", f"records may nest at most {MAX_DEPTH} levels"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise Unreadable(f"not valid YAML: {problem}{where}", None) from None
-    return records_frame(_records_of(document, src), src, spec, log)
+    except UnicodeDecodeError:
+        raise Unreadable("file is not UTF-8 text", "re-export the file as UTF-8") from None
+    return records_frame(_records_of(document, dataset), spec, file, log, typed=False)
 
 
-def _records_of(document: Any, src: SourceFile) -> list[tuple[int, Any]]:
-    if isinstance(document, dict) and len(document) == 1:
-        ((key, value),) = document.items()
-        if key == src.dataset and isinstance(value, list):
-            document = value
-    if not isinstance(document, list):
-        got = type(document).__name__ if document is not None else "nothing"
-        raise Unreadable(
-            f"expected a list of records, got {got}",
-            f'write `[{{"id": ...}}, ...]`, `{{"{src.dataset}": [...]}}`, or JSON Lines',
-        )
-    return list(enumerate(document, start=1))
+# ----------------------------------------------------------------------------- CSV
 
 
-def _read_csv(data: bytes, src: SourceFile, spec: DatasetSpec) -> pl.DataFrame:
+def _read_csv(data: bytes, file: str, spec: DatasetSpec, log: IssueLog) -> pl.DataFrame:
+    """CSV (RFC 4180) through Python's csv module, the one reader that can say where
+    each record starts: a row with fewer or more fields than the header, an unbalanced
+    quote, bytes that are not UTF-8 are errors naming the line; a record spanning lines
+    is reported at the line it starts on. Header names are stripped of surrounding
+    spaces (with a warning); a name given twice, or a near-miss of a known field
+    (``Resolved_At``, ``resolvedAt``), is an error."""
     try:
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False, empty_string_is_null=True)
-    except Exception as exc:
-        raise Unreadable(f"not readable as CSV: {_first_line(exc)}", None) from None
-    if frame.width == 1 and len(spec.columns) > 1:
-        header = frame.columns[0]
+        data.decode("utf-8")  # checked whole first, to name the line of a bad byte
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise Unreadable(
+            f"file is not UTF-8 text (bad byte at line {line})", "re-export the file as UTF-8"
+        ) from None
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise Unreadable("file is empty", "a dataset with no records needs a header") from None
+    except csv.Error as exc:
+        raise Unreadable(f"not readable as CSV: {exc} (line {reader.line_num})", None) from None
+    if len(header) == 1 and len(spec.columns) > 1:
         for sep in (";", "\t", "|"):
-            if sep in header:
+            if sep in header[0]:
                 shown = "tab" if sep == "\t" else f"`{sep}`"
                 raise Unreadable(
-                    f"the header has a single column `{header[:60]}`: the file looks {shown}-separated",
+                    f"the header has a single column `{header[0][:60]}`: the file looks {shown}-separated",
                     "write comma-separated values (RFC 4180), or import it with a mapping that names the delimiter",
                 )
-    frame = frame.with_columns(  # a quoted "" is empty too
-        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
-    )
-    return frame.with_row_index(ROW, offset=2)
-
-
-# ----------------------------------------------------------------------------- records
-
-
-def _text(value: Any) -> str | None:
-    """Text for a text-typed field: strings as they are, YAML's parsed timestamps and
-    dates back to ISO 8601, integers (YAML ids) as digits; None for anything else."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-_EXPECTED = {"number": "a number", "boolean": "true or false"}
-
-
-def records_frame(
-    records: Iterable[tuple[int, Any]], src: SourceFile, spec: DatasetSpec, log: IssueLog
-) -> pl.DataFrame:
-    """A raw table from Python records, reporting values of the wrong JSON type."""
-    file = str(src.path)
-    overrides = _raw_overrides(spec)
-    kinds = {c.name: c.kind for c in spec.columns}
-    columns: dict[str, list[Any]] = {name: [] for name in overrides}
-    extra: dict[str, list[Any]] = {}
+    names = _header_names(header, file, spec, log)
+    width = len(header)
+    positional = {f"c{i}": pl.String() for i in range(width)}
+    chunks: list[pl.DataFrame] = []
+    batch: list[list[str]] = []
     rows: list[int] = []
-    for number, record in records:
-        if not isinstance(record, dict):
-            log.error(
-                file,
-                "record is not an object",
-                row=number,
-                value=record,
-                hint="each record is a JSON object of field: value",
-            )
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise Unreadable(
+                f"not readable as CSV at line {start}: {exc}",
+                "quote fields that hold commas, quotes or line breaks, and close every quote",
+            ) from None
+        if not record:  # a blank line
+            start = reader.line_num + 1
             continue
-        index = len(rows)
-        rows.append(number)
-        for key, value in record.items():
-            key = str(key)
-            kind = kinds.get(key)
-            if kind is None:
-                column = extra.setdefault(key, [None] * index)
-                if len(column) < index:
-                    column.extend([None] * (index - len(column)))
-                column.append(
-                    value
-                    if value is None or isinstance(value, str)
-                    else json.dumps(value, default=str)
-                )
-                continue
-            columns[key].append(_raw_value(value, kind, overrides[key], file, number, key, log))
-        for column in columns.values():
-            if len(column) == index:
-                column.append(None)
-    n = len(rows)
-    for column in extra.values():
-        column.extend([None] * (n - len(column)))
-    frame = pl.DataFrame(
-        {**columns, **extra, ROW: rows},
-        schema={**overrides, **dict.fromkeys(extra, pl.String()), ROW: pl.Int64()},
+        if len(record) != width:
+            few = len(record) < width
+            log.error(
+                file,
+                f"row has {len(record)} fields, the header has {width}",
+                row=start,
+                hint="a missing field is written as an empty one (`a,,c`)"
+                if few
+                else "quote a field that holds a comma",
+            )
+        else:
+            rows.append(start)
+            batch.append(record)
+            if len(batch) == 100_000:  # into columns as we go: Python lists are large
+                chunks.append(pl.DataFrame(batch, schema=positional, orient="row"))
+                batch = []
+        start = reader.line_num + 1
+    if names is None:
+        return _empty_raw(spec)
+    chunks.append(pl.DataFrame(batch, schema=positional, orient="row"))
+    frame = pl.concat(chunks).rename(dict(zip(positional, names, strict=True)))
+    frame = frame.with_columns(  # an empty field, quoted or not, is no value
+        pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in names
     )
-    return frame
+    return frame.with_columns(pl.Series(ROW, rows, pl.Int64))
 
 
-def _raw_value(
-    value: Any, kind: str, dtype: pl.DataType, file: str, row: int, field: str, log: IssueLog
-) -> Any:
-    if value is None:
-        return None
-    if kind == "number":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        log.error(file, "expected a number", row=row, field=field, value=value)
-        return None
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        log.error(file, "expected true or false", row=row, field=field, value=value)
-        return None
-    if isinstance(dtype, pl.List):
-        return _raw_items(value, dtype, file, row, field, log)
-    text = _text(value)
-    if text is None:
-        log.error(file, f"expected a {kind} written as a string", row=row, field=field, value=value)
-    return text
-
-
-def _raw_items(
-    value: Any, dtype: pl.List, file: str, row: int, field: str, log: IssueLog
-) -> list[dict[str, Any]] | None:
-    inner = dtype.inner
-    assert isinstance(inner, pl.Struct)
-    names = [f.name for f in inner.fields]
-    if not isinstance(value, list):
-        log.error(
-            file,
-            f"expected a list of {{{', '.join(names)}}} objects",
-            row=row,
-            field=field,
-            value=value,
-        )
-        return None
-    out: list[dict[str, Any]] = []
-    for position, item in enumerate(value, start=1):
-        if not isinstance(item, dict):
+def _header_names(
+    header: list[str], file: str, spec: DatasetSpec, log: IssueLog
+) -> list[str] | None:
+    known = [c.name for c in spec.columns]
+    names: list[str] = []
+    ok = True
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip()
+        if name != raw:
+            log.warning(
+                file,
+                f"header `{raw}` has spaces around it; read as `{name}`",
+                row=1,
+                field=name,
+                hint="remove the spaces from the header",
+            )
+        if not name:
+            log.error(file, f"column {position} has no name in the header", row=1)
+            ok = False
+        elif name in names:
             log.error(
                 file,
-                f"item {position} is not an object with {', '.join(names)}",
-                row=row,
-                field=field,
-                value=item,
+                f"column `{name}` appears twice in the header (columns {names.index(name) + 1} and {position})",
+                row=1,
+                field=name,
+                hint="keep one column per field",
             )
-            return None
-        unknown = sorted(set(map(str, item)) - set(names))
-        if unknown:
+            ok = False
+        elif spec.column(name) is None and (guess := near_miss(name, known)) is not None:
             log.error(
                 file,
-                f"item {position} has unknown key `{unknown[0]}`",
-                row=row,
-                field=field,
-                value=item,
-                hint=f"the keys are {', '.join(names)}",
+                f"unknown column `{name}`",
+                row=1,
+                field=name,
+                hint=f"did you mean `{guess}`? names are matched exactly",
             )
-            return None
-        entry: dict[str, Any] = {}
-        for f in inner.fields:
-            raw = item.get(f.name)
-            if raw is None or isinstance(f.dtype, pl.Boolean | pl.Float64):
-                entry[f.name] = raw
-                continue
-            text = _text(raw)
-            if text is None:
-                log.error(
-                    file,
-                    f"item {position}: `{f.name}` must be a string",
-                    row=row,
-                    field=field,
-                    value=raw,
-                )
-                return None
-            entry[f.name] = text
-        out.append(entry)
-    return out
+            ok = False
+        names.append(name)
+    return names if ok else None

@@ -207,6 +207,8 @@ def _reject_records(
 
 def _read_source(path: Path, mapping: Mapping) -> pl.DataFrame:
     if not path.is_file():
+        if path.exists():  # a folder, a pipe, a device: never opened, so never blocks
+            raise ImportFailure(f"{path}: not a regular file; help: give the export file itself")
         raise ImportFailure(f"{path}: no such file")
     if path.suffix.lower() == ".zip":
         data = _zip_member(path, mapping)

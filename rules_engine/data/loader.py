@@ -101,7 +101,14 @@ def _files(root: Path, name: str | None, log: IssueLog) -> list[SourceFile]:
     if not root.exists():
         log.unreadable_file(str(root), "no such file or folder")
         log.raise_if_errors()
-    if root.is_file():
+    if not root.is_dir():
+        if not root.is_file():
+            log.unreadable_file(
+                str(root),
+                "not a regular file (a device, pipe or socket cannot be read as data)",
+                "give a data file or a folder of them",
+            )
+            log.raise_if_errors()
         try:
             return [describe(root, name)]
         except Unreadable as exc:
@@ -109,14 +116,21 @@ def _files(root: Path, name: str | None, log: IssueLog) -> list[SourceFile]:
             log.raise_if_errors()
     found: list[SourceFile] = []
     for child in sorted(root.iterdir()):
-        if not child.is_file() or child.name.startswith("."):
+        if child.name.startswith("."):
             continue
         try:
             src = describe(child)
         except Unreadable:
             continue  # README.md and friends
-        found.append(src)
-    if not found:
+        if child.is_dir():
+            log.unreadable_file(
+                str(child),
+                "is a folder, but its name says it is a data file",
+                "put the data file itself here, or rename the folder",
+            )
+            continue
+        found.append(src)  # a pipe or device is refused when read, without blocking
+    if not found and not log.errors:
         log.unreadable_file(
             str(root),
             "folder holds no data files",

@@ -424,23 +424,23 @@ def test_a_mean_just_below_the_objective_is_breached(tmp_path: Path) -> None:
     assert target(doc, "sat")["verdict"] == "breached"  # was met: rounded to 9 places
 
 
-def test_json_numbers_past_a_floats_digits_are_refused(tmp_path: Path) -> None:
+def test_json_numbers_past_a_floats_digits_are_exact(tmp_path: Path) -> None:
+    # The reader hands JSON numbers on as the text written, so 2**53 + 1 is not rounded
+    # to 2**53 (it was refused while numbers came through a binary float)
     data = write_jsonl(
         tmp_path / "projects.jsonl",
         [
             {
                 "id": "X1",
                 "due": "2026-03-10",
+                "delivered_at": "2026-03-09T00:00:00Z",
                 "budget": 9007199254740992,
                 "actual_cost": 9007199254740993,
             }
         ],
     )
-    refused(
-        policy(tmp_path, NUMBERS),
-        data,
-        "number has more than 15 significant digits, more than a binary float keeps exactly",
-    )
+    doc = evaluate(policy(tmp_path, NUMBERS), data, "2026-03")
+    assert target(doc, "budget")["verdict"] == "breached"  # ...993 > ...992
 
 
 def test_json_numbers_with_few_digits_are_exact(tmp_path: Path) -> None:
@@ -639,11 +639,12 @@ def test_a_misspelled_key_in_json_lines_is_refused(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "tickets.jsonl", [{**TICKET, "pauses": pauses}])
     code, out = run("validate", "--data", str(data))
     assert code == 1
+    # the reader refuses the record at its first problem (the unknown key), before the
+    # missing `start` is looked for
     assert (
-        f"{data}, row 1, field `pauses[1].strat`: error: unknown key `strat` in an item of "
-        "`pauses`; help: did you mean `start`? the keys are start, end, reason"
+        f"{data}, row 1, field `pauses[1].strat`: error: unknown key `strat` in an item of `pauses`"
     ) in out
-    assert f"{data}, row 1, field `pauses[1].start`: error: required field `start`" in out
+    assert "help: did you mean `start`? the keys are start, end, reason" in out
     refused(policy(tmp_path, RESOLUTION), data, "unknown key `strat`")
 
 
@@ -729,7 +730,8 @@ def test_surrounding_whitespace_is_removed_and_said(tmp_path: Path) -> None:
         f"{data}, row 2, field `priority`: warning: 2 values had surrounding whitespace "
         "removed (first at row 2) (got 'P2 ')"
     ) in out
-    assert f"{data}, field `resolved_at`: warning: column name `resolved_at ` had" in out
+    header = f"{data}, row 1, field `resolved_at`: warning: header `resolved_at ` has spaces"
+    assert header in out
     (table,) = load_data(data).tables.values()
     assert table["priority"].to_list() == ["P2", "P2"]
 
@@ -758,7 +760,7 @@ def test_two_headers_that_differ_only_in_whitespace_are_an_error(tmp_path: Path)
     )
     code, out = run("validate", "--data", str(data))
     assert code == 1
-    assert "two columns are named `resolved_at` once surrounding whitespace is removed" in out
+    assert "column `resolved_at` appears twice in the header (columns 4 and 5)" in out
 
 
 def test_padded_pause_reasons_still_match(tmp_path: Path) -> None:
