@@ -34,7 +34,7 @@ from rules_engine.evaluation.records import (
     measure_duration_field,
     measure_elapsed,
 )
-from rules_engine.evaluation.result import Judgement
+from rules_engine.evaluation.result import Judgement, goal_json
 from rules_engine.evaluation.scope import ScopeContext, compile_scope, field_names, scope_text
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
@@ -361,6 +361,7 @@ class Verdicts:
                     "dataset": target.dataset,
                     "scope": scope_text(target.scope),
                     "objective": objective_text(target.objective),
+                    "goal": goal_json(target.objective),
                 }
                 head.update(judged.to_json())
                 head["flip"] = flip_text(target, judged)

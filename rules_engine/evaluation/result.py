@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Literal
 
 from rules_engine.evaluation import numbers as num
 from rules_engine.evaluation.rows import RowTable
+from rules_engine.language import model
 from rules_engine.language.model import Verdict
 from rules_engine.language.policy_text import number_text
 
@@ -246,6 +247,35 @@ class CountFigures:
         }
 
 
+def goal_json(objective: model.Objective) -> dict[str, Any]:
+    """The objective as data, so no reader parses the objective text back: its ``kind``,
+    whether a higher value is better, the ``threshold`` exactly (a percent 0..100,
+    seconds, a number or a count, per ``unit``), and whether it has an error budget
+    (``banded``: a period can be at risk)."""
+    if isinstance(objective, model.PercentWithin | model.RateWhere):
+        x = objective.percent * 100
+        return _goal("percent", ">=", x, "percent", x < 100)
+    if isinstance(objective, model.AvailabilityAtLeast):
+        x = objective.percent * 100
+        return _goal("availability", ">=", x, "percent", x < 100)
+    if isinstance(objective, model.PercentileAtMost):
+        return _goal("percentile", "<=", Fraction(objective.limit_s), "seconds", False)
+    if isinstance(objective, model.AggregateCompare):
+        unit = "seconds" if objective.unit == "duration" else objective.unit
+        return _goal(objective.aggregate, objective.op, objective.value, unit, False)
+    return _goal("count", objective.op, Fraction(objective.value), "count", False)
+
+
+def _goal(kind: str, op: str, threshold: Fraction, unit: str, banded: bool) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "op": op,
+        "threshold": num.exact(threshold),
+        "unit": unit,
+        "banded": banded,
+    }
+
+
 Figures = PercentFigures | PercentileFigures | AvailabilityFigures | AggregateFigures | CountFigures
 RecordFigures = PercentFigures | PercentileFigures
 
@@ -299,4 +329,5 @@ __all__ = [
     "PercentFigures",
     "PercentileFigures",
     "RecordLists",
+    "goal_json",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -27,16 +26,16 @@ def _duration(seconds: int | str) -> str:
     return f"{sign}{head}{whole % 60 + fraction}s"
 
 
-_DURATION_LITERAL = re.compile(r"^(mean|sum) [<>]=? (\d+[smhdw])+$")
-
-
 def _duration_aggregate(target: dict[str, Any]) -> bool:
     """``mean <= 30m``: the value and margin are seconds, shown as durations."""
-    return bool(_DURATION_LITERAL.match(str(target.get("objective", ""))))
+    return bool(target["kind"] == "aggregate" and target["unit"] == "duration")
 
 
 def _value(target: dict[str, Any]) -> str:
-    if target.get("value_s") is not None:
+    kind = target["kind"]
+    if kind == "percentile":
+        if target.get("value_s") is None:
+            return "-"
         bound = "+" if target.get("value_is_lower_bound") else ""
         return f"{_duration(target['value_s'])}{bound} (rank {target['rank']})"
     value = target.get("value")
@@ -44,21 +43,21 @@ def _value(target: dict[str, Any]) -> str:
         return "-"
     if _duration_aggregate(target):
         return _duration(value)
-    if "count" in target and "met" not in target and "downtime_s" not in target:
+    if kind in ("count", "aggregate"):
         return str(value)
     return f"{value}%"
 
 
 def _margin(target: dict[str, Any]) -> str:
-    if target.get("margin_s") is not None:
-        return _duration(target["margin_s"])
+    kind = target["kind"]
+    if kind == "percentile":
+        return "-" if target.get("margin_s") is None else _duration(target["margin_s"])
     margin = target.get("margin")
     if margin is None:
         return "-"
     if _duration_aggregate(target):
         return _duration(margin)
-    percent = "met" in target or "downtime_s" in target
-    return f"{margin} pts" if percent else str(margin)
+    return f"{margin} pts" if kind in ("percent", "availability") else str(margin)
 
 
 def _budget(target: dict[str, Any]) -> str:
@@ -71,10 +70,11 @@ def _budget(target: dict[str, Any]) -> str:
 
 
 def _records(target: dict[str, Any]) -> str:
-    if "met" in target:
+    kind = target["kind"]
+    if kind in ("percent", "percentile"):
         pending = f", {target['pending']} pending" if target.get("pending") else ""
         return f"{target['met']} met, {target['breached']} breached{pending}"
-    if "downtime_s" in target:
+    if kind == "availability":
         return f"{_duration(target['downtime_s'])} down of {_duration(target['scheduled_s'])}"
     return f"{target.get('count', 0)} records"
 

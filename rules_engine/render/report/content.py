@@ -30,12 +30,12 @@ from rules_engine.render.report.document import (
     headroom,
     money,
     normalize,
-    parse_objective,
     severity,
     shortfall_sentence,
     span_of,
     target_label,
     target_names,
+    target_objective,
     target_value,
 )
 
@@ -244,7 +244,7 @@ def _target_infos(doc: Doc) -> dict[str, TargetInfo]:
             label=target_label(name, latest),
             owner=str(latest.get("owner") or "provider"),
             objective_text=text,
-            objective=parse_objective(text),
+            objective=target_objective(latest),
             span=_span_text(latest),
             scope=_scope_text(latest),
         )

@@ -290,6 +290,25 @@ _OBJECTIVES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_GOAL_KINDS = {"percent", "availability", "percentile", "mean", "count"}
+
+
+def target_objective(target: Mapping[str, Any]) -> Objective:
+    """The target's objective from the ``goal`` the engine writes beside its text; a
+    document kept from an engine before ``goal`` existed is read from the text."""
+    goal = target.get("goal")
+    if not isinstance(goal, Mapping):
+        return parse_objective(str(target.get("objective") or ""))
+    kind = str(goal.get("kind"))
+    return Objective(
+        kind if kind in _GOAL_KINDS else "other",  # type: ignore[arg-type]
+        exact(goal.get("threshold")),
+        str(goal.get("op", ">=")).startswith(">"),
+        "number" if goal.get("unit") == "money" else goal.get("unit", "number"),
+        bool(goal.get("banded")),
+    )
+
+
 def parse_objective(text: str) -> Objective:
     """Read the objective as the engine writes it (``95% within 15m``, ``p90 <= 27h``,
     ``>= 99.9%``, ``mean >= 4.2``, ``count >= 1``); unknown text gives ``other``."""
@@ -435,7 +454,7 @@ def _counts(target: Mapping[str, Any]) -> str | None:
 
 def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) -> str:
     """One sentence per breach, for the executive summary and CI annotations."""
-    objective = parse_objective(target.get("objective", ""))
+    objective = target_objective(target)
     label = target_label(name, target)
     if target.get("owner") == "customer":
         label = f"{label}, owned by the customer,"
