@@ -583,8 +583,9 @@ FIXES: dict[str, str] = {
     "SLA110": "Remove one import of the cycle the message names; put what both files need "
     "into a third file that both import.",
     "SLA111": "Delete the character the message names. Line separators (U+2028, U+2029, "
-    "U+0085) and bidirectional controls (U+202A-U+202E, U+2066-U+2069) make an editor show "
-    "other text than the parser reads, in comments and strings alike.",
+    "U+0085), bidirectional controls (U+202A-U+202E, U+2066-U+2069) and control characters "
+    "(an escape sequence in a label) make an editor or a terminal show other text than the "
+    "parser reads, in comments and strings alike.",
     "SLA201": "Use the name of a declared `target` (the help suggests the closest one).",
     "SLA202": "Declare the calendar with `calendar NAME { ... }`, or use `24x7`.",
     "SLA203": "Declare the tier with `tier NAME coverage ...`, or fix the spelling.",

@@ -20,7 +20,7 @@ SLA107  error    a keyword used where a name is expected
 SLA108  error    an imported file that is missing or cannot be read
 SLA109  error    an import that leads out of the top-level policy's folder
 SLA110  error    an import cycle (a file that imports itself, directly or not)
-SLA111  error    a character that hides or reorders text (U+2028, a bidi control)
+SLA111  error    a character that hides or reorders text (U+2028, a bidi or control character)
 SLA201  error    unknown target
 SLA202  error    unknown calendar
 SLA203  error    unknown priority tier

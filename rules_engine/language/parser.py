@@ -66,10 +66,17 @@ _HIDING_CHARACTERS = {
         chr(c): f"a bidirectional text control (U+{c:04X})"
         for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
     },
+    **{
+        chr(c): f"a control character (U+{c:04X})"
+        for c in (*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0x85))
+    },
+    **{chr(c): f"a control character (U+{c:04X})" for c in range(0x86, 0xA0)},
 }
-"""Characters that make an editor show text other than what the parser reads: a line
-break the grammar does not know (a ``#`` comment would run on past it, hiding the
-clauses after it) or a bidirectional override that reorders what is displayed."""
+"""Characters that make an editor or a terminal show text other than what the parser
+reads: a line break the grammar does not know (a ``#`` comment would run on past it,
+hiding the clauses after it), a bidirectional override that reorders what is displayed,
+or a control character (an escape sequence in a label rewrites the terminal that prints
+it). Tab, line feed and carriage return are text; NUL marks a binary file (SLA105)."""
 
 _HIDING = re.compile("[" + "".join(_HIDING_CHARACTERS) + "]")
 

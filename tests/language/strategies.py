@@ -42,10 +42,12 @@ clocks = st.sampled_from(["24x7", "business", "open", "on", *KEYWORD_NAMES[:4]])
 ops = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])
 
 strings = st.text(
-    # not the characters the parser refuses because they hide text (SLA111)
+    # not the characters the parser refuses because they hide text (SLA111): controls
+    # other than tab and the line endings, separators and bidi controls
     alphabet=st.characters(
-        blacklist_categories=("Cs",),
-        blacklist_characters="\x00\x85\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+        blacklist_categories=("Cs", "Cc"),
+        whitelist_characters="\t\n\r",
+        blacklist_characters="\x85\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
         "\u2066\u2067\u2068\u2069",
     ),
     max_size=12,

@@ -99,3 +99,15 @@ def test_fmt_reads_a_cr_only_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "credit c {" in result.stdout
     assert "\r" not in result.stdout
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x7f", "\x9b"])
+def test_a_control_character_in_a_label_is_refused_where_it_stands(char: str) -> None:
+    # issue 14: a label carrying an escape sequence rewrote the terminal of whoever ran
+    # `sla explain`; the policy is refused at the character instead
+    text = f'policy "x"\ntarget t "late{char}[2J" {{ of tickets require count >= 1 }}\n'
+    result = check_source(text, "p.sla")
+    (error,) = [d for d in result.diagnostics if d.severity == "error"]
+    assert error.code == "SLA111"
+    assert (error.span.line, error.span.column) == (2, 15)
+    assert f"U+{ord(char):04X}" in error.message

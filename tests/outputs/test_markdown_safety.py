@@ -122,7 +122,8 @@ def test_a_label_with_a_newline_and_html_stays_in_its_place() -> None:
 def test_eval_markdown_escapes_a_label(tmp_path: Path) -> None:
     policy = (QUICKSTART / "policy.sla").read_text(encoding="utf-8")
     label = '"P1 first response within 15 minutes"'
-    evil = '"P1 `\\n\\n<img src=x onerror=alert(1)>\\n\\n` \x1b[2J"'
+    # (a raw escape character in a label is refused by the checker, SLA111)
+    evil = '"P1 `\\n\\n<img src=x onerror=alert(1)>\\n\\n` [2J"'
     (tmp_path / "policy.sla").write_text(policy.replace(label, evil), encoding="utf-8")
     args = ["eval", str(tmp_path / "policy.sla"), "--data", str(QUICKSTART / "data")]
     args += ["--from", "2026-01", "--to", "2026-03", "--as-of", "2026-04-02T00:00:00Z"]
@@ -130,7 +131,6 @@ def test_eval_markdown_escapes_a_label(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output  # February is breached
     text = (tmp_path / "out.md").read_text(encoding="utf-8")
-    assert "\x1b" not in text
     outside = [k for k in structure(text) if "<" in k.split(" ", 1)[-1]]
     assert outside == []
 
