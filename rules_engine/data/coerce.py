@@ -14,7 +14,6 @@ import functools
 import itertools
 import json
 import re
-import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from rules_engine.data.dtypes import (
 )
 from rules_engine.data.formats import ROW
 from rules_engine.data.issues import IssueLog, show_value
-from rules_engine.language.limits import EARLIEST_DATE, LATEST_DATE
+from rules_engine.language.limits import EARLIEST_DATE, LATEST_DATE, iana_zones
 
 _ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%z"
 _ISO_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
@@ -68,20 +67,11 @@ class UnknownTimezone(ValueError):
         self.hint = hint
 
 
-_NOT_ZONES = frozenset({"posixrules", "localtime", "Factory"})
-
-
 @functools.cache
 def timezone_names() -> frozenset[str]:
-    """The zone names the engine accepts: the IANA tz database's names as
-    :func:`zoneinfo.available_timezones` lists them, without the files that are not
-    zones (``posixrules``, ``localtime``, ``Factory``) or copies of them under
-    ``posix/`` and ``right/`` (``right/`` counts leap seconds, which the engine does not)."""
-    return frozenset(
-        name
-        for name in zoneinfo.available_timezones()
-        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
-    )
+    """The zone names the engine accepts, for data and the command line: the same list the
+    policy checker accepts (:func:`rules_engine.language.limits.iana_zones`)."""
+    return iana_zones()
 
 
 def check_timezone(name: str) -> ZoneInfo:
