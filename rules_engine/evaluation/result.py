@@ -99,7 +99,6 @@ class PercentFigures:
         return None if self.value is None else self.value - self.threshold
 
     def to_json(self) -> dict[str, Any]:
-        decided = self.value is not None
         return {
             "kind": self.kind,
             **_counts(self),
@@ -107,7 +106,7 @@ class PercentFigures:
             "value_exact": num.exact(self.value) if self.value is not None else None,
             "margin": num.percent(self.margin) if self.margin is not None else None,
             "budget": self.budget.to_json() if self.budget is not None else None,
-            "to_flip": self.to_flip if decided else None,
+            "to_flip": self.to_flip,
         }
 
 
@@ -170,8 +169,12 @@ class AvailabilityFigures:
     def margin(self) -> Fraction:
         return self.value - self.threshold
 
+    @property
+    def note(self) -> str | None:
+        return None if self.outage_ids else "no outages recorded"
+
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "kind": self.kind,
             "in_scope": self.in_scope,
             "outage_ids": self.outage_ids,
@@ -185,9 +188,6 @@ class AvailabilityFigures:
             "budget": self.budget.to_json(),
             "downtime_intervals": [list(pair) for pair in self.downtime_intervals],
         }
-        if not self.outage_ids:
-            out["note"] = "no outages recorded"
-        return out
 
 
 @dataclass(frozen=True)
@@ -314,8 +314,8 @@ class Judgement:
             out["paused_s_total"] = num.seconds(lists.paused_s)
             if lists.detail is not None:
                 out["records"] = lists.detail
-        elif isinstance(figures, AvailabilityFigures) and "note" in out:
-            out["note"] = out.pop("note")  # after the verdict, where the document had it
+        elif isinstance(figures, AvailabilityFigures) and figures.note is not None:
+            out["note"] = figures.note
         return out
 
 
