@@ -46,7 +46,7 @@ DETAIL_LIMIT = 1000
 
 
 class DataSource(Protocol):
-    """What :func:`evaluate` reads from loaded data (``rules_engine.data.DataBundle``)."""
+    """What :func:`judge` reads from loaded data (``rules_engine.data.DataBundle``)."""
 
     @property
     def tables(self) -> Mapping[str, pl.DataFrame]: ...
