@@ -3,13 +3,10 @@ smallest change that would flip it."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from rules_engine.evaluation import numbers as num
 from rules_engine.evaluation.result import (
     AggregateFigures,
     AvailabilityFigures,
-    Budget,
     CountFigures,
     Judgement,
     PercentFigures,
@@ -85,16 +82,11 @@ def explanation_text(target: model.Target, judged: Judgement, period_label: str)
             f"scheduled on {figures.clock} = {num.percent(figures.value)}% against {goal} "
             f"(margin {num.percent(figures.margin)} points)"
         )
-    elif isinstance(figures, AggregateFigures | CountFigures):
-        value = figures.value if isinstance(figures, AggregateFigures) else figures.count
-        shown = (
-            None
-            if value is None
-            else (
-                num.fixed(Fraction(value)) if isinstance(figures, AggregateFigures) else str(value)
-            )
-        )
+    elif isinstance(figures, AggregateFigures):
+        shown = None if figures.value is None else num.fixed(figures.value)
         parts.append(f"{figures.count} in scope, value {shown} against {goal}")
+    elif isinstance(figures, CountFigures):
+        parts.append(f"{figures.count} in scope, value {figures.count} against {goal}")
     else:
         parts.append(
             f"{figures.in_scope} in scope: {figures.met} met, {figures.breached} breached, "
@@ -117,8 +109,12 @@ def explanation_text(target: model.Target, judged: Judgement, period_label: str)
             )
         if figures.records.paused_s:
             parts.append(f"{num.seconds(figures.records.paused_s)} s of pauses excluded")
-    budget = getattr(figures, "budget", None)
-    if isinstance(budget, Budget):
+    budget = (
+        figures.budget
+        if isinstance(figures, PercentFigures | PercentileFigures | AvailabilityFigures)
+        else None  # means and counts have no error budget
+    )
+    if budget is not None:
         shown_budget = budget.to_json()
         parts.append(
             f"budget {shown_budget['total']} {budget.unit}, used {shown_budget['used']}, "
