@@ -21,60 +21,9 @@ from rules_engine.cli.eval_cmd import (
     progress,
 )
 from rules_engine.data.issues import DataError
-from rules_engine.escape import terminal, terminal_field
+from rules_engine.escape import terminal
 from rules_engine.language.diagnostics import did_you_mean
-
-
-def render_explanation(document: dict[str, Any], name: str) -> str:
-    """One target in one period, as text."""
-    period = document["periods"][0]
-    target = period["targets"][name]
-    lines = [
-        f"target {name}"
-        + (f' "{terminal_field(target["title"])}"' if target.get("title") else "")
-        + f" at {target['span']}",
-        f"period {period['period']} ({'over' if period['over'] else 'running'}) "
-        f"{period['start']} to {period['end']}, as of {document['as_of']} ({document['as_of_source']})",
-        f"scope: of {target['dataset']}" + (f" where {target['scope']}" if target["scope"] else ""),
-        f"objective: {target['objective']} ({target['owner']}-owned)",
-        f"verdict: {target['verdict']}",
-        "",
-        target["explanation"],
-    ]
-    if target.get("flip"):
-        lines.append(f"to flip: {target['flip']}")
-    if "downtime_intervals" in target:
-        lines.append("")
-        counted = ", ".join(map(terminal_field, target["outage_ids"])) or "none"
-        dropped = ", ".join(map(terminal_field, target["planned_excluded_ids"])) or "none"
-        lines.append(f"outages counted: {counted}")
-        lines.append(f"planned, dropped: {dropped}")
-        for start, end in target["downtime_intervals"]:
-            lines.append(f"  down {start} to {end}")
-    records = target.get("records")
-    if records:
-        lines.append("")
-        header = ("ID", "STATUS", "CLOCK", "WALL_S", "CLOCK_S", "PAUSED_S", "MEASURED_S", "OPEN")
-        rows = [header]
-        for rid, rec in records.items():
-            rows.append(
-                (
-                    terminal_field(rid),
-                    terminal_field(rec["status"]),
-                    rec["clock"] or "-",
-                    str(rec.get("wall_s", "-")),
-                    str(rec["gross_s"]),
-                    str(rec["paused_s"]),
-                    str(rec["measured_s"]),
-                    "open" if rec["open"] else "",
-                )
-            )
-        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        lines.extend(
-            "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-            for r in rows
-        )
-    return terminal("\n".join(lines) + "\n")
+from rules_engine.render.explain_out import render_explanation
 
 
 @click.command(name="explain")

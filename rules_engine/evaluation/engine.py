@@ -33,6 +33,7 @@ from rules_engine.evaluation.records import (
     assign_periods,
     measure_duration_field,
     measure_elapsed,
+    target_clock,
 )
 from rules_engine.evaluation.result import Judgement, goal_json
 from rules_engine.evaluation.scope import ScopeContext, compile_scope, field_names, scope_text
@@ -354,6 +355,7 @@ class Verdicts:
             targets_doc: dict[str, Any] = {}
             for name, target in policy.targets.items():
                 judged = self.judgements[name][i]
+                clock = target_clock(target, policy)
                 head: dict[str, Any] = {
                     "title": target.title,
                     "owner": target.owner.value,
@@ -361,11 +363,13 @@ class Verdicts:
                     "dataset": target.dataset,
                     "scope": scope_text(target.scope),
                     "objective": objective_text(target.objective),
-                    "goal": goal_json(target.objective),
+                    "goal": goal_json(target.objective, clock),
                 }
                 head.update(judged.to_json())
-                head["flip"] = flip_text(target, judged)
-                head["explanation"] = explanation_text(target, judged, period.label)
+                head["flip"] = flip_text(target, judged, clock or "wall")
+                head["explanation"] = explanation_text(
+                    target, judged, period.label, clock or "wall"
+                )
                 targets_doc[name] = head
             period_doc: dict[str, Any] = {
                 "period": period.label,

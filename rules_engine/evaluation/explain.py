@@ -3,7 +3,9 @@ smallest change that would flip it."""
 
 from __future__ import annotations
 
-from rules_engine.evaluation import numbers as num
+from fractions import Fraction
+
+from rules_engine import present
 from rules_engine.evaluation.result import (
     AggregateFigures,
     AvailabilityFigures,
@@ -16,6 +18,7 @@ from rules_engine.evaluation.scope import scope_text
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
 from rules_engine.language.policy_text import duration_text, objective_text, percent_text
+from rules_engine.present import ClockKind
 
 _NOUNS = {
     "tickets": ("ticket", "tickets"),
@@ -34,8 +37,9 @@ def noun(dataset: str, count: int) -> str:
     return one if count == 1 else many
 
 
-def flip_text(target: model.Target, judged: Judgement) -> str | None:
-    """The smallest change that flips the verdict, in words; None when nothing is decided."""
+def flip_text(target: model.Target, judged: Judgement, clock: ClockKind = "wall") -> str | None:
+    """The smallest change that flips the verdict, in words, its durations on the target's
+    ``clock``; None when nothing is decided."""
     objective = target.objective
     verdict = judged.verdict
     figures = judged.figures
@@ -56,18 +60,50 @@ def flip_text(target: model.Target, judged: Judgement) -> str | None:
             return f"{to_flip} more {noun(target.dataset, to_flip)} {ok} would have met {goal}"
         return f"{to_flip} more breached {noun(target.dataset, to_flip)} would break {goal}"
     if isinstance(figures, AvailabilityFigures):
-        left = num.seconds(abs(figures.budget.left))
+        left = present.duration(abs(figures.budget.left), clock)
         if verdict == Verdict.BREACHED:
-            return f"{left} s less downtime would have met {goal}"
-        return f"more than {left} s more downtime would break {goal}"
+            return f"{left} less downtime would have met {goal}"
+        return f"more than {left} more downtime would break {goal}"
     if isinstance(figures, AggregateFigures):
-        value = num.fixed(figures.value) if figures.value is not None else None
+        value = _aggregate_text(target.objective, figures, clock)
         return f"the {figures.aggregate} is {value}; the objective is {goal}"
     return f"the count is {figures.count}; the objective is {goal}"
 
 
-def explanation_text(target: model.Target, judged: Judgement, period_label: str) -> str:
-    """A paragraph a person can read: which rule, which numbers, what would change it."""
+def _aggregate_text(
+    objective: model.Objective, figures: AggregateFigures, clock: ClockKind
+) -> str | None:
+    """A mean or sum in the objective's unit: ``35m`` for a mean of durations, ``4.33``
+    for a score (more decimals only where two would look equal to the objective)."""
+    if figures.value is None:
+        return None
+    if isinstance(objective, model.AggregateCompare) and objective.unit == "duration":
+        return present.duration(figures.value, clock)
+    against = objective.value if isinstance(objective, model.AggregateCompare) else None
+    return present.number(figures.value, present.places_needed(figures.value, against))
+
+
+def _percent(value: Fraction, objective: model.Objective) -> str:
+    """A fraction of 1 as a percentage at the precision that tells it from the objective."""
+    return present.percent(value * 100, _percent_goal(objective))
+
+
+def _percent_goal(objective: model.Objective) -> Fraction | None:
+    """The objective's percentage (0..100), for objectives stated as one."""
+    if isinstance(objective, model.PercentWithin | model.RateWhere | model.AvailabilityAtLeast):
+        return objective.percent * 100
+    return None
+
+
+def _points(margin: Fraction, value: Fraction, target: model.Target) -> str:
+    return present.points(margin * 100, value * 100, _percent_goal(target.objective))
+
+
+def explanation_text(
+    target: model.Target, judged: Judgement, period_label: str, clock: ClockKind = "wall"
+) -> str:
+    """A paragraph a person can read: which rule, which numbers, what would change it;
+    durations on the target's ``clock``, the exact values stay in the document."""
     figures = judged.figures
     head = f"{target.name}"
     if target.title:
@@ -77,13 +113,14 @@ def explanation_text(target: model.Target, judged: Judgement, period_label: str)
     parts.append(f"of {target.dataset}" + (f" where {scope}" if scope else ""))
     goal = objective_text(target.objective)
     if isinstance(figures, AvailabilityFigures):
+        available = _percent(figures.value, target.objective)
         parts.append(
-            f"downtime {num.seconds(figures.downtime_s)} s of {num.seconds(figures.scheduled_s)} s "
-            f"scheduled on {figures.clock} = {num.percent(figures.value)}% against {goal} "
-            f"(margin {num.percent(figures.margin)} points)"
+            f"downtime {present.duration(figures.downtime_s, clock)} of "
+            f"{present.duration(figures.scheduled_s, clock)} scheduled on {figures.clock} = "
+            f"{available} against {goal} (margin {_points(figures.margin, figures.value, target)})"
         )
     elif isinstance(figures, AggregateFigures):
-        shown = None if figures.value is None else num.fixed(figures.value)
+        shown = _aggregate_text(target.objective, figures, clock)
         parts.append(f"{figures.count} in scope, value {shown} against {goal}")
     elif isinstance(figures, CountFigures):
         parts.append(f"{figures.count} in scope, value {figures.count} against {goal}")
@@ -96,31 +133,39 @@ def explanation_text(target: model.Target, judged: Judgement, period_label: str)
             margin = figures.margin
             assert margin is not None
             parts.append(
-                f"{num.percent(figures.value)}% against {goal} "
-                f"(margin {num.percent(margin)} points)"
+                f"{_percent(figures.value, target.objective)} against {goal} "
+                f"(margin {_points(margin, figures.value, target)})"
             )
         elif isinstance(figures, PercentileFigures) and figures.value_s is not None:
             margin_s = figures.margin_s
             assert margin_s is not None
             bound = " (a lower bound)" if figures.lower_bound else ""
             parts.append(
-                f"rank {figures.rank} value {num.seconds(figures.value_s)} s{bound} against {goal} "
-                f"(margin {num.seconds(margin_s)} s)"
+                f"rank {figures.rank} value {present.duration(figures.value_s, clock)}{bound} "
+                f"against {goal} (margin {present.duration(margin_s, clock)})"
             )
         if figures.records.paused_s:
-            parts.append(f"{num.seconds(figures.records.paused_s)} s of pauses excluded")
+            paused = present.duration(figures.records.paused_s, clock)
+            parts.append(f"{paused} of pauses excluded")
     budget = (
         figures.budget
         if isinstance(figures, PercentFigures | PercentileFigures | AvailabilityFigures)
         else None  # means and counts have no error budget
     )
     if budget is not None:
-        shown_budget = budget.to_json()
-        parts.append(
-            f"budget {shown_budget['total']} {budget.unit}, used {shown_budget['used']}, "
-            f"left {shown_budget['left']}"
-        )
-    flip = flip_text(target, judged)
+        if budget.unit == "seconds":
+            total, used, left = (
+                present.duration(amount, clock)
+                for amount in (budget.total, budget.used, budget.left)
+            )
+            parts.append(f"budget {total}, used {used}, left {left}")
+        else:
+            shown_budget = budget.to_json()
+            parts.append(
+                f"budget {shown_budget['total']} {budget.unit}, used {shown_budget['used']}, "
+                f"left {shown_budget['left']}"
+            )
+    flip = flip_text(target, judged, clock)
     if flip:
         parts.append(flip)
     return "; ".join(parts)

@@ -18,6 +18,9 @@ import polars as pl
 from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.scope import day_start
 from rules_engine.language import model
+from rules_engine.language.fieldtypes import dataset_fields
+from rules_engine.language.lint import scope_tiers
+from rules_engine.present import ClockKind
 
 UTC_US = pl.Datetime("us", "UTC")
 
@@ -82,6 +85,39 @@ def clock_column(df: pl.DataFrame, measure: model.Elapsed, policy: model.Checked
             .replace_strict(mapping, default=model.CLOCK_24X7, return_dtype=pl.String)
         )
     return pl.lit(model.CLOCK_24X7)
+
+
+def target_clock(target: model.Target, policy: model.CheckedPolicy) -> ClockKind | None:
+    """What a target's durations are counted on, for people reading them: ``wall`` when
+    every record it can take is on the 24x7 clock, ``business`` when every one is on a
+    calendar, ``mixed`` otherwise; ``None`` when the target measures no time."""
+    measure = target.measure
+    if isinstance(measure, model.Availability):
+        names = {measure.clock}
+    elif isinstance(measure, model.Elapsed):
+        if measure.clock is not None:
+            names = {measure.clock}
+        elif not _has_priority(target.dataset, policy):
+            names = {model.CLOCK_24X7}  # no priority, no tier: every record on 24x7
+        else:
+            tiers = frozenset(policy.tiers)
+            chosen = scope_tiers(target.scope, tiers)
+            names = {policy.tiers[name].coverage for name in chosen}
+            if not chosen or chosen == tiers:  # a priority outside the tiers is on 24x7
+                names.add(model.CLOCK_24X7)
+    elif isinstance(measure, model.DurationField):
+        names = {model.CLOCK_24X7}
+    else:
+        return None
+    if names == {model.CLOCK_24X7}:
+        return "wall"
+    return "mixed" if model.CLOCK_24X7 in names else "business"
+
+
+def _has_priority(dataset: str, policy: model.CheckedPolicy) -> bool:
+    declared = policy.datasets.get(dataset)
+    extra = {f.name for f in declared.fields} if declared is not None else set()
+    return "priority" in (dataset_fields(dataset) or {}) or "priority" in extra
 
 
 def _on_clocks(df: pl.DataFrame, ctx: RecordContext, columns: Sequence[str]) -> pl.DataFrame:

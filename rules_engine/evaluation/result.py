@@ -35,6 +35,7 @@ from rules_engine.evaluation.rows import RowTable
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
 from rules_engine.language.policy_text import number_text
+from rules_engine.present import ClockKind
 
 Kind = Literal["percent", "percentile", "availability", "aggregate", "count"]
 
@@ -247,11 +248,20 @@ class CountFigures:
         }
 
 
-def goal_json(objective: model.Objective) -> dict[str, Any]:
+def goal_json(objective: model.Objective, clock: ClockKind | None = None) -> dict[str, Any]:
     """The objective as data, so no reader parses the objective text back: its ``kind``,
     whether a higher value is better, the ``threshold`` exactly (a percent 0..100,
-    seconds, a number or a count, per ``unit``), and whether it has an error budget
-    (``banded``: a period can be at risk)."""
+    seconds, a number or a count, per ``unit``), whether it has an error budget
+    (``banded``: a period can be at risk), and, for a target that measures time, the
+    ``clock`` its durations are counted on (``wall``, ``business`` or ``mixed``), so they
+    are shown in the unit that clock counts."""
+    goal = _goal_json(objective)
+    if clock is not None:
+        goal["clock"] = clock
+    return goal
+
+
+def _goal_json(objective: model.Objective) -> dict[str, Any]:
     if isinstance(objective, model.PercentWithin | model.RateWhere):
         x = objective.percent * 100
         return _goal("percent", ">=", x, "percent", x < 100)

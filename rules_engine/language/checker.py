@@ -33,6 +33,7 @@ from rules_engine.language.diagnostics import Diagnostic, diagnostic, did_you_me
 from rules_engine.language.fieldtypes import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
 from rules_engine.language.limits import iana_zones, is_iana_zone, out_of_range
 from rules_engine.language.lint import lint, scope_tiers
+from rules_engine.language.policy_text import percent_text
 from rules_engine.language.spans import Span
 
 
@@ -1897,7 +1898,7 @@ def _operand_text(op: m.Operand) -> str:
         return op.name
     value = op.value
     if op.kind == "percent" and isinstance(value, Fraction):
-        return f"{float(value * 100):g}%"
+        return percent_text(value)
     if op.kind == "string":
         return f'"{value}"'
     if isinstance(value, dt.date):

@@ -53,6 +53,7 @@ from rules_engine.language.model import (
     Target,
     ValueBelow,
 )
+from rules_engine.language.policy_text import duration_text, percent_text
 
 START_STATES = frozenset({"new", "open"})
 """Statuses a ticket starts in; a pause on one of them stops the clock from the start."""
@@ -70,21 +71,13 @@ def lint(policy: CheckedPolicy) -> list[Diagnostic]:
 
 
 def _pct(value: Fraction) -> str:
-    """``Fraction(999, 1000)`` -> ``99.9%`` (exact where it terminates)."""
-    scaled = value * 100
-    if scaled.denominator == 1:
-        return f"{scaled.numerator}%"
-    text = f"{float(scaled):.6f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    """``Fraction(999, 1000)`` -> ``99.9%``: the policy's own literal, exactly."""
+    return percent_text(value)
 
 
 def _duration(seconds: int) -> str:
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts) or "0s"
+    """A limit as the policy writes it: ``27h``, ``14d``."""
+    return duration_text(seconds)
 
 
 def _conjuncts(expr: Expr | None) -> Iterator[Expr]:

@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from rules_engine import present
 from rules_engine.escape import terminal, terminal_field
-from rules_engine.language.policy_text import duration_text
 
 _SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
 _COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")
 
 
-def _duration(seconds: int | str) -> str:
-    """Seconds from the document (an int, or a decimal string with 3 places) as people
-    read them: ``10h``, ``-44m38.400s``."""
-    value = Decimal(str(seconds))
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    whole = int(value)
-    fraction = value - whole
-    if not fraction:
-        return sign + duration_text(whole)
-    head = duration_text(whole - whole % 60) if whole >= 60 else ""
-    return f"{sign}{head}{whole % 60 + fraction}s"
+def _clock(target: dict[str, Any]) -> present.ClockKind:
+    """The clock the target's durations are counted on (``wall`` for a document written
+    before the goal named it)."""
+    clock = (target.get("goal") or {}).get("clock")
+    return clock if clock in ("wall", "business", "mixed") else "wall"
+
+
+def _duration(target: dict[str, Any], seconds: int | str | None) -> str:
+    return present.duration(seconds, _clock(target))
 
 
 def _duration_aggregate(target: dict[str, Any]) -> bool:
     """``mean <= 30m``: the value and margin are seconds, shown as durations."""
     return bool(target["kind"] == "aggregate" and target["unit"] == "duration")
+
+
+def _threshold(target: dict[str, Any]) -> str | None:
+    threshold = (target.get("goal") or {}).get("threshold")
+    return threshold if isinstance(threshold, str) else None
 
 
 def _value(target: dict[str, Any]) -> str:
@@ -37,27 +38,38 @@ def _value(target: dict[str, Any]) -> str:
         if target.get("value_s") is None:
             return "-"
         bound = "+" if target.get("value_is_lower_bound") else ""
-        return f"{_duration(target['value_s'])}{bound} (rank {target['rank']})"
+        return f"{_duration(target, target['value_s'])}{bound} (rank {target['rank']})"
     value = target.get("value")
     if value is None:
         return "-"
     if _duration_aggregate(target):
-        return _duration(value)
-    if kind in ("count", "aggregate"):
+        return _duration(target, value)
+    if kind == "count":
         return str(value)
-    return f"{value}%"
+    if kind == "aggregate":
+        return present.number(value, _places(target))
+    return present.percent(value, against=_threshold(target))
+
+
+def _places(target: dict[str, Any]) -> int:
+    """A mean or sum with two decimals, more where two would make it look equal to the
+    objective."""
+    value, threshold = present.exact(target.get("value")), present.exact(_threshold(target))
+    return 2 if value is None else present.places_needed(value, threshold)
 
 
 def _margin(target: dict[str, Any]) -> str:
     kind = target["kind"]
     if kind == "percentile":
-        return "-" if target.get("margin_s") is None else _duration(target["margin_s"])
+        return "-" if target.get("margin_s") is None else _duration(target, target["margin_s"])
     margin = target.get("margin")
     if margin is None:
         return "-"
     if _duration_aggregate(target):
-        return _duration(margin)
-    return f"{margin} pts" if kind in ("percent", "availability") else str(margin)
+        return _duration(target, margin)
+    if kind in ("percent", "availability"):
+        return present.points(margin, target.get("value"), _threshold(target))
+    return str(margin) if kind == "count" else present.number(margin, _places(target))
 
 
 def _budget(target: dict[str, Any]) -> str:
@@ -65,7 +77,7 @@ def _budget(target: dict[str, Any]) -> str:
     if not budget:
         return "-"
     if budget["unit"] == "seconds":
-        return f"{_duration(budget['left'])} of {_duration(budget['total'])}"
+        return f"{_duration(target, budget['left'])} of {_duration(target, budget['total'])}"
     return f"{budget['left']} of {budget['total']}"
 
 
@@ -75,7 +87,8 @@ def _records(target: dict[str, Any]) -> str:
         pending = f", {target['pending']} pending" if target.get("pending") else ""
         return f"{target['met']} met, {target['breached']} breached{pending}"
     if kind == "availability":
-        return f"{_duration(target['downtime_s'])} down of {_duration(target['scheduled_s'])}"
+        down, scheduled = target["downtime_s"], target["scheduled_s"]
+        return f"{_duration(target, down)} down of {_duration(target, scheduled)}"
     return f"{target.get('count', 0)} records"
 
 
@@ -94,10 +107,10 @@ def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
     """The period's account: what is owed each way, then every line behind it."""
     if not period.get("over") or period.get("credits_owed") is None:
         return []
-    lines = [
-        f"  credits owed {period['credits_owed']} {currency}, "
-        f"bonuses {period.get('bonus_total', '0')} {currency}"
-    ]
+    places = present.minor_units_of(period["credits_owed"])
+    owed = present.money(period["credits_owed"], currency, places)
+    bonuses = present.money(period.get("bonus_total", "0"), currency, places)
+    lines = [f"  credits owed {owed}, bonuses {bonuses}"]
     for line in period["lines"]:
         kind = line["kind"]
         if kind == "cap":  # its arithmetic reads "cap 20% x ..."

@@ -159,9 +159,22 @@ def test_explain_lists_every_record_with_clock_wall_and_pauses() -> None:
         ],
     )
     assert result.exit_code == 1  # breached in February
-    assert "QS-0201" in result.output and "WALL_S" in result.output and "PAUSED_S" in result.output
-    # 25 minutes = 1500 s on 24x7: clock time equals wall time
-    assert "1500" in result.output
+    header = next(line for line in result.output.splitlines() if "WALL TIME" in line)
+    assert header.split() == [
+        "ID",
+        "STATUS",
+        "CLOCK",
+        "WALL",
+        "TIME",
+        "ON",
+        "CLOCK",
+        "PAUSED",
+        "MEASURED",
+        "OPEN",
+    ]
+    row = next(line for line in result.output.splitlines() if "QS-0201" in line)
+    # 25 minutes (1500 s) on 24x7: clock time equals wall time, nothing paused
+    assert row.split() == ["QS-0201", "breached", "24x7", "25m", "25m", "0s", "25m"]
 
 
 def test_explain_unknown_target_suggests_a_name() -> None:

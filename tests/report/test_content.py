@@ -54,7 +54,7 @@ def test_wins_and_improvements(sample: dict[str, Any]) -> None:
         "p1_response": "breached in 2026-02, at risk in 2026-03",
         "email_availability": "breached in 2026-02, met in 2026-03",
         "p3_resolution": "no data in 2026-02, met in 2026-03",
-        "change_turnaround": "from 95.0000% to 100.0000%",
+        "change_turnaround": "from 95.00% to 100.00%",
     }
 
 

@@ -79,17 +79,31 @@ def test_objectives_read_as_written() -> None:
     [
         (0, "0s"),
         (900, "15m"),
-        (5400, "1h 30m"),
-        (90061, "25h 1m 1s"),  # 86400 + 3600 + 60 + 1: hours below three days
+        (5400, "1h30m"),
+        (90061, "25h1m1s"),  # 86400 + 3600 + 60 + 1: hours below two days
         (97200, "27h"),
-        (1209601, "14d 1s"),  # 14 x 86400 + 1
-        ("2678.400", "44m 38.4s"),  # 44 x 60 = 2640, + 38.4
+        (1209601, "14d1s"),  # 14 x 86400 + 1
+        (190800, "2d5h"),  # 2 x 86400 + 5 x 3600: days from two of them up
+        ("2678.400", "44m38.4s"),  # 44 x 60 = 2640, + 38.4
         (-60, "-1m"),
         (None, "-"),
     ],
 )
 def test_fmt_duration(seconds: Any, text: str) -> None:
     assert fmt_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (612000, "170h"),  # 170 open hours: about 21 office days, never "7d2h"
+        (19109430, "5308h10m30s"),  # 221 x 24 + 4 = 5308 h, + 10m30s: never "221d10m30s"
+        (97200, "27h"),
+    ],
+)
+def test_business_time_is_shown_in_hours(seconds: int, text: str) -> None:
+    assert fmt_duration(seconds, "business") == text
+    assert fmt_duration(seconds, "mixed") == text
 
 
 @given(st.integers(min_value=0, max_value=10**9))
@@ -176,12 +190,12 @@ def test_shortfall_sentence_names_the_worst_record(sample: dict[str, Any]) -> No
     target = sample["periods"][1]["targets"]["p1_response"]
     sentence = shortfall_sentence("2026-02", "p1_response", target)
     assert sentence == (
-        "p1_response (P1 response) missed `95% within 15m` in 2026-02: 80.000000% "
+        "p1_response (P1 response) missed `95% within 15m` in 2026-02: 80.00% "
         "(8 of 10 met); 2 breached records, worst BR-2 at 45m against 15m."
     )
     email = sample["periods"][1]["targets"]["email_availability"]
-    # 2419.2 s budget = 40m 19.2s; 5400 s down = 1h 30m
+    # 2419.2 s budget = 40m19.2s; 5400 s down = 1h30m; 99.776786% to two places: 99.78%
     assert shortfall_sentence("2026-02", "email_availability", email) == (
-        "email_availability missed `>= 99.9%` in 2026-02: 99.776786% available, "
-        "1h 30m down against a budget of 40m 19.2s."
+        "email_availability missed `>= 99.9%` in 2026-02: 99.78% available, "
+        "1h30m down against a budget of 40m19.2s."
     )

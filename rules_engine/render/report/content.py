@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from rules_engine import present
 from rules_engine.render.report.document import (
     VERDICTS,
     Doc,
@@ -25,7 +26,6 @@ from rules_engine.render.report.document import (
     exact,
     fmt_duration,
     fmt_money,
-    fmt_percent,
     fmt_value,
     headroom,
     money,
@@ -98,6 +98,7 @@ class BudgetCell:
     left: Any
     burned: Fraction | None  # used / total; None when there is no budget
     rate: Fraction | None  # burned / elapsed share of the period (1 = on pace)
+    clock: present.ClockKind = "wall"  # what a budget of time is counted on
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class Report:
     range_text: str
     as_of: str
     currency: str
+    timezone: str  # the contract's zone: every instant shown is in it, with its offset
     summary: Summary
     targets: list[TargetInfo]
     periods: list[str]
@@ -194,8 +196,9 @@ def build_report(raw: Mapping[str, Any]) -> Report:
         else f"{periods[0]} to {periods[-1]}"
         if periods
         else "",
-        as_of=str(doc.get("as_of") or "-"),
+        as_of=present.instant(doc.get("as_of"), doc.get("timezone")),
         currency=currency,
+        timezone=str(doc.get("timezone") or ""),
         summary=_summary(doc, infos, shortfalls, at_risk, currency),
         targets=list(infos.values()),
         periods=periods,
@@ -367,12 +370,18 @@ def _wins(doc: Doc, infos: dict[str, TargetInfo]) -> list[Win]:
 
 
 def _margin_text(t: Mapping[str, Any], objective: Objective) -> str:
-    if "margin_s" in t:
-        return fmt_duration(t["margin_s"])
+    if objective.unit == "seconds":
+        return fmt_duration(t.get("margin_s", t.get("margin")), objective.clock)
     margin = t.get("margin")
     if margin is None:
         return "-"
-    return f"{margin} points" if objective.unit == "percent" else str(margin)
+    if objective.unit == "percent":
+        return present.points(margin, t.get("value"), objective.threshold)
+    if objective.unit == "count":
+        return str(margin)
+    value = exact(t.get("value"))
+    places = 2 if value is None else present.places_needed(value, objective.threshold)
+    return present.number(margin, places)
 
 
 _RANK = {"breached": 0, "at_risk": 1, "no_data": 1, "met": 2}
@@ -403,10 +412,12 @@ def _improvements(trends: list[Trend]) -> list[Improvement]:
 
 def _show(value: Fraction, objective: Objective) -> str:
     if objective.unit == "percent":
-        return fmt_percent(value / 100, 4)
+        return present.percent(value, against=objective.threshold)
     if objective.unit == "seconds":
-        return fmt_duration(value)
-    return str(value) if value.denominator == 1 else f"{float(value):.2f}"
+        return fmt_duration(value, objective.clock)
+    if objective.unit == "count":
+        return str(value)
+    return present.number(value, present.places_needed(value, objective.threshold))
 
 
 def _budget(doc: Doc, infos: dict[str, TargetInfo]) -> dict[str, dict[str, BudgetCell]]:
@@ -430,6 +441,7 @@ def _budget(doc: Doc, infos: dict[str, TargetInfo]) -> dict[str, dict[str, Budge
                 left=budget.get("left"),
                 burned=burned,
                 rate=rate,
+                clock=infos[name].objective.clock if name in infos else "wall",
             )
     return {name: out[name] for name in infos if name in out}
 
@@ -521,21 +533,24 @@ def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tupl
 RECORD_COLUMNS = ("Record", "Measured", "Limit", "Over by", "State")
 
 
-def record_row(record: Mapping[str, Any]) -> list[str]:
-    """A breached record as the shortfall tables show it (plain text; the layout escapes)."""
+def record_row(record: Mapping[str, Any], clock: present.ClockKind = "wall") -> list[str]:
+    """A breached record as the shortfall tables show it (plain text; the layout escapes),
+    its durations on the target's clock."""
     measured, limit = exact(record.get("measured_s")), exact(record.get("limit_s"))
-    over = fmt_duration(measured - limit) if measured is not None and limit is not None else "-"
+    over = (
+        fmt_duration(measured - limit, clock) if measured is not None and limit is not None else "-"
+    )
     return [
         str(record.get("id")),
-        fmt_duration(record.get("measured_s")),
-        fmt_duration(record.get("limit_s")),
+        fmt_duration(record.get("measured_s"), clock),
+        fmt_duration(record.get("limit_s"), clock),
         over,
         "open" if record.get("open") else "closed",
     ]
 
 
-def budget_text(value: Any, unit: str) -> str:
-    """A budget amount in its unit: seconds as a duration, records as a count."""
+def budget_text(value: Any, unit: str, clock: present.ClockKind = "wall") -> str:
+    """A budget amount in its unit: seconds as a duration on its clock, records as a count."""
     if value is None:
         return "-"
-    return fmt_duration(value) if unit == "seconds" else str(value)
+    return fmt_duration(value, clock) if unit == "seconds" else str(value)

@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, Literal
 
+from rules_engine import present
+
 MAX_PERIODS = 120
 """A report over more periods than ten years of months is refused: nobody reads it, and
 its charts stop being legible."""
@@ -278,6 +280,8 @@ class Objective:
     higher_is_better: bool
     unit: Literal["percent", "seconds", "number", "count"]
     banded: bool
+    clock: present.ClockKind = "wall"
+    """What the target's durations are counted on: business time is shown in hours."""
 
 
 _OBJECTIVES: list[tuple[re.Pattern[str], str]] = [
@@ -306,6 +310,7 @@ def target_objective(target: Mapping[str, Any]) -> Objective:
         str(goal.get("op", ">=")).startswith(">"),
         "number" if goal.get("unit") == "money" else goal.get("unit", "number"),
         bool(goal.get("banded")),
+        goal["clock"] if goal.get("clock") in ("wall", "business", "mixed") else "wall",
     )
 
 
@@ -382,39 +387,16 @@ def severity(target: Mapping[str, Any], objective: Objective) -> Fraction:
 # --------------------------------------------------------------------------- words
 
 
-def fmt_duration(seconds: Any) -> str:
-    """``5400`` -> ``1h 30m``; ``"2678.400"`` -> ``44m 38.4s``; ``97200`` -> ``27h``;
-    ``1209600`` -> ``14d``; negative gets a minus."""
-    value = exact(seconds)
-    if value is None:
-        return "-"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    whole = int(value)
-    frac = value - whole
-    parts: list[str] = []
-    # Days only from three of them up: contracts write `27h` and `40h`, but `14d`.
-    units = (
-        (("d", 86400), ("h", 3600), ("m", 60)) if whole >= 3 * 86400 else (("h", 3600), ("m", 60))
-    )
-    for unit, size in units:
-        if whole >= size:
-            parts.append(f"{whole // size}{unit}")
-            whole %= size
-    if whole or frac or not parts:
-        if frac:
-            text = f"{Decimal(whole) + Decimal(frac.numerator) / Decimal(frac.denominator):.3f}"
-            parts.append(text.rstrip("0").rstrip(".") + "s")
-        else:
-            parts.append(f"{whole}s")
-    return sign + " ".join(parts)
+def fmt_duration(seconds: Any, clock: present.ClockKind = "wall") -> str:
+    """A duration on its clock (:func:`rules_engine.present.duration`): ``1h30m``,
+    ``44m38.4s``, ``27h``, ``14d``; business time in hours, never 24-hour days."""
+    return present.duration(exact(seconds), clock)
 
 
 def fmt_money(amount: Any, currency: str) -> str:
-    value = money(amount)
-    if value is None:
-        return "-"
-    return f"{value:,} {currency}".strip()
+    """An amount at the precision the document wrote it (its currency's minor units)."""
+    places = present.minor_units_of(amount if isinstance(amount, str) else None)
+    return present.money(money(amount), currency, places)
 
 
 def fmt_number(value: Fraction | None, places: int = 2) -> str:
@@ -434,15 +416,13 @@ def fmt_value(target: Mapping[str, Any], objective: Objective) -> str:
             return "-"
         return "no data"
     if objective.unit == "percent":
-        shown = target.get("value")
-        return f"{shown}%" if isinstance(shown, str) else f"{fmt_number(value, 6)}%"
+        return present.percent(value, against=objective.threshold)
     if objective.unit == "seconds":
         suffix = " (lower bound)" if target.get("value_is_lower_bound") else ""
-        return fmt_duration(value) + suffix
+        return fmt_duration(value, objective.clock) + suffix
     if objective.unit == "count":
         return str(int(value))
-    shown = target.get("value")
-    return shown if isinstance(shown, str) else fmt_number(value, 6)
+    return fmt_number(value, present.places_needed(value, objective.threshold))
 
 
 def _counts(target: Mapping[str, Any]) -> str | None:
@@ -465,8 +445,8 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
     if objective.kind == "availability":
         budget = target.get("budget") or {}
         details.append(
-            f"{value} available, {fmt_duration(target.get('downtime_s', 0))} down against "
-            f"a budget of {fmt_duration(budget.get('total', 0))}"
+            f"{value} available, {fmt_duration(target.get('downtime_s', 0), objective.clock)} "
+            f"down against a budget of {fmt_duration(budget.get('total', 0), objective.clock)}"
         )
     elif objective.kind == "percentile":
         details.append(f"{value} at rank {target.get('rank', '?')}")
@@ -483,8 +463,8 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
         worst = max(breached, key=lambda r: exact(r.get("measured_s")) or 0)
         details.append(
             f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}, worst "
-            f"{worst.get('id')} at {fmt_duration(worst.get('measured_s'))} against "
-            f"{fmt_duration(worst.get('limit_s'))}"
+            f"{worst.get('id')} at {fmt_duration(worst.get('measured_s'), objective.clock)} "
+            f"against {fmt_duration(worst.get('limit_s'), objective.clock)}"
         )
     return f"{head}: {'; '.join(details)}."
 
@@ -521,6 +501,7 @@ def elapsed_fraction(period: Mapping[str, Any], as_of: Any) -> Fraction | None:
 
 
 def fmt_percent(value: Fraction | None, places: int = 1) -> str:
+    """A share (of a budget, of the period) as a rounded percentage: ``37%``."""
     return "-" if value is None else f"{fmt_number(value * 100, places)}%"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from rules_engine import present
 from rules_engine.render.report.charts import trend_svg
 from rules_engine.render.report.content import (
     RECORD_COLUMNS,
@@ -304,14 +305,14 @@ def _wins(report: Report) -> str:
 def _shortfalls(report: Report) -> str:
     if not report.shortfalls and not report.at_risk:
         return _section("shortfalls", "Shortfalls", _empty("No target was breached or at risk."))
-    parts = [_shortfall(s) for s in report.shortfalls]
+    parts = [_shortfall(s, report.timezone) for s in report.shortfalls]
     if report.at_risk:
         parts.append("<h3>At risk (running periods)</h3>")
-        parts += [_shortfall(s) for s in report.at_risk]
+        parts += [_shortfall(s, report.timezone) for s in report.at_risk]
     return _section("shortfalls", "Shortfalls, worst first", "\n".join(parts))
 
 
-def _shortfall(s: Shortfall) -> str:
+def _shortfall(s: Shortfall, zone: str) -> str:
     t = s.detail
     head = (
         f'<article class="shortfall {escape(s.verdict)}" data-target="{escape(s.target.name)}" '
@@ -321,7 +322,7 @@ def _shortfall(s: Shortfall) -> str:
     body = []
     records, hidden = worst_records(t)
     if records:
-        rows = [[escape(cell) for cell in record_row(r)] for r in records]
+        rows = [[escape(cell) for cell in record_row(r, s.target.objective.clock)] for r in records]
         body.append(_table(list(RECORD_COLUMNS), rows, {1, 2, 3}))
         if hidden:
             body.append(
@@ -331,13 +332,17 @@ def _shortfall(s: Shortfall) -> str:
     intervals = t.get("downtime_intervals") or []
     if intervals:
         rows = [
-            [escape(str(a)), escape(str(b)), fmt_duration(_seconds_between(a, b))]
+            [
+                escape(present.instant(a, zone)),
+                escape(present.instant(b, zone)),
+                fmt_duration(_seconds_between(a, b), s.target.objective.clock),
+            ]
             for a, b in intervals
         ]
         outages = ", ".join(str(i) for i in t.get("outage_ids") or [])
         body.append(
             f"<p>Outages: {escape(outages or '-')}</p>"
-            + _table(["Down from (UTC)", "Until (UTC)", "Duration"], rows, {2})
+            + _table(["Down from", "Until", "Duration"], rows, {2})
         )
     below = t.get("below_objective_ids") or []
     if below:
@@ -390,9 +395,9 @@ def _budget(report: Report) -> str:
             [
                 escape(name),
                 escape(cell.unit),
-                escape(budget_text(cell.total, cell.unit)),
-                escape(budget_text(cell.used, cell.unit)),
-                escape(budget_text(cell.left, cell.unit)),
+                escape(budget_text(cell.total, cell.unit, cell.clock)),
+                escape(budget_text(cell.used, cell.unit, cell.clock)),
+                escape(budget_text(cell.left, cell.unit, cell.clock)),
                 fmt_percent(cell.burned, 1),
                 "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
             ]

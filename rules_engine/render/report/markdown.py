@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from rules_engine import present
 from rules_engine.escape import markdown_code, markdown_fence, markdown_text
 from rules_engine.render.report.charts import trend_svg
 from rules_engine.render.report.content import (
@@ -243,15 +244,15 @@ def _shortfalls(report: Report) -> list[str]:
         return ["## Shortfalls", "", "_No target was breached or at risk._", ""]
     out = ["## Shortfalls, worst first", ""]
     for s in report.shortfalls:
-        out += _shortfall(s)
+        out += _shortfall(s, report.timezone)
     if report.at_risk:
         out += ["### At risk (running periods)", ""]
         for s in report.at_risk:
-            out += _shortfall(s)
+            out += _shortfall(s, report.timezone)
     return out
 
 
-def _shortfall(s: Shortfall) -> list[str]:
+def _shortfall(s: Shortfall, zone: str) -> list[str]:
     t = s.detail
     out = [
         f"#### {markdown_text(s.period)} · {markdown_text(s.target.label)} · {_verdict(s.verdict)}",
@@ -261,7 +262,10 @@ def _shortfall(s: Shortfall) -> list[str]:
     ]
     records, hidden = worst_records(t)
     if records:
-        rows = [[markdown_text(cell) for cell in record_row(r)] for r in records]
+        rows = [
+            [markdown_text(cell) for cell in record_row(r, s.target.objective.clock)]
+            for r in records
+        ]
         out += _table(list(RECORD_COLUMNS), rows, {1, 2, 3})
         if hidden:
             plural = "s" if hidden != 1 else ""
@@ -277,8 +281,14 @@ def _shortfall(s: Shortfall) -> list[str]:
         for a, b in intervals:
             start, end = parse_instant(a), parse_instant(b)
             seconds = None if start is None or end is None else int((end - start).total_seconds())
-            rows.append([markdown_text(a), markdown_text(b), fmt_duration(seconds)])
-        out += _table(["Down from (UTC)", "Until (UTC)", "Duration"], rows, {2})
+            rows.append(
+                [
+                    markdown_text(present.instant(a, zone)),
+                    markdown_text(present.instant(b, zone)),
+                    fmt_duration(seconds, s.target.objective.clock),
+                ]
+            )
+        out += _table(["Down from", "Until", "Duration"], rows, {2})
     below = t.get("below_objective_ids") or []
     if below:
         out += [f"Below the objective: {markdown_text(', '.join(map(str, below)))}", ""]
@@ -327,9 +337,9 @@ def _budget(report: Report) -> list[str]:
             [
                 markdown_text(name),
                 cell.unit,
-                budget_text(cell.total, cell.unit),
-                budget_text(cell.used, cell.unit),
-                budget_text(cell.left, cell.unit),
+                budget_text(cell.total, cell.unit, cell.clock),
+                budget_text(cell.used, cell.unit, cell.clock),
+                budget_text(cell.left, cell.unit, cell.clock),
                 fmt_percent(cell.burned, 1),
                 "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
             ]
