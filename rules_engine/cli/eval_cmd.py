@@ -412,9 +412,9 @@ def eval_(
             loaded.as_of,
             EvaluationOptions(as_of_source=loaded.as_of_source),
         )
-        # json and text read the columnar skeleton (json writes the same bytes; text
-        # lists no records), sparing a dict per listed record
-        columnar = output_format in ("json", "text")
+        # json writes the columnar skeleton (the same bytes), sparing a dict per listed
+        # record; the other formats read the typed document
+        columnar = output_format == "json"
         source = evaluation.skeleton if columnar else evaluation.document
         rendered = FORMATS[output_format](source)
     _write(rendered, output, inputs)

@@ -243,3 +243,26 @@ def test_eval_decides_on_approved_exclusions_and_reports_the_disputed() -> None:
     changed = document["exclusions"]["dispute_effect"]["periods"][0]
     assert changed["period"] == "2026-05" and changed["targets"][0]["verdict_if_excluded"] == "met"
     jsonschema.Draft202012Validator(_schema()).validate(document)
+
+
+def test_the_committed_schema_is_generated_from_the_typed_document() -> None:
+    """One definition of the document: the schema file is what the models generate
+    (`sla schema evaluation > rules_engine/schemas/evaluation.schema.json` renews it)."""
+    from rules_engine import document
+
+    assert _schema() == document.json_schema()
+    # the typed reader and the generated schema agree on a real document
+    real = json.loads(FORMATS["json"](_document()))
+    typed = document.read(real)
+    assert [p.period for p in typed.periods] == ["2026-01", "2026-02", "2026-03"]
+    p1 = typed.periods[1].targets["p1_response"]
+    assert isinstance(p1, document.PercentTarget)
+    assert (p1.met, p1.breached, p1.value) == (1, 1, "50.000000")  # QS-0201 late: 1 of 2
+
+
+def test_schema_rejects_a_target_whose_figures_do_not_match_its_kind() -> None:
+    real = json.loads(FORMATS["json"](_document()))
+    target = real["periods"][0]["targets"]["p3_resolution"]  # a percentile
+    target["kind"] = "percent"  # but it has value_s and rank, no value or margin
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(_schema()).validate(real)
