@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-
-import re
 
 import pytest
 from hypothesis import given
@@ -24,7 +23,7 @@ def parse_duration(text: str) -> int:
     """An independent reading of ``9d5h10m``: every part once, largest unit first."""
     parts = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text)
     assert parts is not None and text, text
-    return sum(int(n) * size for n, size in zip(parts.groups(), _UNITS.values()) if n)
+    return sum(int(n) * size for n, size in zip(parts.groups(), _UNITS.values(), strict=True) if n)
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["wall", "business", "mixed"]))
