@@ -26,11 +26,16 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
 
-from rules_engine.language import ast
+from rules_engine.language import ast, fieldtypes
 from rules_engine.language import model as m
 from rules_engine.language.currency import COMMON, known_codes, minor_units
 from rules_engine.language.diagnostics import Diagnostic, diagnostic, did_you_mean, sort_diagnostics
-from rules_engine.language.fieldtypes import DEFAULT_ANCHORS, STOP_EVENTS, FieldType, dataset_fields
+from rules_engine.language.fieldtypes import (
+    DEFAULT_ANCHORS,
+    STOP_EVENTS,
+    FieldType,
+    dataset_fields,
+)
 from rules_engine.language.limits import iana_zones, is_iana_zone, out_of_range
 from rules_engine.language.lint import lint, scope_tiers
 from rules_engine.language.policy_text import percent_text
@@ -1977,15 +1982,4 @@ _VALUE_HINTS: dict[str, str] = {
     "number": "its value is a number: write e.g. `< 4.0`",
 }
 
-_BUILTIN_DATASETS = (
-    "tickets",
-    "outages",
-    "maintenance",
-    "vulnerabilities",
-    "restore_tests",
-    "security_incidents",
-    "projects",
-    "surveys",
-    "meetings",
-    "exclusions",
-)
+_BUILTIN_DATASETS = tuple(fieldtypes.FIELD_TYPES)  # the one list of built-in datasets
