@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
@@ -60,6 +61,25 @@ def duration_text(total_s: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return sign + "".join(parts)
+
+
+_DURATION_LITERAL = re.compile(r"(?:\d+[dhms])+")
+_DURATION_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def duration_seconds(text: str) -> int | None:
+    """A duration literal as policies write it, in seconds: ``31h`` -> 111600,
+    ``1h30m`` -> 5400; None for anything else (a plain number is not a duration).
+
+    >>> duration_seconds("1h30m"), duration_seconds("14d"), duration_seconds("90")
+    (5400, 1209600, None)
+    """
+    text = text.strip()
+    if not _DURATION_LITERAL.fullmatch(text):
+        return None
+    return sum(
+        int(count) * _DURATION_UNITS[unit] for count, unit in re.findall(r"(\d+)([dhms])", text)
+    )
 
 
 def clock_text(seconds: int) -> str:

@@ -51,8 +51,10 @@ from xml.etree import ElementTree as ET
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rules_engine import present
 from rules_engine.escape import terminal, xml_text
 from rules_engine.language import model as m
+from rules_engine.language.policy_text import duration_seconds
 
 TEST_GLOBS = ("*_test.yaml", "*_test.yml")
 
@@ -179,7 +181,11 @@ class TargetExpect(_Strict):
     """What a target's verdict in one period must show; a bare verdict is shorthand."""
 
     verdict: VerdictName | None = None
-    value: str | None = Field(None, description="displayed value: percent, mean or seconds")
+    value: str | None = Field(
+        None,
+        description="the value: a percent, a mean, a count, or a duration as policies "
+        "write it (`31h`, `1h30m`) or in seconds",
+    )
     value_exact: str | None = None
     in_scope: int | None = None
     met: int | None = None
@@ -915,7 +921,15 @@ def _check_target(
         fail(loc, want.verdict, got.get("verdict"), why)
     if want.value is not None:
         actual = got.get("value", got.get("value_s"))
-        if not _same_number(want.value, actual):
+        seconds = duration_seconds(want.value)
+        if seconds is not None:  # `value: 31h`: compare seconds, show both as durations
+            if not _same_number(str(seconds), actual):
+                clock = (got.get("goal") or {}).get("clock")
+                shown = present.duration(
+                    actual, clock if clock in ("business", "mixed") else "wall"
+                )
+                fail((*loc, "value"), want.value, shown, why)
+        elif not _same_number(want.value, actual):
             fail((*loc, "value"), want.value, actual, why)
     if want.value_exact is not None and not _same_number(want.value_exact, got.get("value_exact")):
         fail((*loc, "value_exact"), want.value_exact, got.get("value_exact"), why)

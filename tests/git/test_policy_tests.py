@@ -302,3 +302,18 @@ def test_a_defect_below_is_one_case_error_not_a_traceback(folder: Path) -> None:
     assert f"{folder / 'policy_test.yaml'}:3:5: error: internal error running the case: " in error
     assert "ZeroDivisionError: division by zero" in error
     assert error.endswith("help: please report this")
+
+
+def test_a_duration_value_is_written_as_policies_write_it(tmp_path: Path) -> None:
+    """`value: 32h` compares with the target's seconds (32 x 3600 = 115,200) and a failure
+    shows the actual value as a duration too, not as 115200."""
+    shipped = Path(__file__).resolve().parents[2] / "policies"
+    (tmp_path / "managed_it.sla").write_text((shipped / "managed_it.sla").read_text())
+    cases = (shipped / "managed_it_test.yaml").read_text()
+    assert "p3_resolution: {2026-01: {verdict: breached, value: 32h}}" in cases
+    (tmp_path / "managed_it_test.yaml").write_text(cases)
+    assert run_tests([tmp_path]).failed == 0
+    (tmp_path / "managed_it_test.yaml").write_text(cases.replace("value: 32h}", "value: 31h}"))
+    code, out, _ = sla("test", str(tmp_path))
+    assert code == 1
+    assert "    expected: 31h\n    actual:   32h\n" in out
