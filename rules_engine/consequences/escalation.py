@@ -46,6 +46,7 @@ from typing import Any
 
 import polars as pl
 
+from rules_engine import present
 from rules_engine.data.schema import DEFAULT_ANCHORS, STOP_EVENTS
 from rules_engine.escape import terminal, terminal_field
 from rules_engine.evaluation.clock import Clock, clocks_for
@@ -203,6 +204,7 @@ class EscalationResult:
 class EscalationReport:
     as_of: dt.datetime
     results: tuple[EscalationResult, ...]
+    timezone: str | None = None  # the contract's zone: the text shows instants in it
 
     @property
     def breached(self) -> bool:
@@ -238,7 +240,13 @@ class EscalationReport:
         return rows
 
     def to_text(self) -> str:
-        lines = [f"escalations as of {_iso(self.as_of)}"]
+        """For people: instants in the contract's zone with their offset (the JSON keeps
+        UTC)."""
+
+        def at(moment: dt.datetime | None) -> str:
+            return present.instant(moment, self.timezone)
+
+        lines = [f"escalations as of {at(self.as_of)}"]
         for r in self.results:
             lines.append("")
             lines.append(
@@ -260,14 +268,14 @@ class EscalationReport:
                     if rec.next_step is None
                     else f"next: step {rec.next_step.index} ({rec.next_step.contact}) "
                     + (
-                        f"due {_iso(rec.next_step.due_at)}"
+                        f"due {at(rec.next_step.due_at)}"
                         if rec.next_step.due_at is not None
                         else "no due time yet (a running pause, or a clock that never gets there)"
                     )
                 )
                 lines.append(
                     f"  {terminal_field(rec.record_id)}: step {top.index} (at {top.label}) due "
-                    f"{_iso(top.due_at)}; notify {', then '.join(rec.notify)}; {nxt}"
+                    f"{at(top.due_at)}; notify {', then '.join(rec.notify)}; {nxt}"
                 )
             if r.compliance is None:
                 lines.append("  compliance: not checked (the data records no escalation events)")
@@ -280,12 +288,12 @@ class EscalationReport:
                 )
                 for p in c.problems:
                     when = (
-                        f"notified {_iso(p.notified_at)}, {duration_text(p.late_s or 0)} late"
+                        f"notified {at(p.notified_at)}, {present.duration(p.late_s or 0)} late"
                         if p.status == "late"
                         else "never notified"
                     )
                     lines.append(
-                        f"    {terminal_field(p.record_id)} step {p.step} ({p.contact}) due {_iso(p.due_at)}: {when}"
+                        f"    {terminal_field(p.record_id)} step {p.step} ({p.contact}) due {at(p.due_at)}: {when}"
                     )
                 if c.problems_omitted:
                     lines.append(
@@ -604,7 +612,7 @@ def escalations_due(
         if names is not None and esc.name not in names:
             continue
         results.append(_assess_block(policy, esc, tables, as_of, clocks, grace_s, limit))
-    return EscalationReport(as_of, tuple(results))
+    return EscalationReport(as_of, tuple(results), policy.timezone)
 
 
 def _after_hours(

@@ -51,10 +51,10 @@ def test_json_lists_due_steps_and_the_compliance_verdict() -> None:
 def test_after_hours_at_night_text() -> None:
     code, out, _ = run(POLICY, "--data", DATA, "--as-of", "2026-04-08T20:00:00", "--grace", "3600")
     # naive as-of is read in the policy zone (UTC); Wednesday 20:00 is outside 09-17
-    assert "escalations as of 2026-04-08T20:00:00Z" in out
+    assert "escalations as of 2026-04-08 20:00 +00:00" in out
     assert "notify On-call engineer first, applies now" in out
     assert (
-        "T1: step 3 (at 4h) due 2026-04-08T13:00:00Z; notify On-call engineer, then Customer CIO"
+        "T1: step 3 (at 4h) due 2026-04-08 13:00 +00:00; notify On-call engineer, then Customer CIO"
         in out
     )
     assert code == 1  # even with an hour's grace, steps were never notified
@@ -85,3 +85,25 @@ def test_nothing_due_exits_0() -> None:
     assert code == 0
     assert "no open record has crossed a step" in out
     assert "compliance: no_data (0 steps required" in out
+
+
+def test_text_shows_instants_in_the_contracts_zone(tmp_path: Path) -> None:
+    """The same ladder under a Berlin contract: the text names each instant in Berlin time
+    with its offset (CEST, +02:00, in April), the JSON keeps UTC."""
+    policy = (CASE / "policy.sla").read_text()
+    assert 'timezone "UTC"' in policy
+    (tmp_path / "policy.sla").write_text(
+        policy.replace('timezone "UTC"', 'timezone "Europe/Berlin"')
+    )
+    _, out, _ = run(str(tmp_path / "policy.sla"), "--data", DATA, "--as-of", "2026-04-08T20:00:00Z")
+    assert "escalations as of 2026-04-08 22:00 +02:00" in out  # 20:00Z
+    _, js, _ = run(
+        str(tmp_path / "policy.sla"),
+        "--data",
+        DATA,
+        "--as-of",
+        "2026-04-08T20:00:00Z",
+        "--format",
+        "json",
+    )
+    assert json.loads(js)["as_of"] == "2026-04-08T20:00:00Z"

@@ -221,8 +221,8 @@ def test_json_and_text_forms() -> None:
     assert first["escalated"][0]["id"] == "T2"  # ordered by creation
     assert first["escalated"][0]["level"] == 3
     text = report.to_text()
-    assert "escalations as of 2026-04-08T10:00:00Z" in text
-    assert "T1: step 1 (at 30m) due 2026-04-08T09:30:00Z; notify Service desk lead" in text
+    assert "escalations as of 2026-04-08 10:00 +00:00" in text
+    assert "T1: step 1 (at 30m) due 2026-04-08 09:30 +00:00; notify Service desk lead" in text
     assert "compliance: breached (5 steps required: 2 on time, 1 late, 2 missed)" in text
 
 
