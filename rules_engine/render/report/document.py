@@ -86,6 +86,10 @@ def normalize(doc: Mapping[str, Any]) -> Doc:
     for key in ("warnings", "escalations", "disputed"):
         out[key] = list(out.get(key) or [])
     out["periods"] = [_normalize_period(p) for p in periods]
+    # Periods before the report's range, evaluated only to draw trends and to compare the
+    # first reported period with the one before it (``sla report --trend N``).
+    history = out.get("history")
+    out["history"] = [_normalize_period(p) for p in history] if isinstance(history, list) else []
     return out
 
 
@@ -109,9 +113,9 @@ def _normalize_period(raw: Any) -> Doc:
         period.setdefault(key, None)
     period.setdefault("cap_applied", False)
     if "lines" not in period:  # a document from before the account was itemized
-        period["lines"] = [{"kind": "credit", **c} for c in period["credits"]] + [
-            {"kind": "bonus", **b} for b in period["bonuses"]
-        ]
+        period["lines"] = [{"kind": "credit", **c} for c in period["credits"]]
+        period["lines"] += _cap_line(period)
+        period["lines"] += [{"kind": "bonus", **b} for b in period["bonuses"]]
         period.setdefault("credits_owed", period.get("credits_net", period["credits_total"]))
     period.setdefault("credits_owed", None)
     targets: Doc = {}
@@ -129,6 +133,23 @@ def _normalize_period(raw: Any) -> Doc:
         targets[str(name)] = t
     period["targets"] = targets
     return period
+
+
+def _cap_line(period: Mapping[str, Any]) -> list[Doc]:
+    """The period cap's reduction as a negative line, for a document without ``lines``
+    (it states the credits before and after the cap, so the reduction is their difference)."""
+    before, after = money(period.get("credits_before_cap")), money(period.get("credits_total"))
+    if not period.get("cap_applied") or before is None or after is None or before == after:
+        return []
+    cap = period.get("cap_arithmetic") or period.get("cap")
+    return [
+        {
+            "kind": "cap",
+            "rule": "cap per period",
+            "amount": str(after - before),
+            "arithmetic": f"cap {cap} applied" if cap else "",
+        }
+    ]
 
 
 def all_warnings(doc: Doc) -> list[Any]:
