@@ -210,6 +210,21 @@ def _summary(report: Report) -> str:
         ),
     ]
     if len(report.periods) > 1:
+        every, theirs = s.all_by_owner["provider"], s.all_by_owner["customer"]
+        plural = "" if every["breached"] == 1 else "es"
+        cards.append(
+            _card(
+                f"{report.range_text}: provider targets",
+                f'<span data-provider-breaches="{every["breached"]}">'
+                f"{every['breached']} breach{plural}</span>",
+                f'<div class="label">{_counts_html(every)}</div>'
+                + (
+                    f'<div class="label">customer-owned targets: {_counts_html(theirs)}</div>'
+                    if sum(theirs.values())
+                    else ""
+                ),
+            )
+        )
         cards.append(
             _card(
                 f"Owed for {report.range_text}",

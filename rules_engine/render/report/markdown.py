@@ -142,6 +142,11 @@ def _summary(report: Report) -> list[str]:
     ]
     if sum(customer.values()):
         rows.append([f"{markdown_text(s.latest)}, customer-owned targets", counts(customer)])
+    if len(report.periods) > 1:
+        span = markdown_text(report.range_text)
+        rows.append([f"{span}, provider targets", counts(s.all_by_owner["provider"])])
+        if sum(s.all_by_owner["customer"].values()):
+            rows.append([f"{span}, customer-owned targets", counts(s.all_by_owner["customer"])])
     rows.append(
         [
             f"Owed for {markdown_text(s.latest)}",
