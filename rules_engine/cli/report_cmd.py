@@ -32,6 +32,9 @@ from rules_engine.render.report.document import (
 
 EXIT_INPUT = 2
 FORMATS = ("html", "markdown", "pdf")
+DEFAULT_TREND = 6
+"""Periods a report's trend charts span by default (``--trend``): a one-month report
+draws the five months before it too."""
 
 
 def _fail(message: str, hint: str | None = None) -> NoReturn:
@@ -95,9 +98,13 @@ def _read_json(path: str) -> dict[str, Any]:
     return doc
 
 
-def _select(doc: dict[str, Any], labels: tuple[str, str] | None) -> dict[str, Any]:
+def _select(
+    doc: dict[str, Any], labels: tuple[str, str] | None, trend: int = DEFAULT_TREND
+) -> dict[str, Any]:
     """Keep the periods of ``doc`` within ``--from``/``--to`` (labels of one kind sort in
-    time order: ``2026-02`` < ``2026-10``, ``2026-Q1`` < ``2026-Q4``)."""
+    time order: ``2026-02`` < ``2026-10``, ``2026-Q1`` < ``2026-Q4``); the document's
+    periods just before the range go to ``history``, for the trends to span ``trend``
+    periods."""
     if labels is None:
         return doc
     first, last = labels
@@ -108,7 +115,9 @@ def _select(doc: dict[str, Any], labels: tuple[str, str] | None) -> dict[str, An
             f"the document has no periods from {first} to {last} (it has: {have})",
             "choose a range the evaluation covered",
         )
-    return {**doc, "periods": kept}
+    earlier = [p for p in doc["periods"] if str(p.get("period")) < first]
+    wanted = max(trend - len(kept), 0)
+    return {**doc, "periods": kept, "history": earlier[len(earlier) - wanted :] if wanted else []}
 
 
 def _evaluate(
@@ -119,6 +128,7 @@ def _evaluate(
     as_of: str | None,
     timezone: str | None,
     history: bool = False,
+    trend: int = DEFAULT_TREND,
 ) -> dict[str, Any]:
     from rules_engine.cli.eval_cmd import InputProblem, is_series, load_inputs
 
@@ -131,16 +141,20 @@ def _evaluate(
         click.echo(text if text.startswith("error") or "\n" in text else f"error: {text}", err=True)
         sys.exit(EXIT_INPUT)
     _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
-    from rules_engine.pipeline import EvaluationOptions, evaluate
+    from rules_engine.pipeline import EvaluationOptions, evaluate, trend_history
 
+    earlier = trend_history(loaded.policy, loaded.periods, trend)
     evaluation = evaluate(
         loaded.policy,
         loaded.bundle,  # type: ignore[arg-type]
-        loaded.periods,
+        [*earlier, *loaded.periods],
         loaded.as_of,
         EvaluationOptions(as_of_source=loaded.as_of_source),
     )
     doc: dict[str, Any] = evaluation.document
+    if earlier:  # drawn in the trends only: verdicts and money are the range's
+        periods = doc["periods"]
+        doc = {**doc, "history": periods[: len(earlier)], "periods": periods[len(earlier) :]}
     revision = git_revision(Path(policy_path).resolve().parent)
     if revision:
         doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
@@ -186,16 +200,17 @@ def _evaluate_series(
 
 
 def _escalations(policy: Any, bundle: Any, as_of: Any) -> list[dict[str, Any]]:
-    """The open records past an escalation step at as-of, as `sla escalations` lists
-    them (on the agreed view of the data: approved exclusions applied)."""
-    from rules_engine.consequences.escalation import EscalationError, escalations_due
-    from rules_engine.evaluation.exclusions import split_bundle
+    """Every escalation block at as-of as `sla escalations --format json` writes it: the
+    open records past a step and the compliance of every step that was due (on the
+    agreed view of the data: approved exclusions applied)."""
+    from rules_engine.consequences.escalation import EscalationError
+    from rules_engine.pipeline import escalations
 
     try:
-        tables = split_bundle(bundle).approved_tables
-        return escalations_due(policy, tables, as_of).to_rows()
+        blocks: list[dict[str, Any]] = escalations(policy, bundle, as_of).to_json()["escalations"]
     except EscalationError as exc:
         _fail(f"escalations: {exc}")
+    return blocks
 
 
 def git_revision(folder: Path) -> str | None:
@@ -252,6 +267,7 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     is_flag=True,
     help="POLICY's committed versions in git, each in force from its `effective` date.",
 )
+@click.option("--period", "period", help="One period, e.g. 2026-05 (same as --from P --to P).")
 @click.option("--from", "first", help="First period, e.g. 2026-01 or 2026-Q1.")
 @click.option("--to", "last", help="Last period (at most 120 periods in all).")
 @click.option("--as-of", "as_of", help="Evaluate as of this timestamp (default: now).")
@@ -282,6 +298,14 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     help="Markdown only: embed charts as data URIs, or write SVG files beside the output.",
 )
 @click.option("--timezone", help="Zone for data timestamps written without one.")
+@click.option(
+    "--trend",
+    type=click.IntRange(1, MAX_PERIODS),
+    default=DEFAULT_TREND,
+    show_default=True,
+    help="Periods the trend charts span, ending with the last reported one: earlier "
+    "periods are evaluated for the charts only (never before the policy's effective date).",
+)
 def report(
     policy_path: str | None,
     data_path: str | None,
@@ -294,10 +318,16 @@ def report(
     from_json: str | None,
     charts: str,
     timezone: str | None,
+    period: str | None,
+    trend: int,
 ) -> None:
     """Render a performance report: summary, trends, wins, shortfalls, money, audit."""
     if output == STDOUT:
         output = None
+    if period is not None:
+        if first or last:
+            _fail("--period cannot be combined with --from/--to", "use one")
+        first = last = period
     inputs = Inputs(
         paths=tuple(p for p in (data_path, from_json) if p),
         policies=(policy_path,) if policy_path else (),
@@ -320,7 +350,7 @@ def report(
             doc = normalize(raw)
         except ReportError as exc:
             _fail(f"{from_json}: {exc.message}", exc.hint)
-        doc = _select(doc, _range_labels(str(doc["policy"]["period"]), first, last))
+        doc = _select(doc, _range_labels(str(doc["policy"]["period"]), first, last), trend)
     else:
         if not policy_path or not data_path:
             _fail(
@@ -332,7 +362,7 @@ def report(
         # Order and size first: no reason to load data for a range that cannot be reported.
         kind = "quarter" if "Q" in (first or last or "").upper() else "month"
         _range_labels(kind, first, last)
-        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone, history)
+        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone, history, trend)
     try:
         doc = normalize(doc)
         check_reportable(doc)

@@ -185,3 +185,23 @@ def test_shortfall_sentence_names_the_worst_record(sample: dict[str, Any]) -> No
         "email_availability missed `>= 99.9%` in 2026-02: 99.776786% available, "
         "1h 30m down against a budget of 40m 19.2s."
     )
+
+
+def test_one_period_chart_legend_names_only_what_is_drawn(sample: dict[str, Any]) -> None:
+    """One period: pygal draws no line through a single point, so the legend must not
+    list the objective line, the breach zone or the at-risk band (issue 12)."""
+    from rules_engine.render.report.charts import trend_svg
+    from rules_engine.render.report.content import build_report
+
+    from .conftest import load_sample
+
+    sample["periods"] = sample["periods"][1:2]
+    (trend, *_) = build_report(sample).trends
+    svg = trend_svg(trend)
+    assert "value" in svg
+    for missing in ("objective", "breach zone", "at-risk band"):
+        assert f">{missing}<" not in svg
+    # with two periods before it as history, the same report draws all three and names them
+    history = build_report({**sample, "history": load_sample()["periods"][:1]})
+    assert history.trends[0].periods == ["2026-01", "2026-02"]
+    assert ">objective<" in trend_svg(history.trends[0])
