@@ -8,8 +8,9 @@ a print stylesheet keeps charts and tables whole on A4. The content comes from
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from rules_engine.render.report.charts import trend_svg
@@ -70,17 +71,34 @@ footer.audit dl { display: grid; grid-template-columns: max-content 1fr; gap: 2p
 footer.audit dt { font-weight: 600; color: var(--fg); }
 footer.audit dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .empty { color: var(--muted); font-style: italic; }
+td, th, .meta, code, .card { overflow-wrap: anywhere; }
+figure.chart { max-width: 720px; }
+h4 { font-size: .95rem; margin: 12px 0 4px; }
+table.money { max-width: 900px; }
+table.money tr.total th, table.money tr.total td { border-top: 2px solid var(--fg); }
 @media (max-width: 600px) {
   body { font-size: 14px; }
   main { padding: 10px; }
   h1 { font-size: 1.3rem; }
   footer.audit dl { grid-template-columns: 1fr; }
+  /* tables reflow: each row becomes a card of "column: value" lines, nothing clipped */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.stack, table.stack tbody, table.stack tr { display: block; width: 100%; }
+  table.stack tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 8px; }
+  table.stack td { display: grid; grid-template-columns: minmax(0, 38%) minmax(0, 1fr); gap: 8px;
+    border: none; border-bottom: 1px solid var(--line); text-align: left; white-space: normal; }
+  table.stack td:last-child { border-bottom: none; }
+  table.stack td::before { content: attr(data-label); font-weight: 600; color: var(--muted); }
+  table.stack td > .v { justify-self: start; }
 }
 @media print {
   @page { size: A4; margin: 12mm; }
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
   .scroll { overflow: visible; }
+  /* the executive summary is page one; the detail starts on page two */
+  #summary { break-after: page; page-break-after: always; }
+  #summary .cards { grid-template-columns: repeat(3, 1fr); }
   h2 { break-after: avoid; page-break-after: avoid; }
   table, figure.chart, article.shortfall, .card { break-inside: avoid; page-break-inside: avoid; }
   .charts { grid-template-columns: 1fr 1fr; }
@@ -147,15 +165,24 @@ def _table(
         f'<th{" class=num" if i in numeric else ""} scope="col">{h}</th>'
         for i, h in enumerate(headers)
     )
+    # On a phone each row stacks into a card: every cell is labelled with its column
+    labels = [escape(unescape(_TAG.sub("", h)), quote=True) for h in headers]
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{cell}</td>" for i, cell in enumerate(row)
+            f'<td{" class=num" if i in numeric else ""} data-label="{labels[i]}">{cell}</td>'
+            for i, cell in enumerate(row)
         )
         + "</tr>"
         for row in rows
     )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        '<div class="scroll"><table class="stack">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 def _section(ident: str, title: str, body: str) -> str:
