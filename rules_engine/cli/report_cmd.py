@@ -31,7 +31,8 @@ from rules_engine.render.report.document import (
 )
 
 EXIT_INPUT = 2
-FORMATS = ("html", "markdown", "pdf")
+FORMATS = ("html", "markdown", "pdf", "csv", "xlsx")
+BINARY = ("pdf", "xlsx")
 DEFAULT_TREND = 6
 """Periods a report's trend charts span by default (``--trend``): a one-month report
 draws the five months before it too."""
@@ -277,7 +278,8 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     type=click.Choice(FORMATS),
     default="html",
     show_default=True,
-    help="html (self-contained), markdown, or pdf (needs Chromium).",
+    help="html (self-contained), markdown, pdf (needs Chromium), or csv / xlsx: tables of "
+    "verdicts, money lines and breached records for a spreadsheet.",
 )
 @click.option(
     "--output",
@@ -333,8 +335,12 @@ def report(
         policies=(policy_path,) if policy_path else (),
     )
     _check_output(output, inputs)
-    if output_format == "pdf" and output is None and sys.stdout.isatty():
-        _fail("a PDF cannot be written to a terminal", "add `--output report.pdf`")
+    if output_format in BINARY and output is None and sys.stdout.isatty():
+        _fail(
+            f"a{'n' if output_format == 'xlsx' else ''} {output_format.upper()} cannot be "
+            "written to a terminal",
+            f"add `--output report.{output_format}`",
+        )
     if charts == "files" and (output_format != "markdown" or output is None):
         _fail("`--charts files` needs `--format markdown` and `--output`")
     if from_json is not None:
@@ -370,7 +376,7 @@ def report(
     except ReportError as exc:
         _fail(exc.message, exc.hint)
     if output is None:
-        if output_format == "pdf":
+        if output_format in BINARY:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
@@ -396,6 +402,14 @@ def _render(
         from rules_engine.render.report.pdf import render_pdf
 
         return render_pdf(doc), {}
+    if output_format == "csv":
+        from rules_engine.render.report.tables import render_csv
+
+        return render_csv(doc).encode("utf-8"), {}
+    if output_format == "xlsx":
+        from rules_engine.render.report.tables import render_xlsx
+
+        return render_xlsx(doc), {}
     from rules_engine.render.report.markdown import render_markdown, render_markdown_with_charts
 
     if charts == "files" and output is not None:
