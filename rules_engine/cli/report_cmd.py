@@ -1,5 +1,11 @@
-"""``sla report POLICY --data PATH --from P --to P [--as-of TS] [--format html|markdown|pdf]
-[--output FILE]``, or ``sla report --from-json EVAL.json`` over a kept evaluation document.
+"""``sla report POLICY --data PATH (--period P | --from P --to P) [--trend N] [--as-of TS]
+[--format html|markdown|pdf|csv|xlsx] [--output FILE]``, or ``sla report --from-json
+EVAL.json`` over a kept evaluation document.
+
+The trends span ``--trend`` periods (default 6) ending with the last reported one: the
+periods before the range are evaluated for the charts (and the comparison with the
+period before) only, never before the policy's effective date. A series of versions
+(a folder, or ``--history``) draws the range only.
 
 The report is written by the rules every output file follows (:mod:`rules_engine.cli.output`):
 a regular file only, never one of the inputs, atomically (a temporary file beside the
@@ -257,7 +263,8 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
 
 @click.command(
     name="report",
-    help="Render a performance report: summary, trends, wins, shortfalls, money, audit.\n\n"
+    help="Render a performance report: executive summary, one section per target (trend, "
+    "budget, shortfalls), money, the customer's share, escalations, audit.\n\n"
     "POLICY may be a folder of versions (one *.sla file each), or a file with --history: "
     "the report names the version in force in each period.",
 )
@@ -323,7 +330,7 @@ def report(
     period: str | None,
     trend: int,
 ) -> None:
-    """Render a performance report: summary, trends, wins, shortfalls, money, audit."""
+    """Render a performance report: summary, targets, money, escalations, audit."""
     if output == STDOUT:
         output = None
     if period is not None:

@@ -187,3 +187,17 @@ def test_report_in_chromium(pages: dict[str, Path], name: str, width: int, tmp_p
         assert _cents(found["owedTotal"].split()[0].replace(",", "")) == owed
     last = found["money"][-1]["groups"][0]["total"]
     assert _cents(found["owed"].split()[0].replace(",", "")) == _cents(last)
+
+
+def test_print_puts_the_executive_summary_alone_on_page_one(sample: dict[str, Any]) -> None:
+    """Printed (and as PDF), the summary is page one and the detail starts on page two."""
+    from rules_engine.render.report.html import render_html
+
+    page = render_html(sample)
+    print_css = page.split("@media print", 1)[1]
+    assert "#summary { break-after: page; page-break-after: always; }" in print_css
+    # the summary is the first section after the header
+    assert (
+        page.index('<section id="summary">')
+        < page.index("<section id=", page.index("</header>") + 1) + 1
+    )

@@ -1,10 +1,13 @@
 """What a performance report says, independent of how it is drawn.
 
 :func:`build_report` reads a normalized evaluation document and decides the content of
-every section (issue 6): the executive summary, trends, wins and shortfalls, error-budget
-burn, the customer's share, escalations, disputed exclusions, data-quality warnings,
-holidays and the audit footer. The HTML and Markdown renderers only lay it out, so the
-two formats always say the same thing.
+every section (issues 6 and 12): the executive summary (this period's verdicts counted
+per owner, the amount owed as the sum of its lines, exit rights, the change from the
+period before in words), each target's trend (over the range and the ``history``
+periods before it), error budget and shortfalls, the money of every period line by line,
+the customer's share, escalations with their compliance, disputed exclusions,
+data-quality warnings, holidays and the audit footer. The HTML and Markdown renderers
+only lay it out, so the two formats always say the same thing.
 """
 
 from __future__ import annotations
@@ -487,7 +490,7 @@ def _sum_text(
         else:
             terms.append(f"{'-' if amount < 0 else '+'} {text}")
     if not terms:
-        return f"no credit lines: {total_text}"
+        return "no credits in this period"
     return f"{' '.join(terms)} = {total_text}"
 
 
@@ -607,7 +610,7 @@ _CHANGE_WORDS = (
     ("declined", "declined", "declined"),
     ("still_breached", "still breached", "still breached"),
     ("no_data", "without data now", "without data now"),
-    ("measured", "measured again", "measured again"),
+    ("measured", "newly measured", "newly measured"),
 )
 
 
@@ -841,3 +844,8 @@ def escalation_compliance_text(compliance: Mapping[str, Any]) -> str:
         f"{compliance.get('on_time')} on time, {compliance.get('late')} late, "
         f"{compliance.get('missed')} missed)"
     )
+
+
+def span_text(labels: list[str]) -> str:
+    """``2026-01 to 2026-03``, or the one label."""
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"

@@ -23,6 +23,7 @@ from rules_engine.render.report.content import (
     build_report,
     escalation_compliance_text,
     record_row,
+    span_text,
     worst_records,
 )
 from rules_engine.render.report.document import exact, fmt_duration, fmt_percent
@@ -71,7 +72,7 @@ footer.audit dl { display: grid; grid-template-columns: max-content 1fr; gap: 2p
 footer.audit dt { font-weight: 600; color: var(--fg); }
 footer.audit dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .empty { color: var(--muted); font-style: italic; }
-td, th, .meta, code, .card { overflow-wrap: anywhere; }
+td, th, .meta, code, .card { overflow-wrap: break-word; }
 figure.chart { max-width: 720px; }
 h4 { font-size: .95rem; margin: 12px 0 4px; }
 table.money { max-width: 900px; }
@@ -86,7 +87,8 @@ table.money tr.total th, table.money tr.total td { border-top: 2px solid var(--f
   table.stack, table.stack tbody, table.stack tr { display: block; width: 100%; }
   table.stack tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 8px; }
   table.stack td { display: grid; grid-template-columns: minmax(0, 38%) minmax(0, 1fr); gap: 8px;
-    border: none; border-bottom: 1px solid var(--line); text-align: left; white-space: normal; }
+    border: none; border-bottom: 1px solid var(--line); text-align: left; white-space: normal;
+    overflow-wrap: anywhere; }
   table.stack td:last-child { border-bottom: none; }
   table.stack td::before { content: attr(data-label); font-weight: 600; color: var(--muted); }
   table.stack td > .v { justify-self: start; }
@@ -338,7 +340,7 @@ def _targets(report: Report) -> str:
         parts.append(
             f'<p class="meta">Trends include {len(report.history)} earlier '
             f"period{'s' if len(report.history) != 1 else ''} "
-            f"({escape(report.history[0])} to {escape(report.history[-1])}) for context; "
+            f"({escape(span_text(report.history))}) for context; "
             "verdicts and money cover the report's periods only.</p>"
         )
     for trend in report.trends:

@@ -26,6 +26,7 @@ from rules_engine.render.report.content import (
     build_report,
     escalation_compliance_text,
     record_row,
+    span_text,
     worst_records,
 )
 from rules_engine.render.report.document import (
@@ -196,7 +197,7 @@ def _targets(report: Report, chart: ChartLink) -> list[str]:
         plural = "s" if len(report.history) != 1 else ""
         out += [
             f"Trends include {len(report.history)} earlier period{plural} "
-            f"({markdown_text(report.history[0])} to {markdown_text(report.history[-1])}) "
+            f"({markdown_text(span_text(report.history))}) "
             "for context; verdicts and money cover the report's periods only.",
             "",
         ]
