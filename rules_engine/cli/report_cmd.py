@@ -4,8 +4,7 @@ EVAL.json`` over a kept evaluation document.
 
 The trends span ``--trend`` periods (default 6) ending with the last reported one: the
 periods before the range are evaluated for the charts (and the comparison with the
-period before) only, never before the policy's effective date. A series of versions
-(a folder, or ``--history``) draws the range only.
+period before) only, never before the policy's (first version's) effective date.
 
 The report is written by the rules every output file follows (:mod:`rules_engine.cli.output`):
 a regular file only, never one of the inputs, atomically (a temporary file beside the
@@ -18,6 +17,7 @@ more than 120 periods, an output that cannot be written, PDF without Chromium).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -140,7 +140,9 @@ def _evaluate(
     from rules_engine.cli.eval_cmd import InputProblem, is_series, load_inputs
 
     if is_series(policy_path, history):
-        return _evaluate_series(policy_path, data_path, first, last, as_of, timezone, history)
+        return _evaluate_series(
+            policy_path, data_path, first, last, as_of, timezone, history, trend
+        )
     try:
         loaded = load_inputs(policy_path, data_path, None, first, last, as_of, timezone)
     except InputProblem as exc:
@@ -159,9 +161,7 @@ def _evaluate(
         EvaluationOptions(as_of_source=loaded.as_of_source),
     )
     doc: dict[str, Any] = evaluation.document
-    if earlier:  # drawn in the trends only: verdicts and money are the range's
-        periods = doc["periods"]
-        doc = {**doc, "history": periods[: len(earlier)], "periods": periods[len(earlier) :]}
+    doc = _split_history(doc, len(earlier))
     revision = git_revision(Path(policy_path).resolve().parent)
     if revision:
         doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
@@ -178,6 +178,7 @@ def _evaluate_series(
     as_of: str | None,
     timezone: str | None,
     history: bool,
+    trend: int = DEFAULT_TREND,
 ) -> dict[str, Any]:
     """A series of versions (a folder, or ``--history``): each period judged by the
     version in force at its start; escalations by the version of the last period."""
@@ -192,7 +193,11 @@ def _evaluate_series(
             policy_path, history, data_path, None, first, last, as_of, timezone
         )
         _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
-        doc = evaluate_series_document(loaded)
+        from rules_engine.pipeline import trend_history
+
+        earlier = trend_history(loaded.series.first.policy, loaded.periods, trend)
+        widened = dataclasses.replace(loaded, periods=[*earlier, *loaded.periods])
+        doc = _split_history(evaluate_series_document(widened), len(earlier))
     except InputProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
@@ -204,6 +209,15 @@ def _evaluate_series(
     if policy.escalations:
         doc = {**doc, "escalations": _escalations(policy, loaded.bundle, loaded.as_of)}
     return doc
+
+
+def _split_history(doc: dict[str, Any], count: int) -> dict[str, Any]:
+    """The first ``count`` periods of ``doc`` go to ``history``: drawn in the trends only,
+    verdicts and money are the range's."""
+    if not count:
+        return doc
+    periods = doc["periods"]
+    return {**doc, "history": periods[:count], "periods": periods[count:]}
 
 
 def _escalations(policy: Any, bundle: Any, as_of: Any) -> list[dict[str, Any]]:

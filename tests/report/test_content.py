@@ -120,3 +120,20 @@ def test_shortfall_lists_the_worst_ten_records() -> None:
     # R12 is 12 minutes over, R11 11, ... R03 3: ten shown, R02 and R01 left out
     assert [r["id"] for r in shown] == [f"R{k:02d}" for k in range(12, 2, -1)]
     assert hidden == 2
+
+
+def test_audit_lists_each_datasets_fingerprint_not_a_python_dict() -> None:
+    """Issue 12: "Data SHA-256" showed `{'tickets': '4f50…', …}`; the engine writes one
+    digest per dataset, so the audit has a row per dataset."""
+    import json
+
+    from paths import ROOT
+
+    doc = json.loads((ROOT / "examples" / "accountability" / "expected.json").read_text())
+    audit = dict(build_report(doc).audit)
+    assert audit["Data SHA-256 (tickets)"] == doc["data"]["sha256"]["tickets"]
+    assert len([k for k in audit if k.startswith("Data SHA-256")]) == 4  # four datasets
+    assert audit["Data sources"].startswith(
+        "change_approvals (examples/accountability/data/change_approvals.jsonl), "
+    )
+    assert not any("{" in value for value in audit.values())

@@ -81,3 +81,14 @@ def test_period_and_range_together_are_refused() -> None:
     )
     assert result.exit_code == 2
     assert "--period cannot be combined with --from/--to" in result.output
+
+
+def test_a_series_of_versions_draws_its_history_too() -> None:
+    # examples/versions: v1 effective 2026-01-01; June with the default --trend 6 draws
+    # January to June (6 points), judged by the version in force in each month
+    page = _report(
+        "examples/versions/versions", "--data", "examples/versions/data",
+        "--period", "2026-06", "--as-of", "2027-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert set(_points(page).values()) == {6}
+    assert "Trends include 5 earlier periods (2026-01 to 2026-05)" in page
