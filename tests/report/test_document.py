@@ -197,11 +197,31 @@ def test_one_period_chart_legend_names_only_what_is_drawn(sample: dict[str, Any]
 
     sample["periods"] = sample["periods"][1:2]
     (trend, *_) = build_report(sample).trends
-    svg = trend_svg(trend)
-    assert "value" in svg
-    for missing in ("objective", "breach zone", "at-risk band"):
-        assert f">{missing}<" not in svg
+    assert _legend(trend_svg(trend)) == ["value"]
     # with two periods before it as history, the same report draws all three and names them
     history = build_report({**sample, "history": load_sample()["periods"][:1]})
     assert history.trends[0].periods == ["2026-01", "2026-02"]
-    assert ">objective<" in trend_svg(history.trends[0])
+    assert _legend(trend_svg(history.trends[0])) == [
+        "at-risk band",
+        "breach zone",
+        "objective",
+        "value",
+    ]
+
+
+def test_a_chart_without_any_value_does_not_list_one(sample: dict[str, Any]) -> None:
+    from rules_engine.render.report.charts import trend_svg
+    from rules_engine.render.report.content import build_report
+
+    for period in sample["periods"]:
+        period["targets"]["satisfaction"].update(verdict="no_data", value=None)
+    (trend,) = [t for t in build_report(sample).trends if t.target.name == "satisfaction"]
+    # a mean has no error budget, so no at-risk band
+    assert _legend(trend_svg(trend)) == ["breach zone", "objective"]
+
+
+def _legend(svg: str) -> list[str]:
+    """The names pygal's legend lists (not the axis title, also "value" for a mean)."""
+    import re
+
+    return re.findall(r'class="legend reactive activate-serie">.*?<text[^>]*>([^<]*)</text>', svg)

@@ -172,7 +172,8 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
                 "label": xml_text(f"{period}: {verdict.replace('_', ' ')}"),
             }
         )
-    chart.add("value", points, dots_size=5)
+    if any(point is not None for point in points):  # else the legend would name nothing drawn
+        chart.add("value", points, dots_size=5)
     chart.add_xml_filter(_finish(f"{trend.target.label}: trend"))
     svg: str = chart.render(is_unicode=True)
     return svg
