@@ -61,7 +61,8 @@ def test_wins_and_improvements(sample: dict[str, Any]) -> None:
     kinds = {c.target.name: c.kind for c in report.changes}
     assert kinds["p3_resolution"] == "measured"
     assert report.summary.change_words == (
-        "since 2026-02: 2 targets recovered, 1 improved, 1 without data now, 1 newly measured"
+        "since 2026-02: 2 targets recovered, 1 improved (1 customer-owned), 1 without data now, "
+        "1 newly measured"
     )
 
 

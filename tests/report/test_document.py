@@ -225,3 +225,18 @@ def _legend(svg: str) -> list[str]:
     import re
 
     return re.findall(r'class="legend reactive activate-serie">.*?<text[^>]*>([^<]*)</text>', svg)
+
+
+def test_a_breached_record_without_times_is_not_worst_at_dash_against_dash() -> None:
+    """Issue 12: "worst PRJ-32 at - against -" for records with no measured time."""
+    target = {
+        "objective": "95% within 15m",
+        "verdict": "breached",
+        "value": "50.000000",
+        "met": 1,
+        "breached": 1,
+        "breached_records": [{"id": "PRJ-32", "measured_s": None, "limit_s": None}],
+    }
+    sentence = shortfall_sentence("2026-02", "p1", target)
+    assert "at - against -" not in sentence
+    assert sentence.endswith("(1 of 2 met); 1 breached record.")

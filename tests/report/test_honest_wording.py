@@ -87,3 +87,14 @@ def test_a_one_period_report_does_not_say_all_1_periods(sample: dict[str, Any]) 
     text, _ = render_markdown_with_charts(one, "c")
     assert "All 1 periods" not in page and "All 1 periods" not in text
     assert "2026-02 (over), provider targets" in text
+
+
+def test_change_words_say_which_changes_are_customer_owned() -> None:
+    # accountability, April to May: erp_availability (provider) and change_turnaround
+    # (customer) both went from met to breached
+    from paths import ROOT
+
+    doc = json.loads((ROOT / "examples" / "accountability" / "expected.json").read_text())
+    words = build_report(doc).summary.change_words
+    # p1_resolution: 100% in both months, unchanged
+    assert words == "since 2026-04: 2 new breaches (1 customer-owned)"

@@ -619,11 +619,15 @@ def _change_words(changes: list[Change], previous: str | None) -> str:
     if previous is None:
         return "no earlier period to compare with"
     counts = Counter(c.kind for c in changes)
-    parts = [
-        f"{counts[kind]} {one if counts[kind] == 1 else many}"
-        for kind, one, many in _CHANGE_WORDS
-        if counts[kind]
-    ]
+    theirs = Counter(c.kind for c in changes if c.target.owner == "customer")
+    parts = []
+    for kind, one, many in _CHANGE_WORDS:
+        if not counts[kind]:
+            continue
+        part = f"{counts[kind]} {one if counts[kind] == 1 else many}"
+        if theirs[kind]:  # whose: a customer's own late approval is not the provider's
+            part += f" ({theirs[kind]} customer-owned)"
+        parts.append(part)
     return f"since {previous}: " + (", ".join(parts) if parts else "no verdict changed")
 
 

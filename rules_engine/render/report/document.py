@@ -501,12 +501,23 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
         details.append(f"{value} ({counts})" if counts else value)
     breached = target.get("breached_records") or []
     if breached and objective.kind != "availability":
-        worst = max(breached, key=lambda r: exact(r.get("measured_s")) or 0)
-        details.append(
-            f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}, worst "
-            f"{worst.get('id')} at {fmt_duration(worst.get('measured_s'))} against "
-            f"{fmt_duration(worst.get('limit_s'))}"
-        )
+        count = f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}"
+        # the worst is the one furthest over its limit; a record without a measured time
+        # or a limit (an open one on a clock that never stops) has no "at ... against"
+        timed = [
+            r
+            for r in breached
+            if exact(r.get("measured_s")) is not None and exact(r.get("limit_s")) is not None
+        ]
+        if timed:
+            worst = max(
+                timed, key=lambda r: (exact(r["measured_s"]) or 0) - (exact(r["limit_s"]) or 0)
+            )
+            count += (
+                f", worst {worst.get('id')} at {fmt_duration(worst.get('measured_s'))} against "
+                f"{fmt_duration(worst.get('limit_s'))}"
+            )
+        details.append(count)
     return f"{head}: {'; '.join(details)}."
 
 
