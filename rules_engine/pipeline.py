@@ -19,10 +19,11 @@ from typing import Any
 import polars as pl
 
 from rules_engine.consequences.assess import assess, summarize
+from rules_engine.consequences.escalation import EscalationReport, escalations_due
 from rules_engine.evaluation.engine import DataSource, EvaluationOptions, check_periods, judge
 from rules_engine.evaluation.exclusions import EXCLUSIONS, dispute_effect, ledger_json, split_bundle
 from rules_engine.evaluation.outcomes import PeriodOutcome
-from rules_engine.evaluation.periods import Period
+from rules_engine.evaluation.periods import Period, period_containing
 from rules_engine.evaluation.rows import materialize
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
@@ -129,3 +130,39 @@ class _View:
 
 
 __all__ = ["Evaluation", "EvaluationOptions", "evaluate"]
+
+
+# --------------------------------------------------------------------------- escalations
+
+
+def escalations(
+    policy: model.CheckedPolicy,
+    bundle: DataSource,
+    as_of: dt.datetime,
+    *,
+    limit: int | None = 1000,
+) -> EscalationReport:
+    """The policy's escalation ladders at ``as_of`` on the agreed view of the data
+    (approved exclusions applied), as ``sla escalations`` and ``sla report`` show them:
+    open records past a step, and the compliance (late, missed) of every step that was
+    due. Raises :class:`~rules_engine.consequences.escalation.EscalationError`."""
+    return escalations_due(policy, split_bundle(bundle).approved_tables, as_of, limit=limit)
+
+
+def trend_history(
+    policy: model.CheckedPolicy, periods: Sequence[Period], count: int
+) -> list[Period]:
+    """The periods before ``periods`` that a report draws in its trends so that the
+    trend spans ``count`` periods in all: none when the report already has as many, and
+    never one before the period containing the contract's ``effective`` date."""
+    if not periods:
+        return []
+    first = period_containing(policy.effective, policy.period, policy.timezone)
+    out: list[Period] = []
+    current = min(periods)
+    while len(out) + len(periods) < count:
+        current = current.previous()
+        if current.start < first.start:
+            break
+        out.append(current)
+    return out[::-1]

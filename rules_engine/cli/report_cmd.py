@@ -1,5 +1,10 @@
-"""``sla report POLICY --data PATH --from P --to P [--as-of TS] [--format html|markdown|pdf]
-[--output FILE]``, or ``sla report --from-json EVAL.json`` over a kept evaluation document.
+"""``sla report POLICY --data PATH (--period P | --from P --to P) [--trend N] [--as-of TS]
+[--format html|markdown|pdf|csv|xlsx] [--output FILE]``, or ``sla report --from-json
+EVAL.json`` over a kept evaluation document.
+
+The trends span ``--trend`` periods (default 6) ending with the last reported one: the
+periods before the range are evaluated for the charts (and the comparison with the
+period before) only, never before the policy's (first version's) effective date.
 
 The report is written by the rules every output file follows (:mod:`rules_engine.cli.output`):
 a regular file only, never one of the inputs, atomically (a temporary file beside the
@@ -12,6 +17,7 @@ more than 120 periods, an output that cannot be written, PDF without Chromium).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -31,7 +37,11 @@ from rules_engine.render.report.document import (
 )
 
 EXIT_INPUT = 2
-FORMATS = ("html", "markdown", "pdf")
+FORMATS = ("html", "markdown", "pdf", "csv", "xlsx")
+BINARY = ("pdf", "xlsx")
+DEFAULT_TREND = 6
+"""Periods a report's trend charts span by default (``--trend``): a one-month report
+draws the five months before it too."""
 
 
 def _fail(message: str, hint: str | None = None) -> NoReturn:
@@ -95,9 +105,13 @@ def _read_json(path: str) -> dict[str, Any]:
     return doc
 
 
-def _select(doc: dict[str, Any], labels: tuple[str, str] | None) -> dict[str, Any]:
+def _select(
+    doc: dict[str, Any], labels: tuple[str, str] | None, trend: int = DEFAULT_TREND
+) -> dict[str, Any]:
     """Keep the periods of ``doc`` within ``--from``/``--to`` (labels of one kind sort in
-    time order: ``2026-02`` < ``2026-10``, ``2026-Q1`` < ``2026-Q4``)."""
+    time order: ``2026-02`` < ``2026-10``, ``2026-Q1`` < ``2026-Q4``); the document's
+    periods just before the range go to ``history``, for the trends to span ``trend``
+    periods."""
     if labels is None:
         return doc
     first, last = labels
@@ -108,7 +122,9 @@ def _select(doc: dict[str, Any], labels: tuple[str, str] | None) -> dict[str, An
             f"the document has no periods from {first} to {last} (it has: {have})",
             "choose a range the evaluation covered",
         )
-    return {**doc, "periods": kept}
+    earlier = [p for p in doc["periods"] if str(p.get("period")) < first]
+    wanted = max(trend - len(kept), 0)
+    return {**doc, "periods": kept, "history": earlier[len(earlier) - wanted :] if wanted else []}
 
 
 def _evaluate(
@@ -119,11 +135,14 @@ def _evaluate(
     as_of: str | None,
     timezone: str | None,
     history: bool = False,
+    trend: int = DEFAULT_TREND,
 ) -> dict[str, Any]:
     from rules_engine.cli.eval_cmd import InputProblem, is_series, load_inputs
 
     if is_series(policy_path, history):
-        return _evaluate_series(policy_path, data_path, first, last, as_of, timezone, history)
+        return _evaluate_series(
+            policy_path, data_path, first, last, as_of, timezone, history, trend
+        )
     try:
         loaded = load_inputs(policy_path, data_path, None, first, last, as_of, timezone)
     except InputProblem as exc:
@@ -131,16 +150,18 @@ def _evaluate(
         click.echo(text if text.startswith("error") or "\n" in text else f"error: {text}", err=True)
         sys.exit(EXIT_INPUT)
     _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
-    from rules_engine.pipeline import EvaluationOptions, evaluate
+    from rules_engine.pipeline import EvaluationOptions, evaluate, trend_history
 
+    earlier = trend_history(loaded.policy, loaded.periods, trend)
     evaluation = evaluate(
         loaded.policy,
         loaded.bundle,  # type: ignore[arg-type]
-        loaded.periods,
+        [*earlier, *loaded.periods],
         loaded.as_of,
         EvaluationOptions(as_of_source=loaded.as_of_source),
     )
     doc: dict[str, Any] = evaluation.document
+    doc = _split_history(doc, len(earlier))
     revision = git_revision(Path(policy_path).resolve().parent)
     if revision:
         doc = {**doc, "policy": {**doc.get("policy", {}), "git_revision": revision}}
@@ -157,6 +178,7 @@ def _evaluate_series(
     as_of: str | None,
     timezone: str | None,
     history: bool,
+    trend: int = DEFAULT_TREND,
 ) -> dict[str, Any]:
     """A series of versions (a folder, or ``--history``): each period judged by the
     version in force at its start; escalations by the version of the last period."""
@@ -171,7 +193,11 @@ def _evaluate_series(
             policy_path, history, data_path, None, first, last, as_of, timezone
         )
         _check_range(loaded.periods[0].label, loaded.periods[-1].label, len(loaded.periods))
-        doc = evaluate_series_document(loaded)
+        from rules_engine.pipeline import trend_history
+
+        earlier = trend_history(loaded.series.first.policy, loaded.periods, trend)
+        widened = dataclasses.replace(loaded, periods=[*earlier, *loaded.periods])
+        doc = _split_history(evaluate_series_document(widened), len(earlier))
     except InputProblem as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_INPUT)
@@ -185,17 +211,27 @@ def _evaluate_series(
     return doc
 
 
+def _split_history(doc: dict[str, Any], count: int) -> dict[str, Any]:
+    """The first ``count`` periods of ``doc`` go to ``history``: drawn in the trends only,
+    verdicts and money are the range's."""
+    if not count:
+        return doc
+    periods = doc["periods"]
+    return {**doc, "history": periods[:count], "periods": periods[count:]}
+
+
 def _escalations(policy: Any, bundle: Any, as_of: Any) -> list[dict[str, Any]]:
-    """The open records past an escalation step at as-of, as `sla escalations` lists
-    them (on the agreed view of the data: approved exclusions applied)."""
-    from rules_engine.consequences.escalation import EscalationError, escalations_due
-    from rules_engine.evaluation.exclusions import split_bundle
+    """Every escalation block at as-of as `sla escalations --format json` writes it: the
+    open records past a step and the compliance of every step that was due (on the
+    agreed view of the data: approved exclusions applied)."""
+    from rules_engine.consequences.escalation import EscalationError
+    from rules_engine.pipeline import escalations
 
     try:
-        tables = split_bundle(bundle).approved_tables
-        return escalations_due(policy, tables, as_of).to_rows()
+        blocks: list[dict[str, Any]] = escalations(policy, bundle, as_of).to_json()["escalations"]
     except EscalationError as exc:
         _fail(f"escalations: {exc}")
+    return blocks
 
 
 def git_revision(folder: Path) -> str | None:
@@ -241,7 +277,8 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
 
 @click.command(
     name="report",
-    help="Render a performance report: summary, trends, wins, shortfalls, money, audit.\n\n"
+    help="Render a performance report: executive summary, one section per target (trend, "
+    "budget, shortfalls), money, the customer's share, escalations, audit.\n\n"
     "POLICY may be a folder of versions (one *.sla file each), or a file with --history: "
     "the report names the version in force in each period.",
 )
@@ -252,6 +289,7 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     is_flag=True,
     help="POLICY's committed versions in git, each in force from its `effective` date.",
 )
+@click.option("--period", "period", help="One period, e.g. 2026-05 (same as --from P --to P).")
 @click.option("--from", "first", help="First period, e.g. 2026-01 or 2026-Q1.")
 @click.option("--to", "last", help="Last period (at most 120 periods in all).")
 @click.option("--as-of", "as_of", help="Evaluate as of this timestamp (default: now).")
@@ -261,7 +299,8 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     type=click.Choice(FORMATS),
     default="html",
     show_default=True,
-    help="html (self-contained), markdown, or pdf (needs Chromium).",
+    help="html (self-contained), markdown, pdf (needs Chromium), or csv / xlsx: tables of "
+    "verdicts, money lines and breached records for a spreadsheet.",
 )
 @click.option(
     "--output",
@@ -282,6 +321,14 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     help="Markdown only: embed charts as data URIs, or write SVG files beside the output.",
 )
 @click.option("--timezone", help="Zone for data timestamps written without one.")
+@click.option(
+    "--trend",
+    type=click.IntRange(1, MAX_PERIODS),
+    default=DEFAULT_TREND,
+    show_default=True,
+    help="Periods the trend charts span, ending with the last reported one: earlier "
+    "periods are evaluated for the charts only (never before the policy's effective date).",
+)
 def report(
     policy_path: str | None,
     data_path: str | None,
@@ -294,17 +341,27 @@ def report(
     from_json: str | None,
     charts: str,
     timezone: str | None,
+    period: str | None,
+    trend: int,
 ) -> None:
-    """Render a performance report: summary, trends, wins, shortfalls, money, audit."""
+    """Render a performance report: summary, targets, money, escalations, audit."""
     if output == STDOUT:
         output = None
+    if period is not None:
+        if first or last:
+            _fail("--period cannot be combined with --from/--to", "use one")
+        first = last = period
     inputs = Inputs(
         paths=tuple(p for p in (data_path, from_json) if p),
         policies=(policy_path,) if policy_path else (),
     )
     _check_output(output, inputs)
-    if output_format == "pdf" and output is None and sys.stdout.isatty():
-        _fail("a PDF cannot be written to a terminal", "add `--output report.pdf`")
+    if output_format in BINARY and output is None and sys.stdout.isatty():
+        _fail(
+            f"a{'n' if output_format == 'xlsx' else ''} {output_format.upper()} cannot be "
+            "written to a terminal",
+            f"add `--output report.{output_format}`",
+        )
     if charts == "files" and (output_format != "markdown" or output is None):
         _fail("`--charts files` needs `--format markdown` and `--output`")
     if from_json is not None:
@@ -320,7 +377,7 @@ def report(
             doc = normalize(raw)
         except ReportError as exc:
             _fail(f"{from_json}: {exc.message}", exc.hint)
-        doc = _select(doc, _range_labels(str(doc["policy"]["period"]), first, last))
+        doc = _select(doc, _range_labels(str(doc["policy"]["period"]), first, last), trend)
     else:
         if not policy_path or not data_path:
             _fail(
@@ -332,7 +389,7 @@ def report(
         # Order and size first: no reason to load data for a range that cannot be reported.
         kind = "quarter" if "Q" in (first or last or "").upper() else "month"
         _range_labels(kind, first, last)
-        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone, history)
+        doc = _evaluate(policy_path, data_path, first, last, as_of, timezone, history, trend)
     try:
         doc = normalize(doc)
         check_reportable(doc)
@@ -340,7 +397,7 @@ def report(
     except ReportError as exc:
         _fail(exc.message, exc.hint)
     if output is None:
-        if output_format == "pdf":
+        if output_format in BINARY:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
         else:
@@ -366,6 +423,14 @@ def _render(
         from rules_engine.render.report.pdf import render_pdf
 
         return render_pdf(doc), {}
+    if output_format == "csv":
+        from rules_engine.render.report.tables import render_csv
+
+        return render_csv(doc).encode("utf-8"), {}
+    if output_format == "xlsx":
+        from rules_engine.render.report.tables import render_xlsx
+
+        return render_xlsx(doc), {}
     from rules_engine.render.report.markdown import render_markdown, render_markdown_with_charts
 
     if charts == "files" and output is not None:

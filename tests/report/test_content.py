@@ -38,7 +38,8 @@ def test_shortfalls_worst_first(sample: dict[str, Any]) -> None:
     assert report.shortfalls[0].severity == 3
     assert report.shortfalls[2].severity == 4
     assert [(s.target.name, s.period) for s in report.at_risk] == [("p1_response", "2026-03")]
-    assert len(report.summary.sentences) == 4  # one per shortfall, at-risk included
+    # one per shortfall of the latest period (the summary is one screen): p1 at risk in March
+    assert len(report.summary.sentences) == 1
 
 
 def test_wins_and_improvements(sample: dict[str, Any]) -> None:
@@ -50,12 +51,19 @@ def test_wins_and_improvements(sample: dict[str, Any]) -> None:
         ("p3_resolution", Fraction(8, 9)),
     ]
     texts = {i.target.name: i.text for i in report.improvements}
+    # better only from the verdict, or from more margin on an unchanged verdict; p3 had no
+    # data in February, so it is "measured again", not an improvement
     assert texts == {
-        "p1_response": "breached in 2026-02, at risk in 2026-03",
-        "email_availability": "breached in 2026-02, met in 2026-03",
-        "p3_resolution": "no data in 2026-02, met in 2026-03",
-        "change_turnaround": "from 95.00% to 100.00%",
+        "p1_response": "at risk (breached in 2026-02)",
+        "email_availability": "met (breached in 2026-02)",
+        "change_turnaround": "still met, more margin (95.00% to 100.00%)",
     }
+    kinds = {c.target.name: c.kind for c in report.changes}
+    assert kinds["p3_resolution"] == "measured"
+    assert report.summary.change_words == (
+        "since 2026-02: 2 targets recovered, 1 improved (1 customer-owned), 1 without data now, "
+        "1 newly measured"
+    )
 
 
 def test_budget_burn_and_pace(sample: dict[str, Any]) -> None:
@@ -113,3 +121,20 @@ def test_shortfall_lists_the_worst_ten_records() -> None:
     # R12 is 12 minutes over, R11 11, ... R03 3: ten shown, R02 and R01 left out
     assert [r["id"] for r in shown] == [f"R{k:02d}" for k in range(12, 2, -1)]
     assert hidden == 2
+
+
+def test_audit_lists_each_datasets_fingerprint_not_a_python_dict() -> None:
+    """Issue 12: "Data SHA-256" showed `{'tickets': '4f50…', …}`; the engine writes one
+    digest per dataset, so the audit has a row per dataset."""
+    import json
+
+    from paths import ROOT
+
+    doc = json.loads((ROOT / "examples" / "accountability" / "expected.json").read_text())
+    audit = dict(build_report(doc).audit)
+    assert audit["Data SHA-256 (tickets)"] == doc["data"]["sha256"]["tickets"]
+    assert len([k for k in audit if k.startswith("Data SHA-256")]) == 4  # four datasets
+    assert audit["Data sources"].startswith(
+        "change_approvals (examples/accountability/data/change_approvals.jsonl), "
+    )
+    assert not any("{" in value for value in audit.values())

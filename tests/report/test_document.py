@@ -199,3 +199,58 @@ def test_shortfall_sentence_names_the_worst_record(sample: dict[str, Any]) -> No
         "email_availability missed `>= 99.9%` in 2026-02: 99.78% available, "
         "1h30m down against a budget of 40m19.2s."
     )
+
+
+def test_one_period_chart_legend_names_only_what_is_drawn(sample: dict[str, Any]) -> None:
+    """One period: pygal draws no line through a single point, so the legend must not
+    list the objective line, the breach zone or the at-risk band (issue 12)."""
+    from rules_engine.render.report.charts import trend_svg
+    from rules_engine.render.report.content import build_report
+
+    from .conftest import load_sample
+
+    sample["periods"] = sample["periods"][1:2]
+    (trend, *_) = build_report(sample).trends
+    assert _legend(trend_svg(trend)) == ["value"]
+    # with two periods before it as history, the same report draws all three and names them
+    history = build_report({**sample, "history": load_sample()["periods"][:1]})
+    assert history.trends[0].periods == ["2026-01", "2026-02"]
+    assert _legend(trend_svg(history.trends[0])) == [
+        "at-risk band",
+        "breach zone",
+        "objective",
+        "value",
+    ]
+
+
+def test_a_chart_without_any_value_does_not_list_one(sample: dict[str, Any]) -> None:
+    from rules_engine.render.report.charts import trend_svg
+    from rules_engine.render.report.content import build_report
+
+    for period in sample["periods"]:
+        period["targets"]["satisfaction"].update(verdict="no_data", value=None)
+    (trend,) = [t for t in build_report(sample).trends if t.target.name == "satisfaction"]
+    # a mean has no error budget, so no at-risk band
+    assert _legend(trend_svg(trend)) == ["breach zone", "objective"]
+
+
+def _legend(svg: str) -> list[str]:
+    """The names pygal's legend lists (not the axis title, also "value" for a mean)."""
+    import re
+
+    return re.findall(r'class="legend reactive activate-serie">.*?<text[^>]*>([^<]*)</text>', svg)
+
+
+def test_a_breached_record_without_times_is_not_worst_at_dash_against_dash() -> None:
+    """Issue 12: "worst PRJ-32 at - against -" for records with no measured time."""
+    target = {
+        "objective": "95% within 15m",
+        "verdict": "breached",
+        "value": "50.000000",
+        "met": 1,
+        "breached": 1,
+        "breached_records": [{"id": "PRJ-32", "measured_s": None, "limit_s": None}],
+    }
+    sentence = shortfall_sentence("2026-02", "p1", target)
+    assert "at - against -" not in sentence
+    assert sentence.endswith("(1 of 2 met); 1 breached record.")

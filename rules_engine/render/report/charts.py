@@ -102,7 +102,9 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
     # (legend, level, colour, line CSS): zones filled down to the axis, drawn in order
     # (a later zone covers an earlier one), then the objective line, then the value.
     zones: list[tuple[str, float, str, str]] = []
-    if threshold is not None:
+    # A zone or line over one period is a single point pygal does not draw: the legend
+    # then names only what is drawn (the value), and the caption says the objective.
+    if threshold is not None and len(trend.periods) > 1:
         if objective.higher_is_better:
             if band_top is not None:
                 zones.append(("at-risk band", band_top, _BAND, "stroke:none"))
@@ -170,7 +172,8 @@ def trend_svg(trend: Trend, width: int = 640, height: int = 360) -> str:
                 "label": xml_text(f"{period}: {verdict.replace('_', ' ')}"),
             }
         )
-    chart.add("value", points, dots_size=5)
+    if any(point is not None for point in points):  # else the legend would name nothing drawn
+        chart.add("value", points, dots_size=5)
     chart.add_xml_filter(_finish(f"{trend.target.label}: trend"))
     svg: str = chart.render(is_unicode=True)
     return svg

@@ -1,10 +1,13 @@
 """What a performance report says, independent of how it is drawn.
 
 :func:`build_report` reads a normalized evaluation document and decides the content of
-every section (issue 6): the executive summary, trends, wins and shortfalls, error-budget
-burn, the customer's share, escalations, disputed exclusions, data-quality warnings,
-holidays and the audit footer. The HTML and Markdown renderers only lay it out, so the
-two formats always say the same thing.
+every section (issues 6 and 12): the executive summary (this period's verdicts counted
+per owner, the amount owed as the sum of its lines, exit rights, the change from the
+period before in words), each target's trend (over the range and the ``history``
+periods before it), error budget and shortfalls, the money of every period line by line,
+the customer's share, escalations with their compliance, disputed exclusions,
+data-quality warnings, holidays and the audit footer. The HTML and Markdown renderers
+only lay it out, so the two formats always say the same thing.
 """
 
 from __future__ import annotations
@@ -90,6 +93,40 @@ class Improvement:
     text: str
 
 
+CHANGE_KINDS = (
+    "recovered",  # breached before, met or at risk now
+    "improved",  # at risk to met, or met both times with more margin
+    "new_breach",  # breached now, not before
+    "declined",  # met to at risk, or met both times with less margin
+    "still_breached",  # breached both times (closer to or further from the objective)
+    "no_data",  # decided before, no data now: neither better nor worse
+    "measured",  # no data before, decided now
+    "unchanged",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a target moved from the previous period to the latest: from the verdicts, and
+    for an unchanged verdict from the value's distance to the objective (headroom)."""
+
+    target: TargetInfo
+    kind: str  # one of CHANGE_KINDS
+    before: str  # verdict in the previous period
+    after: str  # verdict in the latest period
+    text: str
+
+
+@dataclass(frozen=True)
+class LatestRow:
+    """One target in the executive summary: this period's verdict, value and change."""
+
+    target: TargetInfo
+    verdict: str
+    value: str
+    change: str
+
+
 @dataclass(frozen=True)
 class BudgetCell:
     unit: str
@@ -99,6 +136,17 @@ class BudgetCell:
     burned: Fraction | None  # used / total; None when there is no budget
     rate: Fraction | None  # burned / elapsed share of the period (1 = on pace)
     clock: present.ClockKind = "wall"  # what a budget of time is counted on
+
+
+@dataclass(frozen=True)
+class AmountLine:
+    """One line of a period's account: its text (rule, tier, arithmetic) and its signed
+    amount (a cap's reduction and a credit earned back are negative)."""
+
+    kind: str  # credit | cap | annual_cap | earn_back | bonus | ...
+    text: str
+    amount: Decimal | None
+    shown: str
 
 
 @dataclass(frozen=True)
@@ -115,6 +163,15 @@ class MoneyRow:
     bonus_lines: list[str]
     bonus_total: str
     exits: list[Doc]
+    lines: list[AmountLine] = field(default_factory=list)  # the credit side, in order
+    bonuses: list[AmountLine] = field(default_factory=list)
+    owed_amount: Decimal | None = None
+    bonus_amount: Decimal | None = None
+
+    @property
+    def owed_arithmetic(self) -> str:
+        """``2,500.00 - 500.00 - 1,700.00 = 300.00 EUR``: the owed amount as its lines' sum."""
+        return _sum_text([line.amount for line in self.lines], self.owed_amount, self.owed)
 
 
 @dataclass(frozen=True)
@@ -137,6 +194,16 @@ class Summary:
     bonus_total: str
     exit_right: str | None
     sentences: list[str]
+    # by owner ("provider", "customer"): verdict counts in the latest / in every period
+    latest_by_owner: dict[str, dict[str, int]] = field(default_factory=dict)
+    all_by_owner: dict[str, dict[str, int]] = field(default_factory=dict)
+    owed_latest: str = "-"
+    owed_latest_arithmetic: str = ""
+    credits_arithmetic: str = ""  # the range's total as the sum of the periods' amounts
+    previous: str | None = None  # the period the latest is compared with
+    change_words: str = ""  # "2 targets recovered, 1 new breach"
+    rows: list[LatestRow] = field(default_factory=list)
+    exit_count: int = 0  # exit rights in the report's periods
 
 
 @dataclass(frozen=True)
@@ -167,6 +234,9 @@ class Report:
     audit: list[tuple[str, str]]
     notes: list[str] = field(default_factory=list)
     versions: list[VersionInForce] = field(default_factory=list)  # empty for one policy
+    changes: list[Change] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)  # periods before the range, trends only
+    escalation_blocks: list[Doc] = field(default_factory=list)  # with compliance
 
 
 def build_report(raw: Mapping[str, Any]) -> Report:
@@ -188,6 +258,9 @@ def build_report(raw: Mapping[str, Any]) -> Report:
     at_risk_fraction = exact(policy.get("at_risk_fraction")) or Fraction(1, 4)
     trends = [_trend(doc, info, at_risk_fraction) for info in infos.values()]
     shortfalls, at_risk = _shortfalls(doc, infos)
+    changes = _changes(doc, infos)
+    money_rows = [_money_row(p, currency) for p in doc["periods"]]
+    blocks, rows = _escalation_parts(doc["escalations"])
     return Report(
         title=str(policy["name"]),
         parties=_parties(policy),
@@ -199,20 +272,24 @@ def build_report(raw: Mapping[str, Any]) -> Report:
         as_of=present.instant(doc.get("as_of"), doc.get("timezone")),
         currency=currency,
         timezone=str(doc.get("timezone") or ""),
-        summary=_summary(doc, infos, shortfalls, at_risk, currency),
+        summary=_summary(doc, infos, shortfalls, at_risk, currency, money_rows, changes),
         targets=list(infos.values()),
         periods=periods,
         matrix=matrix,
         trends=trends,
         wins=_wins(doc, infos),
-        improvements=_improvements(trends),
+        improvements=[
+            Improvement(c.target, _previous_label(doc) or "-", periods[-1], c.text)
+            for c in changes
+            if c.kind in ("recovered", "improved")
+        ],
         shortfalls=shortfalls,
         at_risk=at_risk,
         budget=_budget(doc, infos),
         pauses=_pauses(doc, infos),
         customer_targets=[i for i in infos.values() if i.owner == "customer"],
-        money_rows=[_money_row(p, currency) for p in doc["periods"]],
-        escalations=doc["escalations"],
+        money_rows=money_rows,
+        escalations=rows,
         disputed=doc["disputed"],
         warnings=all_warnings(doc),
         holidays={str(k): dict(v) for k, v in doc["calendars"].items() if isinstance(v, Mapping)},
@@ -222,6 +299,9 @@ def build_report(raw: Mapping[str, Any]) -> Report:
             for p in doc["periods"]
             if p.get("version")
         ],
+        changes=changes,
+        history=[str(p["period"]) for p in doc["history"]],
+        escalation_blocks=blocks,
     )
 
 
@@ -264,13 +344,12 @@ def _scope_text(target: Mapping[str, Any]) -> str | None:
 def _trend(doc: Doc, info: TargetInfo, at_risk_fraction: Fraction) -> Trend:
     values: list[Fraction | None] = []
     verdicts: list[str] = []
-    for p in doc["periods"]:
+    shown = [*doc["history"], *doc["periods"]]  # the trend reaches back before the range
+    for p in shown:
         t = p["targets"].get(info.name)
         values.append(None if t is None else target_value(t, info.objective))
         verdicts.append("-" if t is None else str(t["verdict"]))
-    return Trend(
-        info, [str(p["period"]) for p in doc["periods"]], values, verdicts, at_risk_fraction
-    )
+    return Trend(info, [str(p["period"]) for p in shown], values, verdicts, at_risk_fraction)
 
 
 def _shortfalls(doc: Doc, infos: dict[str, TargetInfo]) -> tuple[list[Shortfall], list[Shortfall]]:
@@ -309,12 +388,21 @@ def _summary(
     shortfalls: list[Shortfall],
     at_risk: list[Shortfall],
     currency: str,
+    money_rows: list[MoneyRow],
+    changes: list[Change],
 ) -> Summary:
     latest: Doc = doc["periods"][-1] if doc["periods"] else {"period": "-", "targets": {}}
     latest_counts = Counter(str(t["verdict"]) for t in latest["targets"].values())
     all_counts = Counter(str(t["verdict"]) for p in doc["periods"] for t in p["targets"].values())
-    credits = _sum_money(doc, "credits_owed", doc["totals"].get("credits"))
-    bonuses = _sum_money(doc, "bonus_total", doc["totals"].get("bonuses"))
+    # The headline is the sum of the money table's "Credits owed" column: periods that
+    # are over (a running period's amount is not shown, so it is not counted either).
+    over = [m for m in money_rows if m.over and m.owed_amount is not None]
+    if over:
+        credits = sum((m.owed_amount for m in over if m.owed_amount is not None), Decimal(0))
+        bonuses = sum((m.bonus_amount for m in over if m.bonus_amount is not None), Decimal(0))
+    else:
+        credits = _sum_money(doc, "credits_owed", doc["totals"].get("credits"))
+        bonuses = _sum_money(doc, "bonus_total", doc["totals"].get("bonuses"))
     exit_right = doc.get("exit_right")
     exit_text = None
     if isinstance(exit_right, Mapping) and exit_right.get("period"):
@@ -322,9 +410,32 @@ def _summary(
         exit_text = (
             f"exit right since {exit_right['period']} ({rules}; notice {exit_right.get('notice')})"
         )
-    recent = [s.sentence for s in shortfalls] + [s.sentence for s in at_risk]
+    latest_label = str(latest["period"])
+    # one screen: this period's shortfalls (every period's are in the targets' sections)
+    recent = [s.sentence for s in shortfalls + at_risk if s.period == latest_label]
+    last_row = money_rows[-1] if money_rows else None
+    owed_latest, owed_arithmetic = "not yet due", ""
+    if last_row is not None and last_row.over:
+        owed_latest, owed_arithmetic = last_row.owed, last_row.owed_arithmetic
+    elif last_row is not None:
+        owed_arithmetic = f"{last_row.period} is running: its amount is computed when it is over"
+    by_name = {c.target.name: c for c in changes}
+    rows = []
+    for name, t in latest["targets"].items():
+        info = infos[name]
+        change = by_name.get(name)
+        rows.append(
+            LatestRow(
+                info,
+                str(t["verdict"]),
+                fmt_value(t, info.objective),
+                change.text if change else "-",
+            )
+        )
+    previous = _previous_label(doc)
+    labels = [m.period for m in over]
     return Summary(
-        latest=str(latest["period"]),
+        latest=latest_label,
         latest_over=bool(latest.get("over")),
         latest_counts={v: latest_counts.get(v, 0) for v in VERDICTS},
         all_counts={v: all_counts.get(v, 0) for v in VERDICTS},
@@ -332,7 +443,66 @@ def _summary(
         bonus_total=fmt_money(bonuses, currency),
         exit_right=exit_text,
         sentences=recent,
+        latest_by_owner=_by_owner([latest]),
+        all_by_owner=_by_owner(doc["periods"]),
+        owed_latest=owed_latest,
+        owed_latest_arithmetic=owed_arithmetic,
+        credits_arithmetic=_sum_text(
+            [m.owed_amount for m in over], credits, fmt_money(credits, currency), labels
+        )
+        if len(over) > 1
+        else "",
+        previous=previous,
+        change_words=_change_words(changes, previous),
+        rows=rows,
+        exit_count=sum(len(p["exit"]) for p in doc["periods"]),
     )
+
+
+def _by_owner(periods: list[Doc]) -> dict[str, dict[str, int]]:
+    """Verdict counts per owner, provider first (a customer's own late approval is not
+    the provider's breach)."""
+    out: dict[str, dict[str, int]] = {}
+    for owner in ("provider", "customer"):
+        counts = Counter(
+            str(t["verdict"])
+            for p in periods
+            for t in p["targets"].values()
+            if str(t.get("owner") or "provider") == owner
+        )
+        out[owner] = {v: counts.get(v, 0) for v in VERDICTS}
+    return out
+
+
+def _sum_text(
+    amounts: list[Decimal | None],
+    total: Decimal | None,
+    total_text: str,
+    labels: list[str] | None = None,
+) -> str:
+    """``a + b - c = total``: every term signed, each labelled when ``labels`` are given."""
+    if total is None:
+        return ""
+    terms: list[str] = []
+    for i, amount in enumerate(amounts):
+        if amount is None:
+            continue
+        text = f"{abs(amount):,}" + (f" ({labels[i]})" if labels else "")
+        if not terms:
+            terms.append(f"-{text}" if amount < 0 else text)
+        else:
+            terms.append(f"{'-' if amount < 0 else '+'} {text}")
+    if not terms:
+        return "no credits in this period"
+    return f"{' '.join(terms)} = {total_text}"
+
+
+def _previous_label(doc: Doc) -> str | None:
+    if len(doc["periods"]) >= 2:
+        return str(doc["periods"][-2]["period"])
+    if doc["history"]:
+        return str(doc["history"][-1]["period"])
+    return None
 
 
 def _sum_money(doc: Doc, key: str, fallback: Any) -> Decimal:
@@ -384,30 +554,90 @@ def _margin_text(t: Mapping[str, Any], objective: Objective) -> str:
     return present.number(margin, places)
 
 
-_RANK = {"breached": 0, "at_risk": 1, "no_data": 1, "met": 2}
+_RANK = {"breached": 0, "at_risk": 1, "met": 2}
 
 
-def _improvements(trends: list[Trend]) -> list[Improvement]:
-    """Targets better in the latest period than in the one before: a verdict that rose,
-    or a value that moved the right way."""
-    out: list[Improvement] = []
-    for trend in trends:
-        if len(trend.periods) < 2:
+def _changes(doc: Doc, infos: dict[str, TargetInfo]) -> list[Change]:
+    """Each target of the latest period against the period before (the report's, or the
+    last history period for a one-period report). Better or worse only from the verdict
+    and, for an unchanged verdict, the value's headroom against its objective; a target
+    with no data now is "no data", never an improvement."""
+    periods = [*doc["history"], *doc["periods"]]
+    if len(periods) < 2 or not doc["periods"]:
+        return []
+    before_p, after_p = periods[-2], periods[-1]
+    out: list[Change] = []
+    for name, after in after_p["targets"].items():
+        before = before_p["targets"].get(name)
+        if before is None:
             continue
-        before_v, after_v = trend.verdicts[-2], trend.verdicts[-1]
-        before, after = trend.values[-2], trend.values[-1]
-        info = trend.target
-        if before_v in _RANK and after_v in _RANK and _RANK[after_v] > _RANK[before_v]:
-            text = f"{before_v.replace('_', ' ')} in {trend.periods[-2]}, {after_v.replace('_', ' ')} in {trend.periods[-1]}"
-        elif before is not None and after is not None and before != after:
-            better = after > before if info.objective.higher_is_better else after < before
-            if not better:
-                continue
-            text = f"from {_show(before, info.objective)} to {_show(after, info.objective)}"
-        else:
-            continue
-        out.append(Improvement(info, trend.periods[-2], trend.periods[-1], text))
+        info = infos[name]
+        kind, text = _change(before, after, info.objective, str(before_p["period"]))
+        out.append(Change(info, kind, str(before["verdict"]), str(after["verdict"]), text))
     return out
+
+
+def _change(before: Doc, after: Doc, objective: Objective, previous: str) -> tuple[str, str]:
+    b, a = str(before["verdict"]), str(after["verdict"])
+    now, then = a.replace("_", " "), b.replace("_", " ")
+    was = f"{then} in {previous}"
+    if a == "no_data" or b == "no_data":
+        if a == b:
+            return "unchanged", f"no data, as in {previous}"
+        if a == "no_data":
+            return "no_data", f"no data ({was})"
+        return "measured", f"{now} (no data in {previous})"
+    if a not in _RANK or b not in _RANK:
+        return "unchanged", f"{now} ({was})"
+    if _RANK[a] > _RANK[b]:
+        return ("recovered" if b == "breached" else "improved"), f"{now} ({was})"
+    if _RANK[a] < _RANK[b]:
+        return ("new_breach" if a == "breached" else "declined"), f"{now} ({was})"
+    room_b, room_a = headroom(before, objective), headroom(after, objective)
+    if room_a is None or room_b is None or room_a == room_b:
+        return ("still_breached" if a == "breached" else "unchanged"), f"still {now}"
+    closer = room_a > room_b
+    values = f"{_show_value(before, objective)} to {_show_value(after, objective)}"
+    if a == "breached":
+        side = "closer to" if closer else "further from"
+        return "still_breached", f"still breached, {side} the objective ({values})"
+    if a == "met":
+        more = "more" if closer else "less"
+        return ("improved" if closer else "declined"), f"still met, {more} margin ({values})"
+    return "unchanged", f"still {now} ({values})"
+
+
+def _show_value(target: Doc, objective: Objective) -> str:
+    value = target_value(target, objective)
+    return "-" if value is None else _show(value, objective)
+
+
+_CHANGE_WORDS = (
+    ("recovered", "target recovered", "targets recovered"),
+    ("new_breach", "new breach", "new breaches"),
+    ("improved", "improved", "improved"),
+    ("declined", "declined", "declined"),
+    ("still_breached", "still breached", "still breached"),
+    ("no_data", "without data now", "without data now"),
+    ("measured", "newly measured", "newly measured"),
+)
+
+
+def _change_words(changes: list[Change], previous: str | None) -> str:
+    """``2 targets recovered, 1 new breach`` against the previous period."""
+    if previous is None:
+        return "no earlier period to compare with"
+    counts = Counter(c.kind for c in changes)
+    theirs = Counter(c.kind for c in changes if c.target.owner == "customer")
+    parts = []
+    for kind, one, many in _CHANGE_WORDS:
+        if not counts[kind]:
+            continue
+        part = f"{counts[kind]} {one if counts[kind] == 1 else many}"
+        if theirs[kind]:  # whose: a customer's own late approval is not the provider's
+            part += f" ({theirs[kind]} customer-owned)"
+        parts.append(part)
+    return f"since {previous}: " + (", ".join(parts) if parts else "no verdict changed")
 
 
 def _show(value: Fraction, objective: Objective) -> str:
@@ -456,28 +686,76 @@ def _pauses(doc: Doc, infos: dict[str, TargetInfo]) -> dict[str, dict[str, Any]]
     return {name: out[name] for name in infos if name in out}
 
 
-def _money_line(line: Doc, currency: str) -> str:
-    """``rule: arithmetic`` where the arithmetic states the amount (a credit, a bonus, a
-    credit earned back); a cap's reduction also shows its signed amount."""
+def _money_line(line: Doc, currency: str, tiers: Mapping[str, str]) -> str:
+    """``rule (tier): arithmetic`` where the arithmetic states the amount (a credit, a
+    bonus, a credit earned back); a cap's reduction also shows its signed amount."""
     rule, arithmetic = str(line.get("rule")), str(line.get("arithmetic") or "")
     amount = fmt_money(line.get("amount"), currency)
+    if line.get("kind") in ("credit", "bonus") and tiers.get(rule):
+        rule = f"{rule} ({tiers[rule]})"
     if line.get("kind") in ("credit", "bonus", "earn_back"):
         return f"{rule}: {arithmetic or amount}"
     return f"{rule}: {amount} ({arithmetic})" if arithmetic else f"{rule}: {amount}"
 
 
+def _amount_line(line: Doc, currency: str, tiers: Mapping[str, str]) -> AmountLine:
+    return AmountLine(
+        kind=str(line.get("kind")),
+        text=_money_line(line, currency, tiers),
+        amount=money(line.get("amount")),
+        shown=fmt_money(line.get("amount"), currency),
+    )
+
+
 def _money_row(p: Doc, currency: str) -> MoneyRow:
-    lines = list(p["lines"])
+    tiers = {
+        str(c.get("rule")): str(c["tier"])
+        for c in [*p["credits"], *p["bonuses"]]
+        if isinstance(c, Mapping) and c.get("tier")
+    }
+    credit = [_amount_line(x, currency, tiers) for x in p["lines"] if x.get("kind") != "bonus"]
+    bonus = [_amount_line(x, currency, tiers) for x in p["lines"] if x.get("kind") == "bonus"]
     return MoneyRow(
         period=str(p["period"]),
         over=bool(p.get("over")),
         fee=fmt_money(p.get("fee"), currency),
-        credit_lines=[_money_line(x, currency) for x in lines if x.get("kind") != "bonus"],
+        credit_lines=[line.text for line in credit],
         owed=fmt_money(p.get("credits_owed"), currency),
-        bonus_lines=[_money_line(x, currency) for x in lines if x.get("kind") == "bonus"],
+        bonus_lines=[line.text for line in bonus],
         bonus_total=fmt_money(p.get("bonus_total"), currency),
         exits=list(p["exit"]),
+        lines=credit,
+        bonuses=bonus,
+        owed_amount=money(p.get("credits_owed")),
+        bonus_amount=money(p.get("bonus_total")),
     )
+
+
+def _escalation_parts(items: list[Any]) -> tuple[list[Doc], list[Any]]:
+    """The escalation blocks (``sla escalations``' JSON: open records past a step and the
+    compliance of every step) and the flat rows of records past a step. A document kept
+    from before blocks were written has rows only."""
+    if not items or not all(isinstance(i, Mapping) and "escalated" in i for i in items):
+        return [], list(items)
+    blocks = [dict(i) for i in items]
+    rows: list[Any] = []
+    for block in blocks:
+        for rec in block.get("escalated") or []:
+            top = (rec.get("crossed") or [{}])[-1]
+            nxt = rec.get("next_step") or None
+            rows.append(
+                {
+                    "escalation": block.get("name"),
+                    "id": rec.get("id"),
+                    "step": f"{top.get('step')}. at {top.get('at')}",
+                    "due_at": top.get("due_at"),
+                    "notify": ", then ".join(rec.get("notify") or []),
+                    "after_hours": rec.get("after_hours"),
+                    "next_step": None if nxt is None else f"{nxt['step']}. at {nxt['at']}",
+                    "next_due_at": None if nxt is None else nxt.get("due_at"),
+                }
+            )
+    return blocks, rows
 
 
 def _audit(doc: Doc) -> list[tuple[str, str]]:
@@ -486,8 +764,7 @@ def _audit(doc: Doc) -> list[tuple[str, str]]:
         ("Policy", str(policy.get("path") or policy.get("name"))),
         ("Policy SHA-256", str(policy.get("sha256") or "-")),
         ("Git revision", str(policy.get("git_revision") or "not in a git repository")),
-        ("Data SHA-256", str(data.get("sha256") or "-")),
-        ("Data sources", ", ".join(_source_text(s) for s in data.get("sources") or []) or "-"),
+        *_data_rows(data),
         ("As of", str(doc.get("as_of") or "-")),
         ("Engine version", str(doc.get("engine_version") or "-")),
         ("Document schema", str(doc.get("schema_version") or "-")),
@@ -504,6 +781,23 @@ def _audit(doc: Doc) -> list[tuple[str, str]]:
                 f"SHA-256 {version.get('sha256') or '-'}",
             )
         )
+    return rows
+
+
+def _data_rows(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The data's fingerprints: one row per dataset (``dataset: sha256``) when the engine
+    writes them per dataset, and its sources as ``dataset (path)``."""
+    sha, sources = data.get("sha256"), data.get("sources") or []
+    rows: list[tuple[str, str]] = []
+    if isinstance(sha, Mapping) and sha:
+        rows += [(f"Data SHA-256 ({name})", str(digest)) for name, digest in sha.items()]
+    else:
+        rows.append(("Data SHA-256", str(sha or "-")))
+    if isinstance(sources, Mapping):
+        text = ", ".join(f"{name} ({path})" for name, path in sources.items())
+    else:
+        text = ", ".join(_source_text(s) for s in sources)
+    rows.append(("Data sources", text or "-"))
     return rows
 
 
@@ -553,4 +847,24 @@ def budget_text(value: Any, unit: str, clock: present.ClockKind = "wall") -> str
     """A budget amount in its unit: seconds as a duration on its clock, records as a count."""
     if value is None:
         return "-"
+    amount = exact(value)
+    if amount is not None and amount < 0:  # "left" past the budget: say so, not "-1"
+        return f"over by {fmt_duration(-amount, clock) if unit == 'seconds' else -amount}"
     return fmt_duration(value, clock) if unit == "seconds" else str(value)
+
+
+def escalation_compliance_text(compliance: Mapping[str, Any]) -> str:
+    """``compliance: breached (17 steps required: 3 on time, 2 late, 12 missed)``, as
+    ``sla escalations`` says it."""
+    required = compliance.get("required")
+    return (
+        f"compliance: {str(compliance.get('verdict')).replace('_', ' ')} "
+        f"({required} step{'' if required == 1 else 's'} required: "
+        f"{compliance.get('on_time')} on time, {compliance.get('late')} late, "
+        f"{compliance.get('missed')} missed)"
+    )
+
+
+def span_text(labels: list[str]) -> str:
+    """``2026-01 to 2026-03``, or the one label."""
+    return labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"

@@ -88,6 +88,10 @@ def normalize(doc: Mapping[str, Any]) -> Doc:
     for key in ("warnings", "escalations", "disputed"):
         out[key] = list(out.get(key) or [])
     out["periods"] = [_normalize_period(p) for p in periods]
+    # Periods before the report's range, evaluated only to draw trends and to compare the
+    # first reported period with the one before it (``sla report --trend N``).
+    history = out.get("history")
+    out["history"] = [_normalize_period(p) for p in history] if isinstance(history, list) else []
     return out
 
 
@@ -111,9 +115,9 @@ def _normalize_period(raw: Any) -> Doc:
         period.setdefault(key, None)
     period.setdefault("cap_applied", False)
     if "lines" not in period:  # a document from before the account was itemized
-        period["lines"] = [{"kind": "credit", **c} for c in period["credits"]] + [
-            {"kind": "bonus", **b} for b in period["bonuses"]
-        ]
+        period["lines"] = [{"kind": "credit", **c} for c in period["credits"]]
+        period["lines"] += _cap_line(period)
+        period["lines"] += [{"kind": "bonus", **b} for b in period["bonuses"]]
         period.setdefault("credits_owed", period.get("credits_net", period["credits_total"]))
     period.setdefault("credits_owed", None)
     targets: Doc = {}
@@ -131,6 +135,23 @@ def _normalize_period(raw: Any) -> Doc:
         targets[str(name)] = t
     period["targets"] = targets
     return period
+
+
+def _cap_line(period: Mapping[str, Any]) -> list[Doc]:
+    """The period cap's reduction as a negative line, for a document without ``lines``
+    (it states the credits before and after the cap, so the reduction is their difference)."""
+    before, after = money(period.get("credits_before_cap")), money(period.get("credits_total"))
+    if not period.get("cap_applied") or before is None or after is None or before == after:
+        return []
+    cap = period.get("cap_arithmetic") or period.get("cap")
+    return [
+        {
+            "kind": "cap",
+            "rule": "cap per period",
+            "amount": str(after - before),
+            "arithmetic": f"cap {cap} applied" if cap else "",
+        }
+    ]
 
 
 def all_warnings(doc: Doc) -> list[Any]:
@@ -460,12 +481,24 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
         details.append(f"{value} ({counts})" if counts else value)
     breached = target.get("breached_records") or []
     if breached and objective.kind != "availability":
-        worst = max(breached, key=lambda r: exact(r.get("measured_s")) or 0)
-        details.append(
-            f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}, worst "
-            f"{worst.get('id')} at {fmt_duration(worst.get('measured_s'), objective.clock)} "
-            f"against {fmt_duration(worst.get('limit_s'), objective.clock)}"
-        )
+        count = f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}"
+        # the worst is the one furthest over its limit; a record without a measured time
+        # or a limit (an open one on a clock that never stops) has no "at ... against"
+        timed = [
+            r
+            for r in breached
+            if exact(r.get("measured_s")) is not None and exact(r.get("limit_s")) is not None
+        ]
+        if timed:
+            worst = max(
+                timed, key=lambda r: (exact(r["measured_s"]) or 0) - (exact(r["limit_s"]) or 0)
+            )
+            count += (
+                f", worst {worst.get('id')} at "
+                f"{fmt_duration(worst.get('measured_s'), objective.clock)} against "
+                f"{fmt_duration(worst.get('limit_s'), objective.clock)}"
+            )
+        details.append(count)
     return f"{head}: {'; '.join(details)}."
 
 

@@ -8,8 +8,9 @@ a print stylesheet keeps charts and tables whole on A4. The content comes from
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from rules_engine import present
@@ -21,7 +22,9 @@ from rules_engine.render.report.content import (
     Shortfall,
     budget_text,
     build_report,
+    escalation_compliance_text,
     record_row,
+    span_text,
     worst_records,
 )
 from rules_engine.render.report.document import exact, fmt_duration, fmt_percent
@@ -70,17 +73,35 @@ footer.audit dl { display: grid; grid-template-columns: max-content 1fr; gap: 2p
 footer.audit dt { font-weight: 600; color: var(--fg); }
 footer.audit dd { margin: 0; overflow-wrap: anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .empty { color: var(--muted); font-style: italic; }
+td, th, .meta, code, .card { overflow-wrap: break-word; }
+figure.chart { max-width: 720px; }
+h4 { font-size: .95rem; margin: 12px 0 4px; }
+table.money { max-width: 900px; }
+table.money tr.total th, table.money tr.total td { border-top: 2px solid var(--fg); }
 @media (max-width: 600px) {
   body { font-size: 14px; }
   main { padding: 10px; }
   h1 { font-size: 1.3rem; }
   footer.audit dl { grid-template-columns: 1fr; }
+  /* tables reflow: each row becomes a card of "column: value" lines, nothing clipped */
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.stack, table.stack tbody, table.stack tr { display: block; width: 100%; }
+  table.stack tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 8px; }
+  table.stack td { display: grid; grid-template-columns: minmax(0, 38%) minmax(0, 1fr); gap: 8px;
+    border: none; border-bottom: 1px solid var(--line); text-align: left; white-space: normal;
+    overflow-wrap: anywhere; }
+  table.stack td:last-child { border-bottom: none; }
+  table.stack td::before { content: attr(data-label); font-weight: 600; color: var(--muted); }
+  table.stack td > .v { justify-self: start; }
 }
 @media print {
   @page { size: A4; margin: 12mm; }
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
   .scroll { overflow: visible; }
+  /* the executive summary is page one; the detail starts on page two */
+  #summary { break-after: page; page-break-after: always; }
+  #summary .cards { grid-template-columns: repeat(3, 1fr); }
   h2 { break-after: avoid; page-break-after: avoid; }
   table, figure.chart, article.shortfall, .card { break-inside: avoid; page-break-inside: avoid; }
   .charts { grid-template-columns: 1fr 1fr; }
@@ -110,13 +131,10 @@ def render_report_html(report: Report) -> str:
         _summary(report),
         _matrix(report),
         _versions(report),
-        _trends(report),
-        _wins(report),
-        _shortfalls(report),
-        _budget(report),
+        _targets(report),
         _money(report),
         _customer(report),
-        _listing("escalations", "Escalations", report.escalations, "No escalations are due."),
+        _escalations(report),
         _listing(
             "disputed",
             "Disputed exclusions",
@@ -150,15 +168,24 @@ def _table(
         f'<th{" class=num" if i in numeric else ""} scope="col">{h}</th>'
         for i, h in enumerate(headers)
     )
+    # On a phone each row stacks into a card: every cell is labelled with its column
+    labels = [escape(unescape(_TAG.sub("", h)), quote=True) for h in headers]
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{cell}</td>" for i, cell in enumerate(row)
+            f'<td{" class=num" if i in numeric else ""} data-label="{labels[i]}">{cell}</td>'
+            for i, cell in enumerate(row)
         )
         + "</tr>"
         for row in rows
     )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        '<div class="scroll"><table class="stack">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 def _section(ident: str, title: str, body: str) -> str:
@@ -189,31 +216,80 @@ def _counts_html(counts: Mapping[str, int]) -> str:
 
 
 def _summary(report: Report) -> str:
+    """One screen: this period's verdicts (provider's and customer's counted apart), the
+    amount owed with its arithmetic, exit rights and the change from the period before."""
     s = report.summary
     state = "over" if s.latest_over else "running"
-    latest = s.latest_counts
+    provider, customer = s.latest_by_owner["provider"], s.latest_by_owner["customer"]
+    whose = (
+        f'<div class="label">customer-owned targets: {_counts_html(customer)}</div>'
+        if sum(customer.values())
+        else ""
+    )
+    owed_extra = f'<div class="label arithmetic">{escape(s.owed_latest_arithmetic)}</div>'
     cards = [
         _card(
-            f"Latest period {s.latest} ({state})",
-            f"{latest['met']} met · {latest['breached']} breached",
-            f'<div class="label">{_counts_html(latest)}</div>',
+            f"{s.latest} ({state}): provider targets",
+            f"{provider['met']} met · {provider['breached']} breached",
+            f'<div class="label">{_counts_html(provider)}</div>{whose}',
         ),
         _card(
-            f"All {len(report.periods)} periods",
-            f"{s.all_counts['breached']} breaches",
-            f'<div class="label">{_counts_html(s.all_counts)}</div>',
+            f"Owed for {s.latest}",
+            f'<span data-owed="{escape(s.latest)}">{escape(s.owed_latest)}</span>',
+            owed_extra,
         ),
-        _card("Service credits owed", escape(s.credits_total)),
-        _card("Bonuses earned", escape(s.bonus_total)),
-        _card("Exit rights", escape(s.exit_right or "none"), css="big text"),
     ]
+    if len(report.periods) > 1:
+        every, theirs = s.all_by_owner["provider"], s.all_by_owner["customer"]
+        plural = "" if every["breached"] == 1 else "es"
+        cards.append(
+            _card(
+                f"{report.range_text}: provider targets",
+                f'<span data-provider-breaches="{every["breached"]}">'
+                f"{every['breached']} breach{plural}</span>",
+                f'<div class="label">{_counts_html(every)}</div>'
+                + (
+                    f'<div class="label">customer-owned targets: {_counts_html(theirs)}</div>'
+                    if sum(theirs.values())
+                    else ""
+                ),
+            )
+        )
+        cards.append(
+            _card(
+                f"Owed for {report.range_text}",
+                f'<span data-owed-total="">{escape(s.credits_total)}</span>',
+                f'<div class="label arithmetic">{escape(s.credits_arithmetic)}</div>',
+            )
+        )
+    cards += [
+        _card("Bonuses earned", f'<span data-bonus-total="">{escape(s.bonus_total)}</span>'),
+        _card("Exit rights", escape(s.exit_right or "none"), css="big text"),
+        _card("Change", escape(s.change_words), css="big text"),
+    ]
+    rows = [
+        [
+            escape(r.target.label),
+            escape(r.target.owner),
+            f"<code>{escape(r.target.objective_text)}</code>",
+            escape(r.value),
+            _verdict(r.verdict),
+            escape(r.change),
+        ]
+        for r in s.rows
+    ]
+    table = f"<h3>{escape(s.latest)} by target</h3>" + _table(
+        ["Target", "Owner", "Objective", "Value", "Verdict", "Change"], rows, {3}
+    )
     if s.sentences:
         items = "".join(f"<li>{_code(sentence)}</li>" for sentence in s.sentences)
-        sentences = f'<h3>Shortfalls in one sentence each</h3><ul class="sentences">{items}</ul>'
+        sentences = f'<h3>Shortfalls in {escape(s.latest)}</h3><ul class="sentences">{items}</ul>'
     else:
-        sentences = '<p class="empty">Every target met its objective in every period.</p>'
+        sentences = _empty(f"Every target met its objective in {s.latest}.")
     return _section(
-        "summary", "Executive summary", f'<div class="cards">{"".join(cards)}</div>{sentences}'
+        "summary",
+        "Executive summary",
+        f'<div class="cards">{"".join(cards)}</div>{table}{sentences}',
     )
 
 
@@ -253,71 +329,77 @@ def _versions(report: Report) -> str:
     return _section("versions", "Policy versions", f"<ul>{items}</ul>{note}")
 
 
-def _trends(report: Report) -> str:
-    figures = []
+def _targets(report: Report) -> str:
+    """One section per target: its trend, its error budget, its shortfalls worst first."""
+    if not report.trends:
+        return _section("targets", "Targets", _empty("No targets."))
+    shortfalls: dict[str, list[Shortfall]] = {}
+    for item in [*report.shortfalls, *report.at_risk]:
+        shortfalls.setdefault(item.target.name, []).append(item)
+    parts = []
+    if report.history:
+        parts.append(
+            f'<p class="meta">Trends include {len(report.history)} earlier '
+            f"period{'s' if len(report.history) != 1 else ''} "
+            f"({escape(span_text(report.history))}) for context; "
+            "verdicts and money cover the report's periods only.</p>"
+        )
     for trend in report.trends:
         info = trend.target
         where = f" · {escape(info.span)}" if info.span else ""
         scope = f" {escape(info.scope)}" if info.scope else ""
-        figures.append(
-            f'<figure class="chart" id="chart-{escape(info.name)}" data-target="{escape(info.name)}">'
-            f"<h3>{escape(info.label)}</h3>"
+        body = [
+            f'<figure class="chart" id="chart-{escape(info.name)}" data-target="{escape(info.name)}"'
+            f' data-points="{sum(v is not None for v in trend.values)}">'
             f"<figcaption>objective <code>{escape(info.objective_text)}</code>{scope} · "
             f"owner {escape(info.owner)}{where}</figcaption>"
             f"{trend_svg(trend)}</figure>"
+        ]
+        cells = report.budget.get(info.name)
+        if cells:
+            body.append(_budget_table(report, cells))
+        own = shortfalls.get(info.name, [])
+        body += [_shortfall(s, report.timezone) for s in own]
+        if not own:
+            body.append(_empty("Not breached or at risk in the report's periods."))
+        parts.append(
+            f'<section class="target" id="target-{escape(info.name)}">'
+            f"<h3>{escape(info.label)}</h3>{''.join(body)}</section>"
         )
-    body = f'<div class="charts">{"".join(figures)}</div>' if figures else _empty("No targets.")
-    return _section("trends", "Trends", body)
+    return _section("targets", "Targets", "\n".join(parts))
+
+
+def _budget_table(report: Report, cells: Mapping[str, BudgetCell]) -> str:
+    rows = []
+    for period in report.periods:
+        cell = cells.get(period)
+        if cell is None:
+            continue
+        rows.append(
+            [
+                escape(period),
+                escape(budget_text(cell.total, cell.unit, cell.clock)),
+                escape(budget_text(cell.used, cell.unit, cell.clock)),
+                escape(budget_text(cell.left, cell.unit, cell.clock)),
+                _burn_cell(cell),
+                "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
+            ]
+        )
+    return "<h4>Error budget</h4>" + _table(
+        ["Period", "Budget", "Used", "Left", "Burned", "Burn rate"], rows, {1, 2, 3, 4, 5}
+    )
 
 
 def _empty(text: str) -> str:
     return f'<p class="empty">{escape(text)}</p>'
 
 
-def _wins(report: Report) -> str:
-    if report.wins:
-        rows = [
-            [
-                escape(w.target.label),
-                f"<code>{escape(w.target.objective_text)}</code>",
-                escape(w.value),
-                escape(w.margin),
-                fmt_percent(w.headroom, 0),
-            ]
-            for w in report.wins
-        ]
-        wins = f"<h3>Most headroom in {escape(report.summary.latest)}</h3>" + _table(
-            ["Target", "Objective", "Value", "Margin", "Headroom"], rows, {2, 3, 4}
-        )
-    else:
-        wins = _empty(f"No target was met in {report.summary.latest}.")
-    if report.improvements:
-        items = "".join(
-            f"<li><strong>{escape(i.target.label)}</strong>: {escape(i.text)}</li>"
-            for i in report.improvements
-        )
-        better = f"<h3>Improvements</h3><ul>{items}</ul>"
-    else:
-        better = "<h3>Improvements</h3>" + _empty("No target improved on the period before.")
-    return _section("wins", "Wins", wins + better)
-
-
-def _shortfalls(report: Report) -> str:
-    if not report.shortfalls and not report.at_risk:
-        return _section("shortfalls", "Shortfalls", _empty("No target was breached or at risk."))
-    parts = [_shortfall(s, report.timezone) for s in report.shortfalls]
-    if report.at_risk:
-        parts.append("<h3>At risk (running periods)</h3>")
-        parts += [_shortfall(s, report.timezone) for s in report.at_risk]
-    return _section("shortfalls", "Shortfalls, worst first", "\n".join(parts))
-
-
 def _shortfall(s: Shortfall, zone: str) -> str:
     t = s.detail
     head = (
         f'<article class="shortfall {escape(s.verdict)}" data-target="{escape(s.target.name)}" '
-        f'data-period="{escape(s.period)}"><h3>{escape(s.period)} · {escape(s.target.label)} '
-        f"{_verdict(s.verdict)}</h3><p>{_code(s.sentence)}</p>"
+        f'data-period="{escape(s.period)}"><h4>{escape(s.period)} {_verdict(s.verdict)}</h4>'
+        f"<p>{_code(s.sentence)}</p>"
     )
     body = []
     records, hidden = worst_records(t)
@@ -371,83 +453,126 @@ def _burn_cell(cell: BudgetCell | None) -> str:
     if cell is None:
         return "-"
     if cell.burned is None:
-        used = exact(cell.used)
-        return "no budget" + (" (used)" if used else "")
+        return "none allowed" if exact(cell.used) else "none allowed, none used"
     css = "breached" if cell.burned > 1 else "at_risk" if cell.burned >= 0.75 else "met"
     return f'<span class="v v-{css}">{fmt_percent(cell.burned, 0)}</span>'
 
 
-def _budget(report: Report) -> str:
-    if not report.budget:
-        return _section("budget", "Error budget burn", _empty("No target has an error budget."))
-    headers = ["Target", *map(escape, report.periods)]
-    rows = [
-        [escape(name)] + [_burn_cell(cells.get(p)) for p in report.periods]
-        for name, cells in report.budget.items()
-    ]
-    latest = report.summary.latest
-    detail_rows = []
-    for name, cells in report.budget.items():
-        cell = cells.get(latest)
-        if cell is None:
-            continue
-        detail_rows.append(
-            [
-                escape(name),
-                escape(cell.unit),
-                escape(budget_text(cell.total, cell.unit, cell.clock)),
-                escape(budget_text(cell.used, cell.unit, cell.clock)),
-                escape(budget_text(cell.left, cell.unit, cell.clock)),
-                fmt_percent(cell.burned, 1),
-                "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
-            ]
-        )
-    body = (
-        "<p>Share of each period's error budget used (over 100% is a breach).</p>"
-        + _table(headers, rows, set(range(1, len(headers))))
-        + f"<h3>{escape(latest)} in detail</h3>"
-        + _table(
-            ["Target", "Unit", "Budget", "Used", "Left", "Burned", "Burn rate"],
-            detail_rows,
-            {2, 3, 4, 5, 6},
-        )
-        + '<p class="meta">Burn rate: budget used divided by the share of the period elapsed at as-of; '
-        "over 100% of pace runs out before the period ends.</p>"
-    )
-    return _section("budget", "Error budget burn", body)
-
-
 def _money(report: Report) -> str:
-    rows = []
+    """Per period, every line of the account with its amount, and the amount owed as the
+    last row: their sum (``data-amount`` and ``data-total`` carry the exact figures)."""
+    parts = []
     for m in report.money_rows:
+        head = f'<h3>{escape(m.period)} <span class="meta">fee {escape(m.fee)}</span></h3>'
         if not m.over:
-            rows.append(
-                [
-                    escape(m.period),
-                    escape(m.fee),
-                    '<span class="empty">running: computed when the period is over</span>',
-                    "-",
-                    "-",
-                    "-",
-                ]
-            )
+            parts.append(head + _empty("Running: computed when the period is over."))
             continue
-        exits = (
-            "<br>".join(
-                f"{escape(str(x.get('rule')))} ({escape('; '.join(map(str, x.get('reasons') or [])))}; notice {escape(str(x.get('notice')))})"
-                for x in m.exits
-            )
-            or "-"
+        rows = [_amount_row(line.text, line.shown, line.amount) for line in m.lines]
+        rows.append(
+            f'<tr class="total" data-total="{_attr(m.owed_amount)}"><th scope="row">'
+            f"Credits owed</th><td class=num><strong>{escape(m.owed)}</strong></td></tr>"
         )
-        credits = "<br>".join(escape(line) for line in m.credit_lines) or "-"
-        bonuses = "<br>".join(escape(line) for line in m.bonus_lines) or "-"
-        rows.append([escape(m.period), escape(m.fee), credits, escape(m.owed), bonuses, exits])
-    body = _table(
-        ["Period", "Fee", "Credits, caps and earn-back", "Credits owed", "Bonuses", "Exit rights"],
-        rows,
-        {1, 3},
+        if m.bonuses:
+            rows += [_amount_row(line.text, line.shown, line.amount) for line in m.bonuses]
+            rows.append(
+                f'<tr class="total bonus" data-total="{_attr(m.bonus_amount)}"><th scope="row">'
+                f"Bonuses earned</th><td class=num><strong>{escape(m.bonus_total)}</strong>"
+                "</td></tr>"
+            )
+        exits = "".join(
+            f"<li>{escape(str(x.get('rule')))}: "
+            f"{escape('; '.join(map(str, x.get('reasons') or [])))} "
+            f"(notice {escape(str(x.get('notice')))})</li>"
+            for x in m.exits
+        )
+        table = (
+            f'<div class="scroll"><table class="money" data-period="{escape(m.period)}">'
+            '<thead><tr><th scope="col">Line</th><th class=num scope="col">Amount</th></tr>'
+            f"</thead><tbody>{''.join(rows)}</tbody></table></div>"
+        )
+        parts.append(head + table + (f"<p>Exit rights:</p><ul>{exits}</ul>" if exits else ""))
+    return _section("money", "Credits, bonuses and exit rights", "".join(parts))
+
+
+def _attr(amount: Any) -> str:
+    return "" if amount is None else escape(str(amount))
+
+
+def _amount_row(text: str, shown: str, amount: Any) -> str:
+    return (
+        f'<tr class="line" data-amount="{_attr(amount)}"><td>{escape(text)}</td>'
+        f"<td class=num>{escape(shown)}</td></tr>"
     )
-    return _section("money", "Credits, bonuses and exit rights", body)
+
+
+def _escalations(report: Report) -> str:
+    """Open records past a step, and per escalation block the compliance of every step
+    that was due (late, missed) with its records."""
+    if not report.escalation_blocks:
+        return _listing(
+            "escalations", "Escalations", report.escalations, "No open record is past a step."
+        )
+    parts = []
+    for block in report.escalation_blocks:
+        name = escape(str(block.get("name")))
+        steps = ", ".join(f"{i}. at {s}" for i, s in enumerate(block.get("steps") or [], 1))
+        parts.append(
+            f"<h3>{name}</h3><p>{escape(str(block.get('dataset')))}: "
+            f"{escape(str(block.get('open_in_scope')))} open in scope; steps {escape(steps)}</p>"
+        )
+        rows = [r for r in report.escalations if r.get("escalation") == block.get("name")]
+        if rows:
+            parts.append(
+                _table(
+                    ["Record", "Step reached", "Due", "Notify", "Next step", "Next due"],
+                    [
+                        [
+                            _cell(r.get(k))
+                            for k in ("id", "step", "due_at", "notify", "next_step", "next_due_at")
+                        ]
+                        for r in rows
+                    ],
+                )
+            )
+        else:
+            parts.append(_empty("No open record is past a step."))
+        c = block.get("compliance")
+        if not isinstance(c, Mapping):
+            parts.append(_empty("Compliance not checked: the data records no escalation events."))
+            continue
+        parts.append(f"<p>{escape(escalation_compliance_text(c))}</p>")
+        problems = [p for p in c.get("problems") or [] if isinstance(p, Mapping)]
+        if problems:
+            parts.append(
+                _table(
+                    ["Record", "Step", "Contact", "Due", "Notified", "Status"],
+                    [
+                        [
+                            _cell(p.get("id")),
+                            _cell(p.get("step")),
+                            _cell(p.get("contact")),
+                            _cell(p.get("due_at")),
+                            _cell(p.get("notified_at") or "never"),
+                            _verdict_word(str(p.get("status")), p.get("late_s")),
+                        ]
+                        for p in problems
+                    ],
+                )
+            )
+        if c.get("problems_omitted"):
+            parts.append(
+                f'<p class="meta">and {escape(str(c["problems_omitted"]))} more; '
+                "<code>sla escalations --limit</code> lists them.</p>"
+            )
+    return _section("escalations", "Escalations", "".join(parts))
+
+
+def _verdict_word(status: str, late_s: Any) -> str:
+    css = "breached" if status == "missed" else "at_risk" if status == "late" else "met"
+    text = status.replace("_", " ")
+    if status == "late" and late_s is not None:
+        text += f" by {fmt_duration(late_s)}"
+    return f'<span class="v v-{css}">{escape(text)}</span>'
 
 
 def _customer(report: Report) -> str:

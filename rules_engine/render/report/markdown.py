@@ -25,7 +25,9 @@ from rules_engine.render.report.content import (
     Trend,
     budget_text,
     build_report,
+    escalation_compliance_text,
     record_row,
+    span_text,
     worst_records,
 )
 from rules_engine.render.report.document import (
@@ -80,13 +82,10 @@ def render_report_markdown(report: Report, chart: ChartLink) -> str:
     out += _summary(report)
     out += _matrix(report)
     out += _versions(report)
-    out += _trends(report, chart)
-    out += _wins(report)
-    out += _shortfalls(report)
-    out += _budget(report)
+    out += _targets(report, chart)
     out += _money(report)
     out += _customer(report)
-    out += _listing("Escalations", report.escalations, "No escalations are due.")
+    out += _escalations(report)
     out += _listing("Disputed exclusions", report.disputed, "No exclusion is disputed.")
     out += ["## Data quality", ""]
     if report.warnings:
@@ -136,22 +135,199 @@ def _summary(report: Report) -> list[str]:
     def counts(c: Mapping[str, int]) -> str:
         return ", ".join(f"{n} {v.replace('_', ' ')}" for v, n in c.items())
 
-    out = ["## Executive summary", ""]
-    out += _table(
-        ["", "Value"],
+    customer = s.latest_by_owner["customer"]
+    rows = [
         [
-            [f"Latest period {markdown_text(s.latest)} ({state})", counts(s.latest_counts)],
-            [f"All {len(report.periods)} periods", counts(s.all_counts)],
-            ["Service credits owed", markdown_text(s.credits_total)],
-            ["Bonuses earned", markdown_text(s.bonus_total)],
-            ["Exit rights", markdown_text(s.exit_right or "none")],
+            f"{markdown_text(s.latest)} ({state}), provider targets",
+            counts(s.latest_by_owner["provider"]),
+        ]
+    ]
+    if sum(customer.values()):
+        rows.append([f"{markdown_text(s.latest)}, customer-owned targets", counts(customer)])
+    if len(report.periods) > 1:
+        span = markdown_text(report.range_text)
+        rows.append([f"{span}, provider targets", counts(s.all_by_owner["provider"])])
+        if sum(s.all_by_owner["customer"].values()):
+            rows.append([f"{span}, customer-owned targets", counts(s.all_by_owner["customer"])])
+    rows.append(
+        [
+            f"Owed for {markdown_text(s.latest)}",
+            f"**{markdown_text(s.owed_latest)}**: {markdown_text(s.owed_latest_arithmetic)}",
+        ]
+    )
+    if len(report.periods) > 1:
+        rows.append(
+            [
+                f"Owed for {markdown_text(report.range_text)}",
+                f"**{markdown_text(s.credits_total)}**: {markdown_text(s.credits_arithmetic)}",
+            ]
+        )
+    rows += [
+        ["Bonuses earned", markdown_text(s.bonus_total)],
+        ["Exit rights", markdown_text(s.exit_right or "none")],
+        ["Change", markdown_text(s.change_words)],
+    ]
+    out = ["## Executive summary", "", *_table(["", "Value"], rows)]
+    out += [f"### {markdown_text(s.latest)} by target", ""]
+    out += _table(
+        ["Target", "Owner", "Objective", "Value", "Verdict", "Change"],
+        [
+            [
+                markdown_text(r.target.label),
+                r.target.owner,
+                markdown_code(r.target.objective_text, in_table=True),
+                markdown_text(r.value),
+                _verdict(r.verdict),
+                markdown_text(r.change),
+            ]
+            for r in s.rows
         ],
+        {3},
     )
     if s.sentences:
-        out += ["Shortfalls in one sentence each:", ""]
+        out += [f"Shortfalls in {markdown_text(s.latest)}:", ""]
         out += [f"- {_sentence(sentence)}" for sentence in s.sentences] + [""]
     else:
-        out += ["_Every target met its objective in every period._", ""]
+        out += [f"_Every target met its objective in {markdown_text(s.latest)}._", ""]
+    return out
+
+
+def _targets(report: Report, chart: ChartLink) -> list[str]:
+    out = ["## Targets", ""]
+    if report.history:
+        plural = "s" if len(report.history) != 1 else ""
+        out += [
+            f"Trends include {len(report.history)} earlier period{plural} "
+            f"({markdown_text(span_text(report.history))}) "
+            "for context; verdicts and money cover the report's periods only.",
+            "",
+        ]
+    shortfalls: dict[str, list[Shortfall]] = {}
+    for item in [*report.shortfalls, *report.at_risk]:
+        shortfalls.setdefault(item.target.name, []).append(item)
+    for trend in report.trends:
+        info = trend.target
+        where = f" · {markdown_code(info.span)}" if info.span else ""
+        scope = f" {markdown_text(info.scope)}" if info.scope else ""
+        out += [
+            f"### {markdown_text(info.label)}",
+            "",
+            f"Objective {markdown_code(info.objective_text)}{scope} · owner {info.owner}{where}",
+            "",
+            f"![{markdown_text(info.name)} trend]({chart(trend)})",
+            "",
+        ]
+        cells = report.budget.get(info.name)
+        if cells:
+            out += _budget_table(report, cells)
+        own = shortfalls.get(info.name, [])
+        for s in own:
+            out += _shortfall(s, report.timezone)
+        if not own:
+            out += ["_Not breached or at risk in the report's periods._", ""]
+    return out
+
+
+def _budget_table(report: Report, cells: Mapping[str, BudgetCell]) -> list[str]:
+    rows = []
+    for period in report.periods:
+        cell = cells.get(period)
+        if cell is None:
+            continue
+        rows.append(
+            [
+                markdown_text(period),
+                budget_text(cell.total, cell.unit, cell.clock),
+                budget_text(cell.used, cell.unit, cell.clock),
+                budget_text(cell.left, cell.unit, cell.clock),
+                _burn(cell),
+                "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
+            ]
+        )
+    return [
+        "Error budget:",
+        "",
+        *_table(["Period", "Budget", "Used", "Left", "Burned", "Burn rate"], rows, {1, 2, 3, 4, 5}),
+    ]
+
+
+def _money(report: Report) -> list[str]:
+    """Per period, every line with its amount, then the amount owed: their sum."""
+    out = ["## Credits, bonuses and exit rights", ""]
+    for m in report.money_rows:
+        out += [f"### {markdown_text(m.period)} (fee {markdown_text(m.fee)})", ""]
+        if not m.over:
+            out += ["_Running: computed when the period is over._", ""]
+            continue
+        rows = [[markdown_text(line.text), markdown_text(line.shown)] for line in m.lines]
+        rows.append(["**Credits owed**", f"**{markdown_text(m.owed)}**"])
+        if m.bonuses:
+            rows += [[markdown_text(line.text), markdown_text(line.shown)] for line in m.bonuses]
+            rows.append(["**Bonuses earned**", f"**{markdown_text(m.bonus_total)}**"])
+        out += _table(["Line", "Amount"], rows, {1})
+        for x in m.exits:
+            reasons = "; ".join(map(str, x.get("reasons") or []))
+            out += [
+                f"- Exit right {markdown_text(x.get('rule'))}: {markdown_text(reasons)} "
+                f"(notice {markdown_text(x.get('notice'))})"
+            ]
+        if m.exits:
+            out += [""]
+    return out
+
+
+def _escalations(report: Report) -> list[str]:
+    if not report.escalation_blocks:
+        return _listing("Escalations", report.escalations, "No open record is past a step.")
+    out = ["## Escalations", ""]
+    for block in report.escalation_blocks:
+        steps = ", ".join(f"{i}. at {s}" for i, s in enumerate(block.get("steps") or [], 1))
+        out += [
+            f"### {markdown_text(block.get('name'))}",
+            "",
+            f"{markdown_text(block.get('dataset'))}: {markdown_text(block.get('open_in_scope'))}"
+            f" open in scope; steps {markdown_text(steps)}",
+            "",
+        ]
+        rows = [r for r in report.escalations if r.get("escalation") == block.get("name")]
+        keys = ("id", "step", "due_at", "notify", "next_step", "next_due_at")
+        if rows:
+            out += _table(
+                ["Record", "Step reached", "Due", "Notify", "Next step", "Next due"],
+                [[_cell(r.get(k)) for k in keys] for r in rows],
+            )
+        else:
+            out += ["_No open record is past a step._", ""]
+        c = block.get("compliance")
+        if not isinstance(c, Mapping):
+            out += ["_Compliance not checked: the data records no escalation events._", ""]
+            continue
+        out += [markdown_text(escalation_compliance_text(c)), ""]
+        problems = [p for p in c.get("problems") or [] if isinstance(p, Mapping)]
+        if problems:
+            out += _table(
+                ["Record", "Step", "Contact", "Due", "Notified", "Status"],
+                [
+                    [
+                        _cell(p.get("id")),
+                        _cell(p.get("step")),
+                        _cell(p.get("contact")),
+                        _cell(p.get("due_at")),
+                        _cell(p.get("notified_at") or "never"),
+                        _cell(
+                            f"late by {fmt_duration(p.get('late_s'))}"
+                            if p.get("status") == "late"
+                            else p.get("status")
+                        ),
+                    ]
+                    for p in problems
+                ],
+            )
+        if c.get("problems_omitted"):
+            out += [
+                f"and {c['problems_omitted']} more; `sla escalations --limit` lists them.",
+                "",
+            ]
     return out
 
 
@@ -190,72 +366,10 @@ def _versions(report: Report) -> list[str]:
     return out
 
 
-def _trends(report: Report, chart: ChartLink) -> list[str]:
-    out = ["## Trends", ""]
-    for trend in report.trends:
-        info = trend.target
-        where = f" · {markdown_code(info.span)}" if info.span else ""
-        scope = f" {markdown_text(info.scope)}" if info.scope else ""
-        out += [
-            f"### {markdown_text(info.label)}",
-            "",
-            f"Objective {markdown_code(info.objective_text)}{scope} · owner {info.owner}{where}",
-            "",
-            f"![{markdown_text(info.name)} trend]({chart(trend)})",
-            "",
-        ]
-    return out
-
-
-def _wins(report: Report) -> list[str]:
-    out = ["## Wins", ""]
-    if report.wins:
-        out += [f"Most headroom in {markdown_text(report.summary.latest)}:", ""]
-        out += _table(
-            ["Target", "Objective", "Value", "Margin", "Headroom"],
-            [
-                [
-                    markdown_text(w.target.label),
-                    markdown_code(w.target.objective_text, in_table=True),
-                    markdown_text(w.value),
-                    markdown_text(w.margin),
-                    fmt_percent(w.headroom, 0),
-                ]
-                for w in report.wins
-            ],
-            {2, 3, 4},
-        )
-    else:
-        out += [f"_No target was met in {markdown_text(report.summary.latest)}._", ""]
-    out += ["### Improvements", ""]
-    if report.improvements:
-        out += [
-            f"- **{markdown_text(i.target.label)}**: {markdown_text(i.text)}"
-            for i in report.improvements
-        ]
-        out += [""]
-    else:
-        out += ["_No target improved on the period before._", ""]
-    return out
-
-
-def _shortfalls(report: Report) -> list[str]:
-    if not report.shortfalls and not report.at_risk:
-        return ["## Shortfalls", "", "_No target was breached or at risk._", ""]
-    out = ["## Shortfalls, worst first", ""]
-    for s in report.shortfalls:
-        out += _shortfall(s, report.timezone)
-    if report.at_risk:
-        out += ["### At risk (running periods)", ""]
-        for s in report.at_risk:
-            out += _shortfall(s, report.timezone)
-    return out
-
-
 def _shortfall(s: Shortfall, zone: str) -> list[str]:
     t = s.detail
     out = [
-        f"#### {markdown_text(s.period)} · {markdown_text(s.target.label)} · {_verdict(s.verdict)}",
+        f"#### {markdown_text(s.period)} · {_verdict(s.verdict)}",
         "",
         _sentence(s.sentence),
         "",
@@ -309,89 +423,9 @@ def _burn(cell: BudgetCell | None) -> str:
     if cell is None:
         return "-"
     if cell.burned is None:
-        return "no budget" + (" (used)" if exact(cell.used) else "")
+        return "none allowed" if exact(cell.used) else "none allowed, none used"
     text = fmt_percent(cell.burned, 0)
     return f"**{text}**" if cell.burned > 1 else text
-
-
-def _budget(report: Report) -> list[str]:
-    out = ["## Error budget burn", ""]
-    if not report.budget:
-        return [*out, "_No target has an error budget._", ""]
-    out += ["Share of each period's error budget used (over 100% is a breach).", ""]
-    out += _table(
-        ["Target", *map(markdown_text, report.periods)],
-        [
-            [markdown_text(name)] + [_burn(cells.get(p)) for p in report.periods]
-            for name, cells in report.budget.items()
-        ],
-        set(range(1, len(report.periods) + 1)),
-    )
-    latest = report.summary.latest
-    rows = []
-    for name, cells in report.budget.items():
-        cell = cells.get(latest)
-        if cell is None:
-            continue
-        rows.append(
-            [
-                markdown_text(name),
-                cell.unit,
-                budget_text(cell.total, cell.unit, cell.clock),
-                budget_text(cell.used, cell.unit, cell.clock),
-                budget_text(cell.left, cell.unit, cell.clock),
-                fmt_percent(cell.burned, 1),
-                "-" if cell.rate is None else f"{fmt_percent(cell.rate, 0)} of pace",
-            ]
-        )
-    out += [f"### {markdown_text(latest)} in detail", ""]
-    out += _table(
-        ["Target", "Unit", "Budget", "Used", "Left", "Burned", "Burn rate"], rows, {2, 3, 4, 5, 6}
-    )
-    out += [
-        "Burn rate: budget used divided by the share of the period elapsed at as-of; "
-        "over 100% of pace runs out before the period ends.",
-        "",
-    ]
-    return out
-
-
-def _money(report: Report) -> list[str]:
-    rows = []
-    for m in report.money_rows:
-        if not m.over:
-            running = "_running: computed when the period is over_"
-            rows.append([markdown_text(m.period), markdown_text(m.fee), running, "-", "-", "-"])
-            continue
-        exits = (
-            "<br>".join(
-                markdown_text(
-                    f"{x.get('rule')} ({'; '.join(map(str, x.get('reasons') or []))}; notice {x.get('notice')})"
-                )
-                for x in m.exits
-            )
-            or "-"
-        )
-        credits = "<br>".join(markdown_text(line) for line in m.credit_lines) or "-"
-        bonuses = "<br>".join(markdown_text(line) for line in m.bonus_lines) or "-"
-        period, fee, owed = markdown_text(m.period), markdown_text(m.fee), markdown_text(m.owed)
-        rows.append([period, fee, credits, owed, bonuses, exits])
-    return [
-        "## Credits, bonuses and exit rights",
-        "",
-        *_table(
-            [
-                "Period",
-                "Fee",
-                "Credits, caps and earn-back",
-                "Credits owed",
-                "Bonuses",
-                "Exit rights",
-            ],
-            rows,
-            {1, 3},
-        ),
-    ]
 
 
 def _customer(report: Report) -> list[str]:
