@@ -214,7 +214,11 @@ class _TargetRun:
     def _measured(self, assigned: pl.DataFrame) -> pl.DataFrame:
         measure = self.target.measure
         if isinstance(measure, model.Elapsed):
-            return measure_elapsed(assigned, measure, self.target.dataset, self.ctx)
+            objective = self.target.objective
+            in_days = isinstance(objective, model.PercentWithin | model.PercentileAtMost) and (
+                objective.business_days
+            )
+            return measure_elapsed(assigned, measure, self.target.dataset, self.ctx, in_days)
         if isinstance(measure, model.DurationField):
             return measure_duration_field(assigned, measure)
         raise ValueError(f"target `{self.target.name}`: measure does not give durations")
@@ -234,7 +238,9 @@ class _TargetRun:
             picked: dict[int, tuple[int, int, int, bool]] = {}
         else:
             classified = jd.classify(self._measured(assigned), objective.limit_s)
-            stats = jd.record_stats(classified, count, objective.limit_s, self._detail)
+            stats = jd.record_stats(
+                classified, count, objective.limit_s, self._detail, objective.business_days
+            )
             picked = (
                 jd.percentile_values(classified, objective.percentile)
                 if isinstance(objective, model.PercentileAtMost)

@@ -15,7 +15,12 @@ from rules_engine.evaluation.result import (
 from rules_engine.evaluation.scope import scope_text
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
-from rules_engine.language.policy_text import duration_text, objective_text, percent_text
+from rules_engine.language.policy_text import (
+    business_days_text,
+    limit_text,
+    objective_text,
+    percent_text,
+)
 
 _NOUNS = {
     "tickets": ("ticket", "tickets"),
@@ -49,7 +54,7 @@ def flip_text(target: model.Target, judged: Judgement) -> str | None:
         if isinstance(objective, model.RateWhere):
             ok = "meeting the condition"
         elif isinstance(objective, model.PercentWithin | model.PercentileAtMost):
-            ok = f"within {duration_text(objective.limit_s)}"
+            ok = f"within {limit_text(objective)}"
         if verdict == Verdict.BREACHED:
             if isinstance(objective, model.PercentWithin | model.RateWhere):
                 goal = percent_text(objective.percent)
@@ -64,6 +69,13 @@ def flip_text(target: model.Target, judged: Judgement) -> str | None:
         value = num.fixed(figures.value) if figures.value is not None else None
         return f"the {figures.aggregate} is {value}; the objective is {goal}"
     return f"the count is {figures.count}; the objective is {goal}"
+
+
+def _in_business_days(target: model.Target) -> bool:
+    objective = target.objective
+    return isinstance(objective, model.PercentWithin | model.PercentileAtMost) and (
+        objective.business_days
+    )
 
 
 def explanation_text(target: model.Target, judged: Judgement, period_label: str) -> str:
@@ -103,12 +115,21 @@ def explanation_text(target: model.Target, judged: Judgement, period_label: str)
             margin_s = figures.margin_s
             assert margin_s is not None
             bound = " (a lower bound)" if figures.lower_bound else ""
-            parts.append(
-                f"rank {figures.rank} value {num.seconds(figures.value_s)} s{bound} against {goal} "
-                f"(margin {num.seconds(margin_s)} s)"
-            )
-        if figures.records.paused_s:
-            parts.append(f"{num.seconds(figures.records.paused_s)} s of pauses excluded")
+            if figures.business_days:
+                parts.append(
+                    f"rank {figures.rank} value {business_days_text(figures.value_s)}{bound} "
+                    f"against {goal} (margin {business_days_text(margin_s)})"
+                )
+            else:
+                parts.append(
+                    f"rank {figures.rank} value {num.seconds(figures.value_s)} s{bound} "
+                    f"against {goal} (margin {num.seconds(margin_s)} s)"
+                )
+        paused = figures.records.paused_s
+        if paused and _in_business_days(target):
+            parts.append(f"{business_days_text(paused)} of pauses excluded")
+        elif paused:
+            parts.append(f"{num.seconds(paused)} s of pauses excluded")
     budget = (
         figures.budget
         if isinstance(figures, PercentFigures | PercentileFigures | AvailabilityFigures)

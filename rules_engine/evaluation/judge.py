@@ -132,10 +132,12 @@ def record_stats(
     periods: int,
     limit_s: int | None,
     detail: Callable[[int], bool],
+    business_days: bool = False,
 ) -> list[RecordStats]:
     """Group a classified record frame by period. ``detail(n)`` says whether a period
     with ``n`` records in scope keeps its per-record detail: decided per period, so a
-    month evaluated alone reads the same as inside a longer run."""
+    month evaluated alone reads the same as inside a longer run. With ``business_days``
+    the measured values and ``limit_s`` are on the business-day scale."""
     counts = {
         int(row[0]): row[1:]
         for row in classified.group_by("_pidx")
@@ -148,7 +150,8 @@ def record_stats(
         )
         .iter_rows()
     }
-    limit = None if limit_s is None else num.seconds(limit_s)
+    limit = None if limit_s is None or business_days else num.seconds(limit_s)
+    limit_bd = num.business_days(limit_s * US) if business_days and limit_s is not None else None
     breached_parts = _split(classified.filter(pl.col("status") == "breached"), _BREACHED)
     pending_parts = _split(classified.filter(pl.col("status") == "pending"), _PENDING)
     keep = [detail(int(counts.get(pidx, (0,))[0])) for pidx in range(periods)]
@@ -164,13 +167,21 @@ def record_stats(
                 pending=int(pending),
                 paused_us=int(paused or 0),
                 breached_rows=RowTable(
-                    breached_parts.get(pidx, _empty(classified, _BREACHED)), "breached", limit
+                    breached_parts.get(pidx, _empty(classified, _BREACHED)),
+                    "breached",
+                    limit,
+                    limit_bd,
                 ),
                 pending_rows=RowTable(
-                    pending_parts.get(pidx, _empty(classified, _PENDING)), "pending", limit
+                    pending_parts.get(pidx, _empty(classified, _PENDING)),
+                    "pending",
+                    limit,
+                    limit_bd,
                 ),
                 detail=(
-                    RowTable(details.get(pidx, _empty(classified, _DETAIL)), "detail", limit)
+                    RowTable(
+                        details.get(pidx, _empty(classified, _DETAIL)), "detail", limit, limit_bd
+                    )
                     if keep[pidx]
                     else None
                 ),
@@ -232,7 +243,15 @@ def judge_percentile(
     counts = (stats.in_scope, stats.met, stats.breached, stats.pending)
     if picked is None:
         figures = PercentileFigures(
-            *counts, None, None, False, objective.limit_s, None, None, _lists(stats)
+            *counts,
+            None,
+            None,
+            False,
+            objective.limit_s,
+            None,
+            None,
+            _lists(stats),
+            objective.business_days,
         )
         return Judgement(Verdict.NO_DATA, None, figures)
     n, rank, value_us, lower_bound = picked
@@ -252,6 +271,7 @@ def judge_percentile(
         _budget("records", total, used, frame),
         to_flip,
         _lists(stats),
+        objective.business_days,
     )
     return Judgement(verdict, value, figures)
 

@@ -1660,10 +1660,9 @@ class _Checker:
             return {measure.clock}
         if fields.types.get("priority") != "string" or not self.tiers:
             return {m.CLOCK_24X7}  # no tiers: every record runs on 24x7
-        clocks = {self.tiers[t].coverage for t in scope_tiers(scope, frozenset(self.tiers))}
-        if scope_tiers(None, frozenset(self.tiers)) == scope_tiers(scope, frozenset(self.tiers)):
-            clocks.add(m.CLOCK_24X7)  # a priority outside the tiers runs on 24x7
-        return clocks
+        other = "\0other"  # a priority that is no tier: its records run on 24x7
+        selected = scope_tiers(scope, frozenset(self.tiers) | {other})
+        return {m.CLOCK_24X7 if t == other else self.tiers[t].coverage for t in selected}
 
     def business_day_literals(self, tree: ast.Policy) -> None:
         """SLA325: ``bd`` is a limit of a timed objective only; anywhere else (a scope,
