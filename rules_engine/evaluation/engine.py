@@ -9,6 +9,7 @@ asked; :meth:`Verdicts.document` shows the periods asked for. The stages are com
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,12 @@ from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.explain import explanation_text, flip_text
 from rules_engine.evaluation.fees import policy_fee
 from rules_engine.evaluation.outcomes import PeriodOutcome, TargetOutcome
-from rules_engine.evaluation.periods import Period, period_containing, periods_between
+from rules_engine.evaluation.periods import (
+    Period,
+    period_containing,
+    periods_between,
+    target_period,
+)
 from rules_engine.evaluation.records import (
     RecordContext,
     assign_periods,
@@ -370,8 +376,22 @@ class Verdicts:
                     "goal": goal_json(target.objective),
                 }
                 head.update(judged.to_json())
+                counted = outcome_of(target, judged)
+                if counted.counts_as is not None:
+                    head["counts_as"] = counted.counts_as.value
+                if target.every is not None:
+                    whole = target_period(period, target.every)
+                    head["target_period"] = {
+                        "every": target.every,
+                        "period": whole.label,
+                        "start": whole.start.isoformat(),
+                        "end": whole.end.isoformat(),
+                        "due": whole.end == period.end,
+                    }
                 head["flip"] = flip_text(target, judged)
-                head["explanation"] = explanation_text(target, judged, period.label)
+                head["explanation"] = explanation_text(
+                    target, judged, period.label, target_period(period, target.every).label
+                )
                 targets_doc[name] = head
             period_doc: dict[str, Any] = {
                 "period": period.label,
@@ -450,16 +470,20 @@ def judge(
 
     judgements: dict[str, list[Judgement]] = {}
     for name, target in policy.targets.items():
-        judgements[name] = _TargetRun(
-            policy, target, tables.get(target.dataset), ctx, frames, options
-        ).run()
+        table = tables.get(target.dataset)
+        if target.every is None:
+            judgements[name] = _TargetRun(policy, target, table, ctx, frames, options).run()
+        else:
+            judgements[name] = _judge_over_target_periods(
+                policy, target, table, ctx, history, options
+            )
 
     outcomes = tuple(
         PeriodOutcome(
             period=p,
             over=frames[i].over,
             targets={
-                name: TargetOutcome(judged[i].verdict, judged[i].value, policy.targets[name].owner)
+                name: outcome_of(policy.targets[name], judged[i])
                 for name, judged in judgements.items()
             },
         )
@@ -468,6 +492,43 @@ def judge(
     return Verdicts(
         policy, bundle, as_of, tuple(sorted(periods)), outcomes, judgements, clocks, options
     )
+
+
+def outcome_of(target: model.Target, judged: Judgement) -> TargetOutcome:
+    """What the consequences stage sees: a ``not_due`` period has no value (value tiers
+    fire only when the target's period ends), and an empty period counts as the target
+    says (``no data counts as met``)."""
+    if judged.verdict is Verdict.NOT_DUE:
+        return TargetOutcome(Verdict.NOT_DUE, None, target.owner)
+    counts_as = None
+    if judged.verdict is Verdict.NO_DATA and target.no_data_counts_as is not None:
+        counts_as = Verdict(target.no_data_counts_as)
+    return TargetOutcome(judged.verdict, judged.value, target.owner, counts_as)
+
+
+def _judge_over_target_periods(
+    policy: model.CheckedPolicy,
+    target: model.Target,
+    table: pl.DataFrame | None,
+    ctx: RecordContext,
+    history: Sequence[Period],
+    options: EvaluationOptions,
+) -> list[Judgement]:
+    """``every quarter`` / ``every year`` (DESIGN "Target periods"): in each policy period,
+    the records anchored from the start of the target's period to the end of this policy
+    period, measured as of as-of. The policy period that ends the target's period judges
+    them; any other is ``not_due``, with the figures so far. One vectorized run per
+    policy period (a history holds tens of them, never one per record)."""
+    out: list[Judgement] = []
+    for period in history:
+        whole = target_period(period, target.every)
+        so_far = dataclasses.replace(ctx, bounds=[whole.start, period.end])
+        frame = _period_frame(policy, whole, ctx.as_of)
+        [judged] = _TargetRun(policy, target, table, so_far, [frame], options).run()
+        if period.end != whole.end:
+            judged = dataclasses.replace(judged, verdict=Verdict.NOT_DUE)
+        out.append(judged)
+    return out
 
 
 def _late_starts(policy: model.CheckedPolicy, tables: Mapping[str, pl.DataFrame]) -> list[str]:
@@ -502,8 +563,8 @@ def _holidays_version() -> str:
 
 
 def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v is not Verdict.NOT_DUE}
     for period in period_docs:
         for target in period["targets"].values():
-            counts[target["verdict"]] += 1
+            counts[target["verdict"]] = counts.get(target["verdict"], 0) + 1
     return {"verdicts": counts}

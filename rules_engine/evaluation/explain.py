@@ -44,7 +44,7 @@ def flip_text(target: model.Target, judged: Judgement) -> str | None:
     objective = target.objective
     verdict = judged.verdict
     figures = judged.figures
-    if verdict == Verdict.NO_DATA:
+    if verdict in (Verdict.NO_DATA, Verdict.NOT_DUE):
         return None
     goal = objective_text(objective)
     if isinstance(figures, PercentFigures | PercentileFigures):
@@ -78,13 +78,26 @@ def _in_business_days(target: model.Target) -> bool:
     )
 
 
-def explanation_text(target: model.Target, judged: Judgement, period_label: str) -> str:
-    """A paragraph a person can read: which rule, which numbers, what would change it."""
+def explanation_text(
+    target: model.Target, judged: Judgement, period_label: str, target_period: str | None = None
+) -> str:
+    """A paragraph a person can read: which rule, which numbers, what would change it.
+    ``target_period`` labels the target's own period when it says ``every quarter``."""
     figures = judged.figures
     head = f"{target.name}"
     if target.title:
         head += f' "{target.title}"'
-    parts = [f"{head} ({target.span}) in {period_label}: {judged.verdict.value}"]
+    verdict = judged.verdict.value
+    if judged.verdict is Verdict.NO_DATA and target.no_data_counts_as is not None:
+        verdict += f" (counts as {target.no_data_counts_as})"
+    parts = [f"{head} ({target.span}) in {period_label}: {verdict}"]
+    if target.every is not None and target_period is not None:
+        if judged.verdict is Verdict.NOT_DUE:
+            parts.append(
+                f"judged every {target.every}: {target_period} has not ended, figures so far"
+            )
+        else:
+            parts.append(f"judged every {target.every}: over {target_period}")
     scope = scope_text(target.scope)
     parts.append(f"of {target.dataset}" + (f" where {scope}" if scope else ""))
     goal = objective_text(target.objective)
