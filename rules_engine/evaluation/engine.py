@@ -148,6 +148,7 @@ class _TargetRun:
         self.ctx = ctx
         self.frames = frames
         self.options = options
+        self._growing: set[int] = set()  # periods whose mean takes an open record
 
     def scoped(self) -> pl.DataFrame | None:
         if self.table is None:
@@ -207,10 +208,17 @@ class _TargetRun:
             counts: dict[int, int] = {}
             if assigned is not None:
                 counts = {int(p): int(n) for p, n in assigned.group_by("_pidx").len().iter_rows()}
-            return [jd.judge_count(counts.get(i, 0), objective) for i in range(count)]
+            return [
+                jd.judge_count(counts.get(i, 0), objective, frame)
+                for i, frame in enumerate(self.frames)
+            ]
         if isinstance(objective, model.AggregateCompare):
             facts = self._aggregate(assigned, objective) if assigned is not None else {}
-            return [jd.judge_aggregate(facts.get(i), objective) for i in range(count)]
+            growing = self._growing if assigned is not None else set()
+            return [
+                jd.judge_aggregate(facts.get(i), objective, lower_bound=i in growing)
+                for i in range(count)
+            ]
         if isinstance(objective, model.RateWhere):
             return self._rate(assigned, objective)
         if isinstance(objective, model.PercentWithin | model.PercentileAtMost):
@@ -301,7 +309,13 @@ class _TargetRun:
                 value = column.cast(pl.Decimal(38, 9))
             values = assigned.select(pl.col("id").cast(pl.String), "_pidx", value.alias("_value"))
         else:
-            measured = self._measured(assigned).filter(~pl.col("open"))
+            # an open record takes part once its elapsed time exceeds the limit, with that
+            # time so far (the mean is then a lower bound); before that it is pending
+            limit_us = objective.value * jd.US
+            measured = self._measured(assigned).filter(
+                ~pl.col("open") | (pl.col("measured_us") > limit_us)
+            )
+            self._growing = {int(p) for p in measured.filter(pl.col("open"))["_pidx"].unique()}
             values = measured.select("id", "_pidx", pl.col("measured_us").alias("_value"))
         values = values.filter(pl.col("_value").is_not_null())
         return jd.aggregate_values(values, objective)

@@ -109,7 +109,8 @@ def explanation_text(
         )
     elif isinstance(figures, AggregateFigures):
         shown = None if figures.value is None else num.fixed(figures.value)
-        parts.append(f"{figures.count} in scope, value {shown} against {goal}")
+        bound = " (a lower bound: an open record takes part)" if figures.lower_bound else ""
+        parts.append(f"{figures.count} in scope, value {shown}{bound} against {goal}")
     elif isinstance(figures, CountFigures):
         parts.append(f"{figures.count} in scope, value {figures.count} against {goal}")
     else:

@@ -221,16 +221,30 @@ def percentile_values(
     classified: pl.DataFrame, percentile: int
 ) -> dict[int, tuple[int, int, int, bool]]:
     """Per period: (n, rank, value in µs, lower bound) over the decided values: stopped
-    records plus open ones already past the limit (with their elapsed time, C31)."""
+    records plus open ones already past the limit (with their elapsed time, C31).
+
+    The value is a lower bound exactly when it can still grow (DESIGN "Aggregates"):
+    when fewer than ``rank`` of the closed records taking part are at or below it. Open
+    records only grow, so one ranked above the value cannot move it down or up."""
     decided = classified.filter(~pl.col("open") | (pl.col("status") == "breached"))
     rank = (pl.len() * percentile + 99) // 100
     rows = decided.group_by("_pidx").agg(
         pl.len().alias("n"),
         rank.alias("rank"),
         pl.col("measured_us").sort().get(rank - 1).alias("value"),
-        pl.col("open").any().alias("lower_bound"),
     )
-    return {int(p): (int(n), int(r), int(v), bool(lb)) for p, n, r, v, lb in rows.iter_rows()}
+    settled = (
+        decided.join(rows.select("_pidx", "value"), on="_pidx")
+        .group_by("_pidx")
+        .agg((~pl.col("open") & (pl.col("measured_us") <= pl.col("value"))).sum().alias("closed"))
+    )
+    rows = rows.join(settled, on="_pidx").with_columns(
+        (pl.col("closed") < pl.col("rank")).alias("lower_bound")
+    )
+    return {
+        int(p): (int(n), int(r), int(v), bool(lb))
+        for p, n, r, v, lb in rows.select("_pidx", "n", "rank", "value", "lower_bound").iter_rows()
+    }
 
 
 def judge_percentile(
@@ -369,8 +383,10 @@ def aggregate_values(
 def judge_aggregate(
     facts: tuple[int, Fraction, list[str]] | None,
     objective: model.AggregateCompare,
+    lower_bound: bool = False,
 ) -> Judgement:
-    """``mean >= 4.2`` / ``sum <= 5000``: no budget, never at risk (C15)."""
+    """``mean >= 4.2`` / ``sum <= 5000``: no budget, never at risk (C15). ``lower_bound``:
+    an open record past the limit takes part with its time so far, so the mean can grow."""
     n, total, below = facts if facts is not None else (0, Fraction(0), [])
     if n == 0:
         empty = AggregateFigures(objective.aggregate, objective.unit, 0, None, None, None, [])
@@ -379,14 +395,23 @@ def judge_aggregate(
     holds = bool(_OPS[objective.op](value, objective.value))
     verdict = Verdict.MET if holds else Verdict.BREACHED
     margin = value - objective.value if objective.op in (">", ">=") else objective.value - value
-    figures = AggregateFigures(objective.aggregate, objective.unit, n, total, value, margin, below)
+    figures = AggregateFigures(
+        objective.aggregate, objective.unit, n, total, value, margin, below, lower_bound
+    )
     return Judgement(verdict, value, figures)
 
 
-def judge_count(count: int, objective: model.CountCompare) -> Judgement:
-    """``count >= N``: always decided; zero records is a count of 0."""
+def judge_count(
+    count: int, objective: model.CountCompare, frame: PeriodFrame | None = None
+) -> Judgement:
+    """``count >= N``: always decided; zero records is a count of 0. In a running period
+    a minimum not yet reached is ``at_risk`` (it can still be met), while a maximum
+    exceeded is ``breached`` (final) (DESIGN "Edge rules")."""
     holds = bool(_OPS[objective.op](count, objective.value))
     verdict = Verdict.MET if holds else Verdict.BREACHED
+    still_open = frame is not None and not frame.over
+    if not holds and still_open and objective.op in (">", ">="):
+        verdict = Verdict.AT_RISK
     margin = count - objective.value if objective.op in (">", ">=") else objective.value - count
     return Judgement(verdict, Fraction(count), CountFigures(count, margin))
 

@@ -220,6 +220,9 @@ class AggregateFigures:
     margin: Fraction | None
     """How far the value is on the good side of the objective (negative: the bad side)."""
     below_objective_ids: list[str]
+    lower_bound: bool = False
+    """A mean over elapsed time that takes an open record (past the limit) with its time
+    so far: the value can still grow (DESIGN "Edge rules")."""
 
     @property
     def in_scope(self) -> int:
@@ -237,6 +240,7 @@ class AggregateFigures:
             "value_exact": num.exact(self.value) if self.value is not None else None,
             "margin": num.fixed(self.margin) if self.margin is not None else None,
             "below_objective_ids": self.below_objective_ids,
+            **({"value_is_lower_bound": True} if self.lower_bound else {}),
         }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from rules_engine.escape import terminal, terminal_field
 from rules_engine.language.policy_text import duration_text
 
-_SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
+_SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3, "not_due": 4}
 _COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")
 
 
@@ -34,9 +34,11 @@ def _duration_aggregate(target: dict[str, Any]) -> bool:
 def _value(target: dict[str, Any]) -> str:
     kind = target["kind"]
     if kind == "percentile":
+        bound = "+" if target.get("value_is_lower_bound") else ""
+        if target.get("value_bd") is not None:  # a limit in business days
+            return f"{target['value_bd']}bd{bound} (rank {target['rank']})"
         if target.get("value_s") is None:
             return "-"
-        bound = "+" if target.get("value_is_lower_bound") else ""
         return f"{_duration(target['value_s'])}{bound} (rank {target['rank']})"
     value = target.get("value")
     if value is None:
@@ -51,6 +53,8 @@ def _value(target: dict[str, Any]) -> str:
 def _margin(target: dict[str, Any]) -> str:
     kind = target["kind"]
     if kind == "percentile":
+        if target.get("margin_bd") is not None:
+            return f"{target['margin_bd']}bd"
         return "-" if target.get("margin_s") is None else _duration(target["margin_s"])
     margin = target.get("margin")
     if margin is None:
@@ -170,7 +174,8 @@ def render_text(document: dict[str, Any]) -> str:
         for name, target in targets:
             rows.append(
                 (
-                    target["verdict"],
+                    target["verdict"]
+                    + (f" (counts as {target['counts_as']})" if target.get("counts_as") else ""),
                     name,
                     target["owner"],
                     target["objective"],

@@ -375,7 +375,7 @@ def _margin_text(t: Mapping[str, Any], objective: Objective) -> str:
     return f"{margin} points" if objective.unit == "percent" else str(margin)
 
 
-_RANK = {"breached": 0, "at_risk": 1, "no_data": 1, "met": 2}
+_RANK = {"breached": 0, "at_risk": 1, "no_data": 1, "met": 2, "not_due": 2}
 
 
 def _improvements(trends: list[Trend]) -> list[Improvement]:
