@@ -148,7 +148,6 @@ class _TargetRun:
         self.ctx = ctx
         self.frames = frames
         self.options = options
-        self._growing: set[int] = set()  # periods whose mean takes an open record
 
     def scoped(self) -> pl.DataFrame | None:
         if self.table is None:
@@ -213,8 +212,9 @@ class _TargetRun:
                 for i, frame in enumerate(self.frames)
             ]
         if isinstance(objective, model.AggregateCompare):
-            facts = self._aggregate(assigned, objective) if assigned is not None else {}
-            growing = self._growing if assigned is not None else set()
+            facts, growing = (
+                self._aggregate(assigned, objective) if assigned is not None else ({}, set())
+            )
             return [
                 jd.judge_aggregate(facts.get(i), objective, lower_bound=i in growing)
                 for i in range(count)
@@ -296,7 +296,10 @@ class _TargetRun:
 
     def _aggregate(
         self, assigned: pl.DataFrame, objective: model.AggregateCompare
-    ) -> dict[int, tuple[int, Fraction, list[str]]]:
+    ) -> tuple[dict[int, tuple[int, Fraction, list[str]]], set[int]]:
+        """Per period the aggregate's facts, and the periods whose mean takes an open
+        record (so it is a lower bound)."""
+        growing: set[int] = set()
         measure = self.target.measure
         if isinstance(measure, model.Aggregate) and measure.field is not None:
             column = pl.col(measure.field)
@@ -315,10 +318,10 @@ class _TargetRun:
             measured = self._measured(assigned).filter(
                 ~pl.col("open") | (pl.col("measured_us") > limit_us)
             )
-            self._growing = {int(p) for p in measured.filter(pl.col("open"))["_pidx"].unique()}
+            growing = {int(p) for p in measured.filter(pl.col("open"))["_pidx"].unique()}
             values = measured.select("id", "_pidx", pl.col("measured_us").alias("_value"))
         values = values.filter(pl.col("_value").is_not_null())
-        return jd.aggregate_values(values, objective)
+        return jd.aggregate_values(values, objective), growing
 
 
 def _calendars(
