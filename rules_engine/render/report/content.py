@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from rules_engine.evaluation.numbers import fixed
 from rules_engine.render.report.document import (
     VERDICTS,
     Doc,
@@ -511,7 +512,7 @@ def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tupl
     records = [r for r in target.get("breached_records") or [] if isinstance(r, Mapping)]
 
     def over(record: Mapping[str, Any]) -> Fraction:
-        measured, cap = exact(record.get("measured_s")), exact(record.get("limit_s"))
+        measured, cap = _measured_and_limit(record)
         return measured - cap if measured is not None and cap is not None else Fraction(0)
 
     ranked = sorted(records, key=lambda r: (-over(r), str(r.get("id"))))
@@ -521,14 +522,26 @@ def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tupl
 RECORD_COLUMNS = ("Record", "Measured", "Limit", "Over by", "State")
 
 
+def _measured_and_limit(record: Mapping[str, Any]) -> tuple[Fraction | None, Fraction | None]:
+    """Seconds, or business days for a target limited in ``bd`` (``measured_bd``)."""
+    if record.get("measured_bd") is not None:
+        return exact(record.get("measured_bd")), exact(record.get("limit_bd"))
+    return exact(record.get("measured_s")), exact(record.get("limit_s"))
+
+
+def _days(value: Fraction | None) -> str:
+    return "-" if value is None else f"{fixed(value).rstrip('0').rstrip('.')}bd"
+
+
 def record_row(record: Mapping[str, Any]) -> list[str]:
     """A breached record as the shortfall tables show it (plain text; the layout escapes)."""
-    measured, limit = exact(record.get("measured_s")), exact(record.get("limit_s"))
-    over = fmt_duration(measured - limit) if measured is not None and limit is not None else "-"
+    measured, limit = _measured_and_limit(record)
+    show = _days if record.get("measured_bd") is not None else fmt_duration
+    over = show(measured - limit) if measured is not None and limit is not None else "-"
     return [
         str(record.get("id")),
-        fmt_duration(record.get("measured_s")),
-        fmt_duration(record.get("limit_s")),
+        show(measured),
+        show(limit),
         over,
         "open" if record.get("open") else "closed",
     ]

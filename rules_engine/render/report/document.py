@@ -480,11 +480,16 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
         details.append(f"{value} ({counts})" if counts else value)
     breached = target.get("breached_records") or []
     if breached and objective.kind != "availability":
-        worst = max(breached, key=lambda r: exact(r.get("measured_s")) or 0)
+        days = breached[0].get("measured_bd") is not None  # a limit in business days
+        key = "measured_bd" if days else "measured_s"
+        worst = max(breached, key=lambda r: exact(r.get(key)) or 0)
+        if days:
+            at, against = f"{worst.get('measured_bd')}bd", f"{worst.get('limit_bd')}bd"
+        else:
+            at, against = fmt_duration(worst.get("measured_s")), fmt_duration(worst.get("limit_s"))
         details.append(
             f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}, worst "
-            f"{worst.get('id')} at {fmt_duration(worst.get('measured_s'))} against "
-            f"{fmt_duration(worst.get('limit_s'))}"
+            f"{worst.get('id')} at {at} against {against}"
         )
     return f"{head}: {'; '.join(details)}."
 
