@@ -14,7 +14,7 @@ from rules_engine.language.load import check_source
 from rules_engine.language.model import Verdict
 from rules_engine.pipeline import Evaluation, evaluate
 
-from .helpers import Bundle, t
+from .helpers import TS, Bundle, t
 
 HEAD = 'policy "RTO" effective 2026-01-01 timezone "UTC" currency USD fee 18500 per month\n'
 RESTORE = """
@@ -173,3 +173,45 @@ bonus excellence { when all targets met in 2 consecutive periods pay 1% of fee }
     assert [b["amount"] for b in months["2026-02"]["bonuses"]] == ["185.00"]
     # `--fail-on no_data` uses what the empty period counted as: met, so exit 0
     assert not evaluation.any_verdict({Verdict.BREACHED, Verdict.NO_DATA})
+
+
+def test_business_days_not_due_and_counts_as_validate_against_the_schema() -> None:
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+
+    from rules_engine.render import FORMATS
+
+    text = (
+        RESTORE
+        + """
+calendar office { open mon-fri 08:00-17:00 }
+tier P3 coverage office
+target p3_days { of tickets where priority = P3 measure resolution_time require p50 <= 1bd
+  no data counts as met }
+"""
+    )
+    tickets = pl.DataFrame(
+        {
+            "id": ["T1"],
+            "priority": ["P3"],
+            "created_at": [t("2026-03-03T14:00:00Z")],
+            "resolved_at": [t("2026-03-06T14:30:00Z")],
+        },
+        schema={"id": pl.String, "priority": pl.String, "created_at": TS, "resolved_at": TS},
+    )
+    evaluation, _ = _run(
+        text,
+        {"meetings": _meetings(1, 2), "restore_tests": _restores(), "tickets": tickets},
+        ["2026-01", "2026-02", "2026-03"],
+        "2026-04-01T00:00:00Z",
+    )
+    document = json.loads(FORMATS["json"](evaluation.document))
+    schema = json.loads(
+        files("rules_engine").joinpath("schemas/evaluation.schema.json").read_text("utf-8")
+    )
+    jsonschema.Draft202012Validator(schema).validate(document)
+    verdicts = {p["period"]: p["targets"]["restore_time"]["verdict"] for p in document["periods"]}
+    assert verdicts == {"2026-01": "not_due", "2026-02": "not_due", "2026-03": "no_data"}
+    assert document["periods"][0]["targets"]["p3_days"]["counts_as"] == "met"
