@@ -983,7 +983,12 @@ def _pause_text(rule: m.PauseRule) -> str:
 
 def _target_text(t: m.Target) -> str:
     scope = f" where {expr_text(t.scope)}" if t.scope is not None else ""
-    return f"of {t.dataset}{scope} measure {measure_text(t.measure)} require {objective_text(t.objective)}"
+    text = f"of {t.dataset}{scope} measure {measure_text(t.measure)} require {objective_text(t.objective)}"
+    if t.every is not None:
+        text += f" every {t.every}"
+    if t.no_data_counts_as is not None:
+        text += f" no data counts as {t.no_data_counts_as}"
+    return text
 
 
 def _escalation_text(e: m.Escalation) -> str:

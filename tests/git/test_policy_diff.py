@@ -461,3 +461,15 @@ def test_a_target_period_change_is_reported() -> None:
         "(the policy's period)",
         "every quarter",
     )
+
+
+def test_an_added_target_states_its_period_and_empty_period_rule() -> None:
+    base = policy()
+    added = dataclasses.replace(
+        target(), name="restore", every="quarter", no_data_counts_as="breached"
+    )
+    new = dataclasses.replace(base, targets={**base.targets, "restore": added})
+    c = only(base, new)
+    assert c.direction == "added"
+    assert c.new is not None
+    assert c.new.endswith("every quarter no data counts as breached")
