@@ -60,6 +60,7 @@ def main() -> None:
         ("cumulative_us, cold (table for 2026)", cold),
         ("cumulative_us", best_of(5, lambda: clock.cumulative_us(starts))),
         ("elapsed_us (2 columns)", best_of(5, lambda: clock.elapsed_us(starts, ends))),
+        ("cumulative_bd (business days, D(t))", best_of(5, lambda: clock.cumulative_bd(starts))),
         ("is_open", best_of(5, lambda: clock.is_open(starts))),
         ("add_open_time", best_of(5, lambda: clock.add_open_time(starts, amounts))),
         ("24x7 elapsed_us", best_of(5, lambda: build_clock(None).elapsed_us(starts, ends))),

@@ -629,6 +629,12 @@ FIXES: dict[str, str] = {
     "SLA319": "Write a value inside the range a policy may state: dates from 1970-01-01 to "
     "2199-12-31, durations up to `36500d`, numbers and amounts below 10^15, percentages up "
     "to 1000%, at most 12 decimals, look-backs of at most 1200 periods.",
+    "SLA325": "Count business days only in a target's time limit, on records whose clock "
+    "is a business calendar: measure `on business`, or keep the scope to tiers covered by "
+    "one; elsewhere write time (`72h`).",
+    "SLA326": "Write a limit in business days alone (`3bd`) or in time alone (`27h`).",
+    "SLA327": "Use `every quarter` in a monthly policy and `every year` in a monthly or "
+    "quarterly one.",
     "SLA401": "Make N at most M in `breached in N of last M periods`.",
     "SLA402": "Credits are paid by the provider: name a provider-owned target, or make "
     "the target `owner provider`.",
@@ -645,10 +651,11 @@ FIXES: dict[str, str] = {
     "SLA506": "Raise the cap, or lower the tier: a cap below one tier makes the tier pointless.",
     "SLA507": "Shorten the look-back to at most 12 monthly (4 quarterly) periods.",
     "SLA508": "Add `open` windows to the calendar.",
-    "SLA509": "Write business durations in hours (`16h`); `2d` on a business clock is 48 "
-    "open hours.",
+    "SLA509": "Write business days as `2bd`, or open hours as `16h`; `2d` on a business "
+    "clock is 48 open hours.",
     "SLA510": "Make the tier's threshold stricter than the target's objective.",
     "SLA511": "Name a target some credit rule names, or remove the earn-back.",
+    "SLA520": "Remove the clause: a count or an availability is decided in every period.",
 }
 
 

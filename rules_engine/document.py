@@ -47,7 +47,14 @@ Amount = Annotated[
 ]
 Date = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-Verdict = Literal["met", "breached", "at_risk", "no_data"]
+Verdict = Literal["met", "breached", "at_risk", "no_data", "not_due"]
+BusinessDays = Annotated[
+    str,
+    StringConstraints(pattern=r"^-?\d+\.\d{6}$"),
+    Field(
+        description="Business days, 6 decimals, for a limit in `bd` (the `_s` keys are then null)."
+    ),
+]
 
 
 def fraction(value: int | str | None) -> Fraction | None:
@@ -76,7 +83,7 @@ class Goal(_Closed):
     kind: Literal["percent", "availability", "percentile", "mean", "sum", "count"]
     op: Literal["<", "<=", ">", ">=", "="]
     threshold: Exact
-    unit: Literal["percent", "seconds", "number", "money", "count"]
+    unit: Literal["percent", "seconds", "business_days", "number", "money", "count"]
     banded: bool
     clock: Literal["wall", "business", "mixed"] | None = Field(
         default=None,
@@ -99,12 +106,16 @@ class BreachedRecord(_Model):
     measured_s: Seconds | None
     limit_s: Seconds | None
     open: bool
+    measured_bd: BusinessDays | None = None
+    limit_bd: BusinessDays | None = None
 
 
 class PendingRecord(_Model):
     id: str
     elapsed_s: Seconds | None
     limit_s: Seconds | None
+    elapsed_bd: BusinessDays | None = None
+    limit_bd: BusinessDays | None = None
 
 
 class RecordDetail(_Model):
@@ -117,6 +128,19 @@ class RecordDetail(_Model):
     wall_s: Seconds | None = None
     clock: str
     open: bool
+    measured_bd: BusinessDays | None = None
+    paused_bd: BusinessDays | None = None
+
+
+class TargetPeriod(_Model):
+    """``every quarter`` / ``every year``: the target's own period; not ``due`` means the
+    verdict is ``not_due`` and the figures are those of the target's period so far."""
+
+    every: Literal["quarter", "year"]
+    period: str
+    start: Instant
+    end: Instant
+    due: bool
 
 
 class _TargetHead(_Model):
@@ -132,6 +156,12 @@ class _TargetHead(_Model):
     flip: str | None
     explanation: str
     note: str | None = None
+    counts_as: Literal["met", "breached"] | None = Field(
+        default=None,
+        description="What an empty period counts as (`no data counts as ...`); every "
+        "consequence and the exit code use it.",
+    )
+    target_period: TargetPeriod | None = None
 
 
 class _RecordTarget(_TargetHead):
@@ -142,7 +172,8 @@ class _RecordTarget(_TargetHead):
     to_flip: int | None = None
     breached_records: list[BreachedRecord]
     pending_records: list[PendingRecord]
-    paused_s_total: Seconds
+    paused_s_total: Seconds | None
+    paused_bd_total: BusinessDays | None = None
     records: dict[str, RecordDetail] | None = None
 
 
@@ -163,6 +194,10 @@ class PercentileTarget(_RecordTarget):
     rank: int | None
     value_is_lower_bound: bool
     margin_s: Seconds | None
+    unit: Literal["business_days"] | None = None
+    value_bd: BusinessDays | None = None
+    value_bd_exact: Exact | None = None
+    margin_bd: BusinessDays | None = None
 
 
 class AvailabilityTarget(_TargetHead):
@@ -369,6 +404,7 @@ class VerdictCounts(_Model):
     breached: int = Field(ge=0)
     at_risk: int = Field(ge=0)
     no_data: int = Field(ge=0)
+    not_due: int | None = Field(default=None, ge=0)  # written only when one occurs
 
 
 class Summary(_Model):

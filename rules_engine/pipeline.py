@@ -59,7 +59,8 @@ class Evaluation:
         wanted = {v.value for v in verdicts}
         for period in self.period_documents():
             for target in period["targets"].values():
-                if target["owner"] == model.Owner.PROVIDER.value and target["verdict"] in wanted:
+                verdict = target.get("counts_as") or target["verdict"]
+                if target["owner"] == model.Owner.PROVIDER.value and verdict in wanted:
                     return True
         return False
 

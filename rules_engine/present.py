@@ -108,6 +108,20 @@ def duration(seconds: Number | None, clock: ClockKind = "wall") -> str:
     return sign + "".join(parts)
 
 
+def business_days(days: Number | None) -> str:
+    """Business days (a limit in ``bd``), exact to six decimals with trailing zeros
+    dropped: ``3bd``, ``2.5bd``, ``1.333333bd``.
+
+    >>> business_days("3.000000"), business_days("2.500000"), business_days(Fraction(4, 3))
+    ('3bd', '2.5bd', '1.333333bd')
+    """
+    value = exact(days)
+    if value is None:
+        return "-"
+    text = str(_decimal(value, _MAX_PLACES))
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "bd"
+
+
 def clock_words(clock: ClockKind) -> str:
     """How a duration's clock is named in a sentence: ``business hours``, ``24x7``."""
     return {"wall": "24x7", "business": "business hours", "mixed": "each tier's clock"}[clock]
@@ -245,6 +259,7 @@ def instant(moment: dt.datetime | str | None, zone: str | None = None) -> str:
 
 __all__ = [
     "ClockKind",
+    "business_days",
     "clock_words",
     "duration",
     "exact",

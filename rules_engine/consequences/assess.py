@@ -374,6 +374,17 @@ class _Context:
     def window(self, size: int) -> Sequence[PeriodOutcome]:
         return self.history[max(0, self.index - size + 1) : self.index + 1]
 
+    def own_window(self, target: str, size: int) -> Sequence[PeriodOutcome]:
+        """The last ``size`` of the target's own periods up to now (DESIGN "Target
+        periods": a look-back on a quarterly target counts quarters); empty when the
+        current period does not end one (look-backs fire only where the target is due)."""
+        if _verdict(self.history[self.index], target) is Verdict.NOT_DUE:
+            return []
+        own = [
+            o for o in self.history[: self.index + 1] if _verdict(o, target) is not Verdict.NOT_DUE
+        ]
+        return own[-size:]
+
     def counts(self, target: str) -> bool:
         if self.allow_customer:
             return True
@@ -395,7 +406,7 @@ def condition_holds(
 
 def _verdict(outcome: PeriodOutcome, target: str) -> Verdict | None:
     found = outcome.targets.get(target)
-    return None if found is None else found.verdict
+    return None if found is None else found.counted
 
 
 def _provider_targets(outcome: PeriodOutcome) -> list[str]:
@@ -425,7 +436,8 @@ def _holds(cond: Condition, ctx: _Context) -> tuple[bool, list[str]]:
     if isinstance(cond, InLastPeriods):
         if not ctx.counts(cond.target):
             return False, []
-        seen = sum(1 for o in ctx.window(cond.window) if _verdict(o, cond.target) == cond.verdict)
+        own = ctx.own_window(cond.target, cond.window)
+        seen = sum(1 for o in own if _verdict(o, cond.target) == cond.verdict)
         ok = seen >= cond.count
         reason = f"{cond.target} {cond.verdict} in {seen} of last {cond.window} periods"
         return ok, [reason] if ok else []
@@ -437,8 +449,11 @@ def _holds(cond: Condition, ctx: _Context) -> tuple[bool, list[str]]:
             ok = all(_all_targets(o, cond.verdict) for o in chain)
             reason = f"all targets {cond.verdict} in {cond.count} consecutive periods"
         else:
-            ok = ctx.counts(cond.target) and all(
-                _verdict(o, cond.target) == cond.verdict for o in chain
+            chain = ctx.own_window(cond.target, cond.count)
+            ok = (
+                ctx.counts(cond.target)
+                and len(chain) == cond.count
+                and all(_verdict(o, cond.target) == cond.verdict for o in chain)
             )
             reason = f"{cond.target} {cond.verdict} in {cond.count} consecutive periods"
         return ok, [reason] if ok else []
@@ -447,7 +462,7 @@ def _holds(cond: Condition, ctx: _Context) -> tuple[bool, list[str]]:
             1
             for o in ctx.window(cond.window)
             for name in _provider_targets(o)
-            if o.targets[name].verdict is Verdict.BREACHED
+            if o.targets[name].counted is Verdict.BREACHED
         )
         ok = seen >= cond.at_least
         return ok, [f"{seen} breached target-periods in last {cond.window} periods"] if ok else []
@@ -470,8 +485,12 @@ def _holds(cond: Condition, ctx: _Context) -> tuple[bool, list[str]]:
 
 
 def _all_targets(outcome: PeriodOutcome, verdict: str) -> bool:
-    names = _provider_targets(outcome)
-    return bool(names) and all(outcome.targets[n].verdict == verdict for n in names)
+    """Every provider target due in the period has ``verdict`` (``not_due`` ones are not
+    looked at; an empty period counts as its target says)."""
+    names = [
+        n for n in _provider_targets(outcome) if outcome.targets[n].verdict is not Verdict.NOT_DUE
+    ]
+    return bool(names) and all(outcome.targets[n].counted == verdict for n in names)
 
 
 def _value_label(cond: ValueBelow, policy: CheckedPolicy) -> str:

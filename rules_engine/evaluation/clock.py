@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import functools
 import itertools
 import math
 import warnings
@@ -58,6 +59,10 @@ __all__ = [
 
 US_PER_S = 1_000_000
 _DAY_S = 86_400
+BD_US = _DAY_S * US_PER_S
+"""One business day on the scale of :meth:`Clock.cumulative_bd` (the checked policy's
+``BD_SECONDS`` in microseconds), so business days flow through the same integer columns
+as time."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _ONE_US = dt.timedelta(microseconds=1)
@@ -220,6 +225,12 @@ class Clock(ABC):
     def is_open(self, ts: pl.Series) -> pl.Series:
         """Boolean: the instant lies inside an open window (``[start, end)``)."""
 
+    @abstractmethod
+    def cumulative_bd(self, ts: pl.Series) -> pl.Series:
+        """``D(t)`` (DESIGN "Business days") in units of ``1 / BD_US`` business day (Int64):
+        the open days before ``t``'s local date plus the share of that date's open time
+        elapsed at ``t``. Only differences mean anything."""
+
     def open_us_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Counted microseconds between two aware datetimes (``F(end) - F(start)``)."""
         t = pl.Series("t", [_instant_us(start), _instant_us(end)], dtype=pl.Int64)
@@ -254,6 +265,10 @@ class RealTimeClock(Clock):
 
     def is_open(self, ts: pl.Series) -> pl.Series:
         return pl.select(pl.when(pl.lit(ts).is_not_null()).then(True)).to_series().alias(ts.name)
+
+    def cumulative_bd(self, ts: pl.Series) -> pl.Series:
+        """Every day is open all day: a business day is 24 hours of real time."""
+        return _to_us(ts).alias(ts.name)
 
     def add_open_time(self, ts: pl.Series, us: pl.Series | int) -> pl.Series:
         t = _to_us(ts)
@@ -325,6 +340,62 @@ class _Grid:
         return pl.select(pl.when(pl.lit(inside)).then(pl.lit(moved))).to_series()
 
 
+@dataclass(frozen=True)
+class _OpenDays:
+    """``D`` as a function of ``F``: open day ``k`` runs over ``[c[k], c[k] + T[k])`` of
+    counted time, and ``D = base[k] + (F - c[k]) / T[k]`` business days there (clamped to
+    the day), so ``D`` is flat wherever ``F`` is (nights, closed dates) and a day's open
+    time is spread linearly over it whatever its windows. Days tile counted time
+    (``c[k+1] = c[k] + T[k]``), so ``D`` is monotone and additive like ``F``.
+
+    In units of ``1 / BD_US`` day the share of a day is ``(F - c) * mult // div`` with
+    ``mult / div = BD_US / T`` reduced: exact whenever ``T`` divides ``(F - c) * BD_US``
+    (a day of whole seconds measured to whole seconds always agrees at whole days, see
+    ``tests/clock/test_business_days.py``).
+    """
+
+    c: pl.Series
+    length: pl.Series
+    mult: pl.Series
+    div: pl.Series
+    base: pl.Series
+
+    @classmethod
+    def empty(cls) -> _OpenDays:
+        z = pl.Series([0], dtype=pl.Int64)
+        return cls(z, z, pl.Series([1], dtype=pl.Int64), pl.Series([1], dtype=pl.Int64), z)
+
+    @classmethod
+    def build(cls, spans: list[tuple[int, int]], shift: int) -> _OpenDays:
+        """From each open day's (F at its first window's start, F at its last's end),
+        with ``D`` shifted by ``shift`` ticks (so it keeps its origin across rebuilds)."""
+        starts = [a for a, _ in spans]
+        lengths = [b - a for a, b in itertools.pairwise(starts)]
+        lengths += [spans[-1][1] - spans[-1][0]] if spans else []
+        kept = [(c, n) for c, n in zip(starts, lengths, strict=True) if n > 0]
+        if not kept:
+            return cls.empty()
+        gcds = [math.gcd(BD_US, n) for _, n in kept]
+        return cls(
+            pl.Series([c for c, _ in kept], dtype=pl.Int64),
+            pl.Series([n for _, n in kept], dtype=pl.Int64),
+            pl.Series([BD_US // g for g in gcds], dtype=pl.Int64),
+            pl.Series([n // g for (_, n), g in zip(kept, gcds, strict=True)], dtype=pl.Int64),
+            pl.Series([k * BD_US - shift for k in range(len(kept))], dtype=pl.Int64),
+        )
+
+    def at(self, f: int) -> int:
+        """``D`` at one value of ``F``."""
+        return int(self.lookup(pl.Series([f], dtype=pl.Int64))[0])
+
+    def lookup(self, f: pl.Series) -> pl.Series:
+        k = (self.c.search_sorted(f, "right").cast(pl.Int64) - 1).clip(lower_bound=0)
+        into = pl.select(
+            (pl.lit(f) - pl.lit(self.c.gather(k))).clip(0, pl.lit(self.length.gather(k)))
+        ).to_series()
+        return self.base.gather(k) + into * self.mult.gather(k) // self.div.gather(k)
+
+
 class CalendarClock(Clock):
     """Weekly open windows in the calendar's zone, closed on holidays and ``closed`` dates.
 
@@ -359,6 +430,7 @@ class CalendarClock(Clock):
         self._c = pl.Series("c", [], dtype=pl.Int64)
         self._c_end = pl.Series("c_end", [], dtype=pl.Int64)
         self._grid: _Grid | None = None
+        self._days = _OpenDays.empty()
 
     def __repr__(self) -> str:
         return f"CalendarClock({self.name!r}, {self.timezone!r})"
@@ -426,16 +498,20 @@ class CalendarClock(Clock):
         closed.update(self._holidays_between(dt.date(first_year, 1, 1), dt.date(last_year, 12, 31)))
         table_start = _wall_to_us(dt.date(first_year, 1, 1), 0, tz)
         raw: list[tuple[int, int]] = []
+        open_days: list[tuple[int, int]] = []  # per open local date: first start, last end
         day = dt.date(first_year, 1, 1)
         stop = dt.date(last_year + 1, 1, 1)
         one_day = dt.timedelta(days=1)
         while day < stop:
             if day not in closed:
+                today = len(raw)
                 for window in windows[day.weekday()]:
                     start = _wall_to_us(day, window.start, tz)
                     end = _wall_to_us(day, window.end, tz)
                     if end > start:
                         raw.append((start, end))
+                if len(raw) > today:
+                    open_days.append((raw[today][0], max(e for _, e in raw[today:])))
             day += one_day
         # fold=0 maps a wall time in a DST gap to an instant after the gap's end, so
         # windows near a gap can overlap or swap; open time is the union of the windows.
@@ -464,6 +540,11 @@ class CalendarClock(Clock):
         self._c_end = self._c + self._len
         table_end = _wall_to_us(dt.date(last_year + 1, 1, 1), 0, tz)
         self._grid = _Grid.build(starts, ends, self._cum, max(table_end, ends[-1]))
+        f = functools.partial(self._f_scalar, starts, ends, self._cum)
+        days = _OpenDays.build([(f(a), f(b)) for a, b in open_days], 0)
+        self._days = _OpenDays.build(
+            [(f(a), f(b)) for a, b in open_days], days.at(f(self._origin_us))
+        )
 
     @staticmethod
     def _f_scalar(starts: list[int], ends: list[int], cum: list[int], t: int) -> int:
@@ -532,6 +613,12 @@ class CalendarClock(Clock):
         length = self._len.gather(i)
         inside = pl.select(pl.lit(into).clip(0, pl.lit(length))).to_series()
         return self._c.gather(i) + inside
+
+    def cumulative_bd(self, ts: pl.Series) -> pl.Series:
+        t = _to_us(ts)
+        if not self._cover(*_bounds(t)):
+            return t.alias(ts.name)  # every instant is null
+        return self._days.lookup(self._lookup(t)).alias(ts.name)
 
     def is_open(self, ts: pl.Series) -> pl.Series:
         t = _to_us(ts)

@@ -19,11 +19,16 @@ from rules_engine.language import model
 class Clock(Protocol):
     def cumulative_us(self, ts: pl.Series) -> pl.Series: ...
 
+    def cumulative_bd(self, ts: pl.Series) -> pl.Series: ...
+
 
 class RealTime:
     """``24x7``: ``F(t)`` is microseconds since the epoch, so elapsed time is real time."""
 
     def cumulative_us(self, ts: pl.Series) -> pl.Series:
+        return ts.dt.epoch("us").cast(pl.Int64)
+
+    def cumulative_bd(self, ts: pl.Series) -> pl.Series:
         return ts.dt.epoch("us").cast(pl.Int64)
 
 
@@ -48,6 +53,10 @@ class Clocks:
 
     def cumulative_us(self, name: str, ts: pl.Series) -> pl.Series:
         return self.get(name).cumulative_us(ts).cast(pl.Int64)
+
+    def cumulative_bd(self, name: str, ts: pl.Series) -> pl.Series:
+        """``D(t)`` on the business-day scale (``clock.BD_US`` per business day)."""
+        return self.get(name).cumulative_bd(ts).cast(pl.Int64)
 
     def holidays_used(self, name: str, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
         clock = self.get(name)

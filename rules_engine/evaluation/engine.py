@@ -9,6 +9,7 @@ asked; :meth:`Verdicts.document` shows the periods asked for. The stages are com
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,12 @@ from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.explain import explanation_text, flip_text
 from rules_engine.evaluation.fees import policy_fee
 from rules_engine.evaluation.outcomes import PeriodOutcome, TargetOutcome
-from rules_engine.evaluation.periods import Period, period_containing, periods_between
+from rules_engine.evaluation.periods import (
+    Period,
+    period_containing,
+    periods_between,
+    target_period,
+)
 from rules_engine.evaluation.records import (
     RecordContext,
     assign_periods,
@@ -202,10 +208,18 @@ class _TargetRun:
             counts: dict[int, int] = {}
             if assigned is not None:
                 counts = {int(p): int(n) for p, n in assigned.group_by("_pidx").len().iter_rows()}
-            return [jd.judge_count(counts.get(i, 0), objective) for i in range(count)]
+            return [
+                jd.judge_count(counts.get(i, 0), objective, frame)
+                for i, frame in enumerate(self.frames)
+            ]
         if isinstance(objective, model.AggregateCompare):
-            facts = self._aggregate(assigned, objective) if assigned is not None else {}
-            return [jd.judge_aggregate(facts.get(i), objective) for i in range(count)]
+            facts, growing = (
+                self._aggregate(assigned, objective) if assigned is not None else ({}, set())
+            )
+            return [
+                jd.judge_aggregate(facts.get(i), objective, lower_bound=i in growing)
+                for i in range(count)
+            ]
         if isinstance(objective, model.RateWhere):
             return self._rate(assigned, objective)
         if isinstance(objective, model.PercentWithin | model.PercentileAtMost):
@@ -215,7 +229,11 @@ class _TargetRun:
     def _measured(self, assigned: pl.DataFrame) -> pl.DataFrame:
         measure = self.target.measure
         if isinstance(measure, model.Elapsed):
-            return measure_elapsed(assigned, measure, self.target.dataset, self.ctx)
+            objective = self.target.objective
+            in_days = isinstance(objective, model.PercentWithin | model.PercentileAtMost) and (
+                objective.business_days
+            )
+            return measure_elapsed(assigned, measure, self.target.dataset, self.ctx, in_days)
         if isinstance(measure, model.DurationField):
             return measure_duration_field(assigned, measure)
         raise ValueError(f"target `{self.target.name}`: measure does not give durations")
@@ -235,7 +253,9 @@ class _TargetRun:
             picked: dict[int, tuple[int, int, int, bool]] = {}
         else:
             classified = jd.classify(self._measured(assigned), objective.limit_s)
-            stats = jd.record_stats(classified, count, objective.limit_s, self._detail)
+            stats = jd.record_stats(
+                classified, count, objective.limit_s, self._detail, objective.business_days
+            )
             picked = (
                 jd.percentile_values(classified, objective.percentile)
                 if isinstance(objective, model.PercentileAtMost)
@@ -277,7 +297,10 @@ class _TargetRun:
 
     def _aggregate(
         self, assigned: pl.DataFrame, objective: model.AggregateCompare
-    ) -> dict[int, tuple[int, Fraction, list[str]]]:
+    ) -> tuple[dict[int, tuple[int, Fraction, list[str]]], set[int]]:
+        """Per period the aggregate's facts, and the periods whose mean takes an open
+        record (so it is a lower bound)."""
+        growing: set[int] = set()
         measure = self.target.measure
         if isinstance(measure, model.Aggregate) and measure.field is not None:
             column = pl.col(measure.field)
@@ -290,10 +313,16 @@ class _TargetRun:
                 value = column.cast(pl.Decimal(38, 9))
             values = assigned.select(pl.col("id").cast(pl.String), "_pidx", value.alias("_value"))
         else:
-            measured = self._measured(assigned).filter(~pl.col("open"))
+            # an open record takes part once its elapsed time exceeds the limit, with that
+            # time so far (the mean is then a lower bound); before that it is pending
+            limit_us = objective.value * jd.US
+            measured = self._measured(assigned).filter(
+                ~pl.col("open") | (pl.col("measured_us") > limit_us)
+            )
+            growing = {int(p) for p in measured.filter(pl.col("open"))["_pidx"].unique()}
             values = measured.select("id", "_pidx", pl.col("measured_us").alias("_value"))
         values = values.filter(pl.col("_value").is_not_null())
-        return jd.aggregate_values(values, objective)
+        return jd.aggregate_values(values, objective), growing
 
 
 def _calendars(
@@ -366,9 +395,25 @@ class Verdicts:
                     "goal": goal_json(target.objective, clock),
                 }
                 head.update(judged.to_json())
+                counted = outcome_of(target, judged)
+                if counted.counts_as is not None:
+                    head["counts_as"] = counted.counts_as.value
+                if target.every is not None:
+                    whole = target_period(period, target.every)
+                    head["target_period"] = {
+                        "every": target.every,
+                        "period": whole.label,
+                        "start": whole.start.isoformat(),
+                        "end": whole.end.isoformat(),
+                        "due": whole.end == period.end,
+                    }
                 head["flip"] = flip_text(target, judged, clock or "wall")
                 head["explanation"] = explanation_text(
-                    target, judged, period.label, clock or "wall"
+                    target,
+                    judged,
+                    period.label,
+                    target_period(period, target.every).label,
+                    clock or "wall",
                 )
                 targets_doc[name] = head
             period_doc: dict[str, Any] = {
@@ -448,16 +493,20 @@ def judge(
 
     judgements: dict[str, list[Judgement]] = {}
     for name, target in policy.targets.items():
-        judgements[name] = _TargetRun(
-            policy, target, tables.get(target.dataset), ctx, frames, options
-        ).run()
+        table = tables.get(target.dataset)
+        if target.every is None:
+            judgements[name] = _TargetRun(policy, target, table, ctx, frames, options).run()
+        else:
+            judgements[name] = _judge_over_target_periods(
+                policy, target, table, ctx, history, options
+            )
 
     outcomes = tuple(
         PeriodOutcome(
             period=p,
             over=frames[i].over,
             targets={
-                name: TargetOutcome(judged[i].verdict, judged[i].value, policy.targets[name].owner)
+                name: outcome_of(policy.targets[name], judged[i])
                 for name, judged in judgements.items()
             },
         )
@@ -466,6 +515,43 @@ def judge(
     return Verdicts(
         policy, bundle, as_of, tuple(sorted(periods)), outcomes, judgements, clocks, options
     )
+
+
+def outcome_of(target: model.Target, judged: Judgement) -> TargetOutcome:
+    """What the consequences stage sees: a ``not_due`` period has no value (value tiers
+    fire only when the target's period ends), and an empty period counts as the target
+    says (``no data counts as met``)."""
+    if judged.verdict is Verdict.NOT_DUE:
+        return TargetOutcome(Verdict.NOT_DUE, None, target.owner)
+    counts_as = None
+    if judged.verdict is Verdict.NO_DATA and target.no_data_counts_as is not None:
+        counts_as = Verdict(target.no_data_counts_as)
+    return TargetOutcome(judged.verdict, judged.value, target.owner, counts_as)
+
+
+def _judge_over_target_periods(
+    policy: model.CheckedPolicy,
+    target: model.Target,
+    table: pl.DataFrame | None,
+    ctx: RecordContext,
+    history: Sequence[Period],
+    options: EvaluationOptions,
+) -> list[Judgement]:
+    """``every quarter`` / ``every year`` (DESIGN "Target periods"): in each policy period,
+    the records anchored from the start of the target's period to the end of this policy
+    period, measured as of as-of. The policy period that ends the target's period judges
+    them; any other is ``not_due``, with the figures so far. One vectorized run per
+    policy period (a history holds tens of them, never one per record)."""
+    out: list[Judgement] = []
+    for period in history:
+        whole = target_period(period, target.every)
+        so_far = dataclasses.replace(ctx, bounds=[whole.start, period.end])
+        frame = _period_frame(policy, whole, ctx.as_of)
+        [judged] = _TargetRun(policy, target, table, so_far, [frame], options).run()
+        if period.end != whole.end:
+            judged = dataclasses.replace(judged, verdict=Verdict.NOT_DUE)
+        out.append(judged)
+    return out
 
 
 def _late_starts(policy: model.CheckedPolicy, tables: Mapping[str, pl.DataFrame]) -> list[str]:
@@ -500,8 +586,8 @@ def _holidays_version() -> str:
 
 
 def _summary(period_docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v is not Verdict.NOT_DUE}
     for period in period_docs:
         for target in period["targets"].values():
-            counts[target["verdict"]] += 1
+            counts[target["verdict"]] = counts.get(target["verdict"], 0) + 1
     return {"verdicts": counts}

@@ -17,7 +17,12 @@ from rules_engine.evaluation.result import (
 from rules_engine.evaluation.scope import scope_text
 from rules_engine.language import model
 from rules_engine.language.model import Verdict
-from rules_engine.language.policy_text import duration_text, objective_text, percent_text
+from rules_engine.language.policy_text import (
+    business_days_text,
+    limit_text,
+    objective_text,
+    percent_text,
+)
 from rules_engine.present import ClockKind
 
 _NOUNS = {
@@ -43,7 +48,7 @@ def flip_text(target: model.Target, judged: Judgement, clock: ClockKind = "wall"
     objective = target.objective
     verdict = judged.verdict
     figures = judged.figures
-    if verdict == Verdict.NO_DATA:
+    if verdict in (Verdict.NO_DATA, Verdict.NOT_DUE):
         return None
     goal = objective_text(objective)
     if isinstance(figures, PercentFigures | PercentileFigures):
@@ -53,7 +58,7 @@ def flip_text(target: model.Target, judged: Judgement, clock: ClockKind = "wall"
         if isinstance(objective, model.RateWhere):
             ok = "meeting the condition"
         elif isinstance(objective, model.PercentWithin | model.PercentileAtMost):
-            ok = f"within {duration_text(objective.limit_s)}"
+            ok = f"within {limit_text(objective)}"
         if verdict == Verdict.BREACHED:
             if isinstance(objective, model.PercentWithin | model.RateWhere):
                 goal = percent_text(objective.percent)
@@ -99,16 +104,38 @@ def _points(margin: Fraction, value: Fraction, target: model.Target) -> str:
     return present.points(margin * 100, value * 100, _percent_goal(target.objective))
 
 
+def _in_business_days(target: model.Target) -> bool:
+    objective = target.objective
+    return isinstance(objective, model.PercentWithin | model.PercentileAtMost) and (
+        objective.business_days
+    )
+
+
 def explanation_text(
-    target: model.Target, judged: Judgement, period_label: str, clock: ClockKind = "wall"
+    target: model.Target,
+    judged: Judgement,
+    period_label: str,
+    target_period: str | None = None,
+    clock: ClockKind = "wall",
 ) -> str:
     """A paragraph a person can read: which rule, which numbers, what would change it;
-    durations on the target's ``clock``, the exact values stay in the document."""
+    durations on the target's ``clock`` (the exact values stay in the document).
+    ``target_period`` labels the target's own period when it says ``every quarter``."""
     figures = judged.figures
     head = f"{target.name}"
     if target.title:
         head += f' "{target.title}"'
-    parts = [f"{head} ({target.span}) in {period_label}: {judged.verdict.value}"]
+    verdict = judged.verdict.value
+    if judged.verdict is Verdict.NO_DATA and target.no_data_counts_as is not None:
+        verdict += f" (counts as {target.no_data_counts_as})"
+    parts = [f"{head} ({target.span}) in {period_label}: {verdict}"]
+    if target.every is not None and target_period is not None:
+        if judged.verdict is Verdict.NOT_DUE:
+            parts.append(
+                f"judged every {target.every}: {target_period} has not ended, figures so far"
+            )
+        else:
+            parts.append(f"judged every {target.every}: over {target_period}")
     scope = scope_text(target.scope)
     parts.append(f"of {target.dataset}" + (f" where {scope}" if scope else ""))
     goal = objective_text(target.objective)
@@ -121,7 +148,8 @@ def explanation_text(
         )
     elif isinstance(figures, AggregateFigures):
         shown = _aggregate_text(target.objective, figures, clock)
-        parts.append(f"{figures.count} in scope, value {shown} against {goal}")
+        bound = " (a lower bound: an open record takes part)" if figures.lower_bound else ""
+        parts.append(f"{figures.count} in scope, value {shown}{bound} against {goal}")
     elif isinstance(figures, CountFigures):
         parts.append(f"{figures.count} in scope, value {figures.count} against {goal}")
     else:
@@ -140,13 +168,21 @@ def explanation_text(
             margin_s = figures.margin_s
             assert margin_s is not None
             bound = " (a lower bound)" if figures.lower_bound else ""
-            parts.append(
-                f"rank {figures.rank} value {present.duration(figures.value_s, clock)}{bound} "
-                f"against {goal} (margin {present.duration(margin_s, clock)})"
-            )
-        if figures.records.paused_s:
-            paused = present.duration(figures.records.paused_s, clock)
-            parts.append(f"{paused} of pauses excluded")
+            if figures.business_days:
+                parts.append(
+                    f"rank {figures.rank} value {business_days_text(figures.value_s)}{bound} "
+                    f"against {goal} (margin {business_days_text(margin_s)})"
+                )
+            else:
+                parts.append(
+                    f"rank {figures.rank} value {present.duration(figures.value_s, clock)}"
+                    f"{bound} against {goal} (margin {present.duration(margin_s, clock)})"
+                )
+        paused = figures.records.paused_s
+        if paused and _in_business_days(target):
+            parts.append(f"{business_days_text(paused)} of pauses excluded")
+        elif paused:
+            parts.append(f"{present.duration(paused, clock)} of pauses excluded")
     budget = (
         figures.budget
         if isinstance(figures, PercentFigures | PercentileFigures | AvailabilityFigures)

@@ -132,10 +132,12 @@ def record_stats(
     periods: int,
     limit_s: int | None,
     detail: Callable[[int], bool],
+    business_days: bool = False,
 ) -> list[RecordStats]:
     """Group a classified record frame by period. ``detail(n)`` says whether a period
     with ``n`` records in scope keeps its per-record detail: decided per period, so a
-    month evaluated alone reads the same as inside a longer run."""
+    month evaluated alone reads the same as inside a longer run. With ``business_days``
+    the measured values and ``limit_s`` are on the business-day scale."""
     counts = {
         int(row[0]): row[1:]
         for row in classified.group_by("_pidx")
@@ -148,7 +150,8 @@ def record_stats(
         )
         .iter_rows()
     }
-    limit = None if limit_s is None else num.seconds(limit_s)
+    limit = None if limit_s is None or business_days else num.seconds(limit_s)
+    limit_bd = num.business_days(limit_s * US) if business_days and limit_s is not None else None
     breached_parts = _split(classified.filter(pl.col("status") == "breached"), _BREACHED)
     pending_parts = _split(classified.filter(pl.col("status") == "pending"), _PENDING)
     keep = [detail(int(counts.get(pidx, (0,))[0])) for pidx in range(periods)]
@@ -164,13 +167,21 @@ def record_stats(
                 pending=int(pending),
                 paused_us=int(paused or 0),
                 breached_rows=RowTable(
-                    breached_parts.get(pidx, _empty(classified, _BREACHED)), "breached", limit
+                    breached_parts.get(pidx, _empty(classified, _BREACHED)),
+                    "breached",
+                    limit,
+                    limit_bd,
                 ),
                 pending_rows=RowTable(
-                    pending_parts.get(pidx, _empty(classified, _PENDING)), "pending", limit
+                    pending_parts.get(pidx, _empty(classified, _PENDING)),
+                    "pending",
+                    limit,
+                    limit_bd,
                 ),
                 detail=(
-                    RowTable(details.get(pidx, _empty(classified, _DETAIL)), "detail", limit)
+                    RowTable(
+                        details.get(pidx, _empty(classified, _DETAIL)), "detail", limit, limit_bd
+                    )
                     if keep[pidx]
                     else None
                 ),
@@ -210,16 +221,30 @@ def percentile_values(
     classified: pl.DataFrame, percentile: int
 ) -> dict[int, tuple[int, int, int, bool]]:
     """Per period: (n, rank, value in µs, lower bound) over the decided values: stopped
-    records plus open ones already past the limit (with their elapsed time, C31)."""
+    records plus open ones already past the limit (with their elapsed time, C31).
+
+    The value is a lower bound exactly when it can still grow (DESIGN "Aggregates"):
+    when fewer than ``rank`` of the closed records taking part are at or below it. Open
+    records only grow, so one ranked above the value cannot move it down or up."""
     decided = classified.filter(~pl.col("open") | (pl.col("status") == "breached"))
     rank = (pl.len() * percentile + 99) // 100
     rows = decided.group_by("_pidx").agg(
         pl.len().alias("n"),
         rank.alias("rank"),
         pl.col("measured_us").sort().get(rank - 1).alias("value"),
-        pl.col("open").any().alias("lower_bound"),
     )
-    return {int(p): (int(n), int(r), int(v), bool(lb)) for p, n, r, v, lb in rows.iter_rows()}
+    settled = (
+        decided.join(rows.select("_pidx", "value"), on="_pidx")
+        .group_by("_pidx")
+        .agg((~pl.col("open") & (pl.col("measured_us") <= pl.col("value"))).sum().alias("closed"))
+    )
+    rows = rows.join(settled, on="_pidx").with_columns(
+        (pl.col("closed") < pl.col("rank")).alias("lower_bound")
+    )
+    return {
+        int(p): (int(n), int(r), int(v), bool(lb))
+        for p, n, r, v, lb in rows.select("_pidx", "n", "rank", "value", "lower_bound").iter_rows()
+    }
 
 
 def judge_percentile(
@@ -232,7 +257,15 @@ def judge_percentile(
     counts = (stats.in_scope, stats.met, stats.breached, stats.pending)
     if picked is None:
         figures = PercentileFigures(
-            *counts, None, None, False, objective.limit_s, None, None, _lists(stats)
+            *counts,
+            None,
+            None,
+            False,
+            objective.limit_s,
+            None,
+            None,
+            _lists(stats),
+            objective.business_days,
         )
         return Judgement(Verdict.NO_DATA, None, figures)
     n, rank, value_us, lower_bound = picked
@@ -252,6 +285,7 @@ def judge_percentile(
         _budget("records", total, used, frame),
         to_flip,
         _lists(stats),
+        objective.business_days,
     )
     return Judgement(verdict, value, figures)
 
@@ -349,8 +383,10 @@ def aggregate_values(
 def judge_aggregate(
     facts: tuple[int, Fraction, list[str]] | None,
     objective: model.AggregateCompare,
+    lower_bound: bool = False,
 ) -> Judgement:
-    """``mean >= 4.2`` / ``sum <= 5000``: no budget, never at risk (C15)."""
+    """``mean >= 4.2`` / ``sum <= 5000``: no budget, never at risk (C15). ``lower_bound``:
+    an open record past the limit takes part with its time so far, so the mean can grow."""
     n, total, below = facts if facts is not None else (0, Fraction(0), [])
     if n == 0:
         empty = AggregateFigures(objective.aggregate, objective.unit, 0, None, None, None, [])
@@ -359,14 +395,23 @@ def judge_aggregate(
     holds = bool(_OPS[objective.op](value, objective.value))
     verdict = Verdict.MET if holds else Verdict.BREACHED
     margin = value - objective.value if objective.op in (">", ">=") else objective.value - value
-    figures = AggregateFigures(objective.aggregate, objective.unit, n, total, value, margin, below)
+    figures = AggregateFigures(
+        objective.aggregate, objective.unit, n, total, value, margin, below, lower_bound
+    )
     return Judgement(verdict, value, figures)
 
 
-def judge_count(count: int, objective: model.CountCompare) -> Judgement:
-    """``count >= N``: always decided; zero records is a count of 0."""
+def judge_count(
+    count: int, objective: model.CountCompare, frame: PeriodFrame | None = None
+) -> Judgement:
+    """``count >= N``: always decided; zero records is a count of 0. In a running period
+    a minimum not yet reached is ``at_risk`` (it can still be met), while a maximum
+    exceeded is ``breached`` (final) (DESIGN "Edge rules")."""
     holds = bool(_OPS[objective.op](count, objective.value))
     verdict = Verdict.MET if holds else Verdict.BREACHED
+    still_open = frame is not None and not frame.over
+    if not holds and still_open and objective.op in (">", ">="):
+        verdict = Verdict.AT_RISK
     margin = count - objective.value if objective.op in (">", ">=") else objective.value - count
     return Judgement(verdict, Fraction(count), CountFigures(count, margin))
 

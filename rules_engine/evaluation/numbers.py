@@ -50,6 +50,16 @@ def percent(value: Fraction) -> str:
     return fixed(value * 100)
 
 
+BD_US = 86_400 * US_PER_S
+"""One business day on the scale business-day measurements use (``model.BD_SECONDS``)."""
+
+
+def business_days(units: Fraction | int) -> str:
+    """A value on the business-day scale (``BD_US`` per day) as business days with 6
+    decimals: ``2.500000``."""
+    return fixed(Fraction(units) / BD_US)
+
+
 def exact(value: Fraction) -> str:
     """A reduced fraction: ``22/5``, ``1``."""
     return str(value)

@@ -28,6 +28,15 @@ class TargetOutcome:
     verdict: Verdict
     value: Fraction | None
     owner: Owner
+    counts_as: Verdict | None = None
+    """What an empty period counts as (``no data counts as met``): set only when
+    ``verdict`` is ``no_data`` and the target says so."""
+
+    @property
+    def counted(self) -> Verdict:
+        """The verdict every consequence uses (DESIGN "Verdicts"): ``counts_as`` for an
+        empty period the target gives a value to, else the verdict itself."""
+        return self.counts_as if self.counts_as is not None else self.verdict
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 PeriodKind = Literal["month", "quarter"]
+TargetPeriodKind = Literal["month", "quarter", "year"]
+"""A policy's periods are months or quarters; a target may be judged per quarter or year."""
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -25,7 +27,7 @@ class Period:
     start: dt.datetime
     end: dt.datetime
     label: str
-    kind: PeriodKind
+    kind: TargetPeriodKind
 
     @property
     def real_seconds(self) -> int:
@@ -43,15 +45,17 @@ class Period:
     def months(self) -> list[dt.date]:
         """The first day of every month in the period (one for a month, three for a quarter)."""
         first = self.first_day
-        count = 1 if self.kind == "month" else 3
-        return [_add_months(first, i) for i in range(count)]
+        return [_add_months(first, i) for i in range(_MONTHS[self.kind])]
 
     def next(self) -> Period:
         return period_starting(self.end.date(), self.kind, self.start.tzinfo)
 
     def previous(self) -> Period:
-        step = 1 if self.kind == "month" else 3
+        step = _MONTHS[self.kind]
         return period_starting(_add_months(self.first_day, -step), self.kind, self.start.tzinfo)
+
+
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -71,27 +75,41 @@ def _local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def _label(first: dt.date, kind: PeriodKind) -> str:
+def _label(first: dt.date, kind: TargetPeriodKind) -> str:
     if kind == "month":
         return f"{first.year:04d}-{first.month:02d}"
+    if kind == "year":
+        return f"{first.year:04d}"
     return f"{first.year:04d}-Q{(first.month - 1) // 3 + 1}"
 
 
-def period_starting(first: dt.date, kind: PeriodKind, zone: str | dt.tzinfo | None) -> Period:
-    """The period whose first day is ``first`` (which must start a month or a quarter)."""
+def period_starting(first: dt.date, kind: TargetPeriodKind, zone: str | dt.tzinfo | None) -> Period:
+    """The period whose first day is ``first`` (which must start a month, a quarter or,
+    for a target's period, a year)."""
     tz = _tz(zone)
-    if first.day != 1 or (kind == "quarter" and (first.month - 1) % 3):
+    if first.day != 1 or (first.month - 1) % _MONTHS[kind]:
         raise ValueError(f"{first} does not start a {kind}")
-    end = _add_months(first, 1 if kind == "month" else 3)
+    end = _add_months(first, _MONTHS[kind])
     return Period(_local_midnight(first, tz), _local_midnight(end, tz), _label(first, kind), kind)
 
 
-def period_containing(moment: dt.datetime | dt.date, kind: PeriodKind, zone: str) -> Period:
+def period_containing(
+    moment: dt.datetime | dt.date, kind: TargetPeriodKind, zone: str | dt.tzinfo
+) -> Period:
     """The period an instant (aware) or a local date falls in."""
     tz = _tz(zone)
     day = moment.astimezone(tz).date() if isinstance(moment, dt.datetime) else moment
-    month = day.month if kind == "month" else (day.month - 1) // 3 * 3 + 1
-    return period_starting(dt.date(day.year, month, 1), kind, tz)
+    step = _MONTHS[kind]
+    return period_starting(dt.date(day.year, (day.month - 1) // step * step + 1, 1), kind, tz)
+
+
+def target_period(period: Period, every: TargetPeriodKind | None) -> Period:
+    """The target's period (DESIGN "Target periods") that policy period ``period`` falls
+    in: quarters start in January, April, July and October, years on 1 January, in the
+    policy's zone; the period itself when the target has no ``every``."""
+    if every is None or every == period.kind:
+        return period
+    return period_containing(period.first_day, every, period.start.tzinfo or dt.UTC)
 
 
 def parse_period(label: str, kind: PeriodKind, zone: str) -> Period:

@@ -120,18 +120,18 @@ def _has_priority(dataset: str, policy: model.CheckedPolicy) -> bool:
     return "priority" in (dataset_fields(dataset) or {}) or "priority" in extra
 
 
-def _on_clocks(df: pl.DataFrame, ctx: RecordContext, columns: Sequence[str]) -> pl.DataFrame:
-    """Add ``F_<col>`` (cumulative open µs on each row's clock) for each column."""
+def _on_clocks(
+    df: pl.DataFrame, ctx: RecordContext, columns: Sequence[str], business_days: bool = False
+) -> pl.DataFrame:
+    """Add ``F_<col>`` (cumulative open µs on each row's clock) for each column; with
+    ``business_days``, ``D`` instead (business days, ``BD_US`` per day)."""
     if df.height == 0:
         return df.with_columns(pl.lit(None, dtype=pl.Int64).alias(f"F_{c}") for c in columns)
+    cumulative = ctx.clocks.cumulative_bd if business_days else ctx.clocks.cumulative_us
     parts = []
     for key, part in df.partition_by("_clock", as_dict=True, maintain_order=True).items():
         name = str(key[0])
-        parts.append(
-            part.with_columns(
-                ctx.clocks.cumulative_us(name, part[c]).alias(f"F_{c}") for c in columns
-            )
-        )
+        parts.append(part.with_columns(cumulative(name, part[c]).alias(f"F_{c}") for c in columns))
     return pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
 
 
@@ -200,7 +200,11 @@ def pause_intervals(
 
 
 def _paused_us(
-    df: pl.DataFrame, measure: model.Elapsed, dataset: str, ctx: RecordContext
+    df: pl.DataFrame,
+    measure: model.Elapsed,
+    dataset: str,
+    ctx: RecordContext,
+    business_days: bool = False,
 ) -> pl.DataFrame | None:
     """Excluded pause time per ``_row`` on the row's clock: merged, clipped, then F(b)-F(a)."""
     if measure.exclude_pauses is None:
@@ -225,7 +229,7 @@ def _paused_us(
         .filter(pl.col("pe") > pl.col("ps"))
         .select("_row", "ps", "pe", "_clock")
     )
-    timed = _on_clocks(pieces, ctx, ["ps", "pe"])
+    timed = _on_clocks(pieces, ctx, ["ps", "pe"], business_days)
     return timed.group_by("_row").agg((pl.col("F_pe") - pl.col("F_ps")).sum().alias("paused_us"))
 
 
@@ -259,9 +263,15 @@ def _max_before(frame: pl.DataFrame, value: str, group: str) -> pl.Series:
 
 
 def measure_elapsed(
-    df: pl.DataFrame, measure: model.Elapsed, dataset: str, ctx: RecordContext
+    df: pl.DataFrame,
+    measure: model.Elapsed,
+    dataset: str,
+    ctx: RecordContext,
+    business_days: bool = False,
 ) -> pl.DataFrame:
-    """Clock time from ``measure.start`` to ``measure.stop`` per record (see module doc)."""
+    """Clock time from ``measure.start`` to ``measure.stop`` per record (see module doc);
+    with ``business_days``, ``gross_us``, ``paused_us`` and ``measured_us`` are business
+    days ``D(b) - D(a)`` on the ``BD_US`` scale instead (``wall_us`` stays real time)."""
     as_of = ctx.as_of_lit
     stop = pl.col(measure.stop)
     base = (
@@ -276,8 +286,8 @@ def measure_elapsed(
             pl.max_horizontal(pl.col("_stop").fill_null(as_of), "_start").alias("_end"),
         )
     )
-    timed = _on_clocks(base, ctx, ["_start", "_end"])
-    paused = _paused_us(timed, measure, dataset, ctx)
+    timed = _on_clocks(base, ctx, ["_start", "_end"], business_days)
+    paused = _paused_us(timed, measure, dataset, ctx, business_days)
     if paused is not None:
         timed = timed.join(paused, on="_row", how="left")
     else:

@@ -128,22 +128,38 @@ class PercentileFigures:
     budget: Budget | None
     to_flip: int | None
     records: RecordLists
+    business_days: bool = False
+    """The limit is in business days: ``value_s``, ``limit_s`` and the margin are on the
+    business-day scale (``model.BD_SECONDS`` per day) and shown as ``value_bd`` etc."""
 
     @property
     def margin_s(self) -> Fraction | None:
         return None if self.value_s is None else self.limit_s - self.value_s
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        if self.business_days:
+            value_s = margin_s = None
+        else:
+            value_s = num.seconds(self.value_s) if self.value_s is not None else None
+            margin_s = num.seconds(self.margin_s) if self.margin_s is not None else None
+        out = {
             "kind": self.kind,
             **_counts(self),
-            "value_s": num.seconds(self.value_s) if self.value_s is not None else None,
+            "value_s": value_s,
             "rank": self.rank,
             "value_is_lower_bound": self.lower_bound,
-            "margin_s": num.seconds(self.margin_s) if self.margin_s is not None else None,
+            "margin_s": margin_s,
             "budget": self.budget.to_json() if self.budget is not None else None,
             "to_flip": self.to_flip,
         }
+        if self.business_days:
+            days = None if self.value_s is None else self.value_s / model.BD_SECONDS
+            margin = self.margin_s
+            out["unit"] = "business_days"
+            out["value_bd"] = None if days is None else num.fixed(days)
+            out["value_bd_exact"] = None if days is None else num.exact(days)
+            out["margin_bd"] = None if margin is None else num.fixed(margin / model.BD_SECONDS)
+        return out
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,9 @@ class AggregateFigures:
     margin: Fraction | None
     """How far the value is on the good side of the objective (negative: the bad side)."""
     below_objective_ids: list[str]
+    lower_bound: bool = False
+    """A mean over elapsed time that takes an open record (past the limit) with its time
+    so far: the value can still grow (DESIGN "Edge rules")."""
 
     @property
     def in_scope(self) -> int:
@@ -222,6 +241,7 @@ class AggregateFigures:
             "value_exact": num.exact(self.value) if self.value is not None else None,
             "margin": num.fixed(self.margin) if self.margin is not None else None,
             "below_objective_ids": self.below_objective_ids,
+            **({"value_is_lower_bound": True} if self.lower_bound else {}),
         }
 
 
@@ -268,6 +288,9 @@ def _goal_json(objective: model.Objective) -> dict[str, Any]:
     if isinstance(objective, model.AvailabilityAtLeast):
         x = objective.percent * 100
         return _goal("availability", ">=", x, "percent", x < 100)
+    if isinstance(objective, model.PercentileAtMost) and objective.business_days:
+        days = Fraction(objective.limit_s, model.BD_SECONDS)
+        return _goal("percentile", "<=", days, "business_days", False)
     if isinstance(objective, model.PercentileAtMost):
         return _goal("percentile", "<=", Fraction(objective.limit_s), "seconds", False)
     if isinstance(objective, model.AggregateCompare):
@@ -321,7 +344,13 @@ class Judgement:
             lists = figures.records
             out["breached_records"] = lists.breached
             out["pending_records"] = lists.pending
-            out["paused_s_total"] = num.seconds(lists.paused_s)
+            in_days = isinstance(figures, PercentileFigures) and figures.business_days
+            in_days = in_days or bool(lists.breached.business_days)
+            if in_days:
+                out["paused_s_total"] = None
+                out["paused_bd_total"] = num.fixed(lists.paused_s / model.BD_SECONDS)
+            else:
+                out["paused_s_total"] = num.seconds(lists.paused_s)
             if lists.detail is not None:
                 out["records"] = lists.detail
         elif isinstance(figures, AvailabilityFigures) and figures.note is not None:

@@ -32,17 +32,31 @@ def _boolean(expr: pl.Expr) -> pl.Expr:
 class RowTable:
     """One record list of one target in one period, sorted by id."""
 
-    __slots__ = ("frame", "kind", "limit_s")
+    __slots__ = ("business_days", "frame", "kind", "limit_bd", "limit_s")
 
-    def __init__(self, frame: pl.DataFrame, kind: RowKind, limit_s: num.Seconds | None) -> None:
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        kind: RowKind,
+        limit_s: num.Seconds | None,
+        limit_bd: str | None = None,
+    ) -> None:
+        """``limit_bd`` (business days, as :func:`numbers.business_days` writes them) is
+        set for a target limited in business days: its measured values are business days
+        on the ``BD_US`` scale, shown as ``measured_bd``/``elapsed_bd`` (the ``_s`` keys
+        are null, since they are no time)."""
         self.frame = frame
         self.kind = kind
         self.limit_s = limit_s
+        self.limit_bd = limit_bd
+        self.business_days = limit_bd is not None
 
     def __len__(self) -> int:
         return self.frame.height
 
     def to_python(self) -> list[dict[str, Any]] | dict[str, dict[str, Any]]:
+        if self.business_days:
+            return self._business_days()
         f = self.frame
         ids = f["id"].to_list()
         if self.kind == "breached":
@@ -80,9 +94,64 @@ class RowTable:
             )
         }
 
+    def _business_days(self) -> list[dict[str, Any]] | dict[str, dict[str, Any]]:
+        f = self.frame
+        ids = f["id"].to_list()
+        days = [None if v is None else num.business_days(v) for v in f["measured_us"].to_list()]
+        if self.kind == "breached":
+            return [
+                {
+                    "id": i,
+                    "measured_s": None,
+                    "limit_s": None,
+                    "open": o,
+                    "measured_bd": d,
+                    "limit_bd": self.limit_bd,
+                }
+                for i, d, o in zip(ids, days, f["open"].to_list(), strict=True)
+            ]
+        if self.kind == "pending":
+            return [
+                {
+                    "id": i,
+                    "elapsed_s": None,
+                    "limit_s": None,
+                    "elapsed_bd": d,
+                    "limit_bd": self.limit_bd,
+                }
+                for i, d in zip(ids, days, strict=True)
+            ]
+        paused = [None if v is None else num.business_days(v) for v in f["paused_us"].to_list()]
+        return {
+            i: {
+                "status": s,
+                "measured_s": None,
+                "gross_s": None,
+                "paused_s": None,
+                "wall_s": w,
+                "clock": c,
+                "open": o,
+                "measured_bd": d,
+                "paused_bd": p,
+            }
+            for i, s, d, p, w, c, o in zip(
+                ids,
+                f["status"].to_list(),
+                days,
+                paused,
+                num.seconds_list(f["wall_us"]),
+                f["clock"].to_list(),
+                f["open"].to_list(),
+                strict=True,
+            )
+        }
+
     def json_items(self) -> list[str] | None:
         """Each item as JSON text (``"ID": {...}`` for detail); None when an id or clock
-        name needs escaping, so the caller encodes the Python objects instead."""
+        name needs escaping, or the values are business days, so the caller encodes the
+        Python objects instead."""
+        if self.business_days:
+            return None
         f = self.frame
         text_columns = ["id", "clock"] if self.kind == "detail" else ["id"]
         unsafe = pl.any_horizontal(

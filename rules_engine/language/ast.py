@@ -75,6 +75,7 @@ __all__ = [
     "MeasureName",
     "MoneyLit",
     "Name",
+    "NoDataRule",
     "Not",
     "NumberLit",
     "Objective",
@@ -96,6 +97,7 @@ __all__ = [
     "Span",
     "StringLit",
     "TargetDecl",
+    "TargetPeriod",
     "TierDecl",
     "TimeBetween",
     "TimeLit",
@@ -148,11 +150,18 @@ class NumberLit:
 
 @dataclass(frozen=True)
 class DurationLit:
-    """``15m``, ``1h30m``, ``2w``: fixed-length units (``d`` = 24 h, ``w`` = 7 d)."""
+    """``15m``, ``1h30m``, ``2w``: fixed-length units (``d`` = 24 h, ``w`` = 7 d).
+
+    ``3bd`` (business days, DESIGN "Business days") has ``business_days`` 3 and
+    ``seconds`` 0: it is no length of time, and the checker allows it only where every
+    record's clock is a business calendar. A literal mixing ``bd`` with other units
+    parses (``business_days`` and ``seconds`` both set) so the checker can report it.
+    """
 
     seconds: int
     text: str
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    business_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -592,6 +601,22 @@ Objective = (
 
 
 @dataclass(frozen=True)
+class TargetPeriod:
+    """``every quarter`` / ``every year``: the target is judged over that longer period."""
+
+    unit: Literal["quarter", "year"]
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class NoDataRule:
+    """``no data counts as met`` / ``no data counts as breached``."""
+
+    counts_as: Literal["met", "breached"]
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class TargetDecl:
     """``target NAME ["title"] { owner ... of ... measure ... require ... }``.
 
@@ -608,6 +633,8 @@ class TargetDecl:
     measure: Measure | None = None
     objective: Objective | None = None
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    every: TargetPeriod | None = None
+    no_data: NoDataRule | None = None
 
 
 # --------------------------------------------------------------------------- escalation

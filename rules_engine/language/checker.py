@@ -239,6 +239,7 @@ class _Checker:
         self.currency = m.Currency("USD", 2)
         self.currency_known = False
         self.effective_year = 2026
+        self.policy_period: Literal["month", "quarter"] = "month"
         self.target_decls: dict[str, ast.TargetDecl] = {}
         self.targets: dict[str, m.Target] = {}
 
@@ -278,6 +279,8 @@ class _Checker:
         """The checked policy, or None when an error was found (see :attr:`diagnostics`)."""
         by_kind = self.duplicates(tree)
         head = self.header(tree, by_kind)
+        self.policy_period = head.period
+        self.business_day_literals(tree)
         for item in tree.items:
             if isinstance(item, ast.CalendarDecl):
                 self.calendar(item)
@@ -1187,6 +1190,8 @@ class _Checker:
         if decl.where is not None and scope is None:
             return None
         self.business_days(decl, measure, scope, fields)
+        every = self.target_period(decl)
+        no_data = self.no_data_rule(decl, objective)
         return m.Target(
             name,
             decl.title.value if decl.title else None,
@@ -1197,7 +1202,47 @@ class _Checker:
             measure,
             objective,
             decl.span,
+            every=every,
+            no_data_counts_as=no_data,
         )
+
+    def target_period(self, decl: ast.TargetDecl) -> Literal["quarter", "year"] | None:
+        """SLA327: a target period must be a whole number of policy periods, and longer."""
+        every = decl.every
+        if every is None:
+            return None
+        if every.unit == "quarter" and self.policy_period != "month":
+            self.error(
+                "SLA327",
+                f"`every quarter` on target `{decl.name.name}` is no longer than the "
+                f"policy's period ({self.policy_period})",
+                every.span,
+                "`every quarter` fits a monthly policy; in a quarterly one write `every year` "
+                "or leave the clause out",
+            )
+            return None
+        return every.unit
+
+    def no_data_rule(
+        self, decl: ast.TargetDecl, objective: m.Objective
+    ) -> Literal["met", "breached"] | None:
+        """SLA520: an objective that is always decided never has an empty period."""
+        rule = decl.no_data
+        if rule is None:
+            return None
+        if isinstance(objective, m.CountCompare | m.AvailabilityAtLeast):
+            what = (
+                "a count is always decided (no records is a count of 0)"
+                if isinstance(objective, m.CountCompare)
+                else "availability is always decided (no outages is 100%)"
+            )
+            self.warn(
+                "SLA520",
+                f"`no data counts as {rule.counts_as}` never applies: {what}",
+                rule.span,
+                "remove the clause",
+            )
+        return rule.counts_as
 
     def objective_literals(self, node: ast.Objective | None) -> None:
         """Range checks that need no dataset: so an unknown dataset hides nothing else."""
@@ -1387,7 +1432,8 @@ class _Checker:
             limit = self.limit(node.limit)
             if limit is None:
                 return None
-            return m.PercentWithin(percent, limit, node.span)
+            bd = node.limit.business_days is not None
+            return m.PercentWithin(percent, limit, node.span, business_days=bd)
         if isinstance(node, ast.PercentileObjective):
             match = _PERCENTILE.fullmatch(node.percentile.name)
             rank = int(match.group(1)) if match else 0
@@ -1415,7 +1461,10 @@ class _Checker:
                 self.type_misfit(node.limit, "duration", measure_word)
                 return None
             limit = self.limit(node.limit)
-            return None if limit is None else m.PercentileAtMost(rank, limit, node.span)
+            if limit is None:
+                return None
+            bd = node.limit.business_days is not None
+            return m.PercentileAtMost(rank, limit, node.span, business_days=bd)
         if isinstance(node, ast.ValueObjective):
             if not isinstance(measure, m.Availability):
                 self.error("SLA313", misfit, node.span, _FIT_HINTS[type(measure)])
@@ -1527,6 +1576,24 @@ class _Checker:
         )
 
     def limit(self, lit: ast.DurationLit) -> int | None:
+        if lit.business_days is not None:
+            if lit.seconds:
+                self.error(
+                    "SLA326",
+                    f"`{lit.text}` mixes business days with other units",
+                    lit.span,
+                    "write the limit in business days alone (`3bd`) or in time alone (`27h`)",
+                )
+                return None
+            if lit.business_days <= 0:
+                self.error(
+                    "SLA314",
+                    f"a limit of `{lit.text}` can never be met",
+                    lit.span,
+                    "give a positive number of business days such as `3bd`",
+                )
+                return None
+            return lit.business_days * m.BD_SECONDS
         if lit.seconds <= 0:
             self.error(
                 "SLA314",
@@ -1544,10 +1611,20 @@ class _Checker:
         scope: m.Expr | None,
         fields: _Fields,
     ) -> None:
-        """SLA509: ``2d`` on a business clock is 48 open hours, not two working days."""
-        if not isinstance(measure, m.Elapsed):
-            return
+        """SLA509: ``2d`` on a business clock is 48 open hours, not two working days;
+        SLA325: ``3bd`` where a record's clock may be ``24x7`` (or no clock at all)."""
         node = decl.objective
+        if not isinstance(measure, m.Elapsed):
+            bd_limit = getattr(node, "limit", None)
+            if isinstance(bd_limit, ast.DurationLit) and bd_limit.business_days is not None:
+                self.error(
+                    "SLA325",
+                    f"`{bd_limit.text}` counts business days, but a duration field of the data "
+                    "has no clock",
+                    bd_limit.span,
+                    "measure `time from A to B on CALENDAR` to count business days",
+                )
+            return
         limit: ast.Lit | None = None
         if isinstance(node, ast.PercentWithin | ast.AllWithin):
             limit = node.limit
@@ -1555,22 +1632,63 @@ class _Checker:
             limit = node.limit if isinstance(node, ast.PercentileObjective) else node.value
         if not isinstance(limit, ast.DurationLit) or not re.search(r"[dw]", limit.text):
             return
-        clocks: set[str] = set()
-        if measure.clock is not None:
-            clocks.add(measure.clock)
-        elif fields.types.get("priority") == "string":  # else the record runs on 24x7
-            for tier in scope_tiers(scope, frozenset(self.tiers)):
-                clocks.add(self.tiers[tier].coverage)
+        clocks = self.record_clocks(measure, scope, fields)
+        if limit.business_days is not None:
+            real = sorted(c for c in clocks if c == m.CLOCK_24X7) or ([] if clocks else ["24x7"])
+            if real:
+                self.error(
+                    "SLA325",
+                    f"`{limit.text}` counts business days, but some records of target "
+                    f"`{decl.name.name}` run on the `24x7` clock",
+                    limit.span,
+                    "measure `on` a business calendar, or keep the scope to tiers covered by "
+                    "one; on 24x7 write the limit in time (`72h`)",
+                )
+            return
         business = sorted(c for c in clocks if c != m.CLOCK_24X7)
-        if business:
+        if business and limit.business_days is None:
             hours = limit.seconds // 3600
+            days = limit.seconds // m.BD_SECONDS
+            exact_days = limit.seconds % m.BD_SECONDS == 0
             self.warn(
                 "SLA509",
                 f"`{limit.text}` on the business clock `{business[0]}` is {hours} open hours, "
                 "not working days",
                 limit.span,
-                f"write the limit in hours (`{hours}h`) to say what is meant",
+                f"write `{days}bd` for {days} business days, or `{hours}h` for open hours"
+                if exact_days
+                else f"write the limit in hours (`{hours}h`) to say what is meant",
             )
+
+    def record_clocks(self, measure: m.Elapsed, scope: m.Expr | None, fields: _Fields) -> set[str]:
+        """The clocks the records of a timed target can run on (empty: none in scope)."""
+        if measure.clock is not None:
+            return {measure.clock}
+        if fields.types.get("priority") != "string" or not self.tiers:
+            return {m.CLOCK_24X7}  # no tiers: every record runs on 24x7
+        other = "\0other"  # a priority that is no tier: its records run on 24x7
+        selected = scope_tiers(scope, frozenset(self.tiers) | {other})
+        return {m.CLOCK_24X7 if t == other else self.tiers[t].coverage for t in selected}
+
+    def business_day_literals(self, tree: ast.Policy) -> None:
+        """SLA325: ``bd`` is a limit of a timed objective only; anywhere else (a scope,
+        an escalation step, a credit tier, an exit notice) there is no clock to count
+        business days on."""
+        allowed: set[int] = set()
+        for item in tree.items:
+            if isinstance(item, ast.TargetDecl):
+                node = item.objective
+                if isinstance(node, ast.PercentWithin | ast.AllWithin | ast.PercentileObjective):
+                    allowed.add(id(node.limit))
+        for lit in _duration_literals(tree):
+            if lit.business_days is not None and id(lit) not in allowed:
+                self.error(
+                    "SLA325",
+                    f"`{lit.text}` counts business days, which only a target's time limit can",
+                    lit.span,
+                    "write business days in `require 90% within 3bd` or `require p90 <= 3bd`; "
+                    "here write time (`72h`)",
+                )
 
     # ----------------------------------------------------------------- escalation
 
@@ -1596,6 +1714,17 @@ class _Checker:
             if target is None:
                 continue
             objective = self.targets[target].objective if target in self.targets else None
+            if isinstance(objective, m.PercentWithin | m.PercentileAtMost) and (
+                objective.business_days
+            ):
+                self.error(
+                    "SLA325",
+                    f"target `{target}` counts business days, which an escalation step "
+                    "cannot take a fraction of",
+                    step.at.target.span,
+                    "escalate at a duration instead, e.g. `at 8h`",
+                )
+                continue
             if objective is not None and not isinstance(
                 objective, m.PercentWithin | m.PercentileAtMost
             ):
@@ -1769,8 +1898,23 @@ class _Checker:
             )
             return None
         threshold: Fraction
+        if isinstance(value, ast.DurationLit):
+            limit = getattr(decl.objective, "limit", None)
+            in_days = isinstance(limit, ast.DurationLit) and limit.business_days is not None
+            if (value.business_days is not None) != in_days or (in_days and value.seconds):
+                self.error(
+                    "SLA404",
+                    f"`{value.text}` is {'not ' if in_days else ''}in business days, but the "
+                    f"value of `{target}` is {'in business days' if in_days else 'time'}",
+                    value.span,
+                    "write the threshold in the target's unit: "
+                    + ("business days (`4bd`)" if in_days else "time (`30h`)"),
+                )
+                return None
         if isinstance(value, ast.PercentLit):
             threshold = self.percent(value)
+        elif isinstance(value, ast.DurationLit) and value.business_days is not None:
+            threshold = Fraction(value.business_days * m.BD_SECONDS)
         elif isinstance(value, ast.DurationLit):
             threshold = Fraction(value.seconds)
         elif isinstance(value, ast.NumberLit):
@@ -1880,6 +2024,21 @@ class _Checker:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _duration_literals(node: object) -> Iterator[ast.DurationLit]:
+    """Every duration literal in a syntax tree."""
+    if isinstance(node, ast.DurationLit):
+        yield node
+    elif isinstance(node, ast.ValueCondition):
+        return  # a credit tier's threshold: value_condition checks it against its target
+    elif isinstance(node, tuple):
+        for child in node:
+            yield from _duration_literals(child)
+    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, Span):
+        for name in node.__dataclass_fields__:
+            if name != "span":
+                yield from _duration_literals(getattr(node, name))
 
 
 def _tail(span: Span) -> tuple[int, int, int, int]:

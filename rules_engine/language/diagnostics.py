@@ -52,6 +52,9 @@ SLA316  error    money in a currency other than the policy's
 SLA317  error    two fee lines from the same date, or a fee schedule that starts late
 SLA318  error    a count that must be positive is zero
 SLA319  error    a literal out of the range a policy may state (a date, duration, amount)
+SLA325  error    business days (`bd`) where a record's clock is not a business calendar
+SLA326  error    business days mixed with other units in one literal (`1bd4h`)
+SLA327  error    a target period that does not fit the policy's period (`every quarter`)
 SLA401  error    a look-back that needs more periods than its window (`4 of last 3`)
 SLA402  error    a credit rule naming a customer-owned target
 SLA403  error    a bonus, exit or earn-back naming a customer-owned target
@@ -68,6 +71,7 @@ SLA508  warning  a calendar with no open hours
 SLA509  warning  a `d` or `w` duration on a business clock
 SLA510  warning  a credit tier that pays while its target is met
 SLA511  warning  an earn-back for a target no credit rule names
+SLA520  warning  `no data counts as` on an objective that is always decided
 ======  =======  ==============================================================
 """
 
@@ -133,6 +137,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA317": ("error", "a fee schedule with clashing or late lines"),
     "SLA318": ("error", "a count that must be positive is zero"),
     "SLA319": ("error", "a literal out of range"),
+    # business days and target periods (issue 13)
+    "SLA325": ("error", "business days where a record's clock is not a business calendar"),
+    "SLA326": ("error", "business days mixed with other units"),
+    "SLA327": ("error", "a target period that does not fit the policy's period"),
     "SLA401": ("error", "a look-back that needs more periods than its window"),
     "SLA402": ("error", "a credit rule naming a customer-owned target"),
     "SLA403": ("error", "a bonus, exit or earn-back naming a customer-owned target"),
@@ -149,6 +157,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA509": ("warning", "a day or week duration on a business clock"),
     "SLA510": ("warning", "a credit tier that pays while its target is met"),
     "SLA511": ("warning", "an earn-back for a target no credit rule names"),
+    # empty periods (issue 13)
+    "SLA520": ("warning", "an empty-period rule on an objective that is always decided"),
 }
 
 TOOL_NAME = "sla"

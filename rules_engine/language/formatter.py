@@ -448,6 +448,10 @@ class _Printer:
             body.append((f"measure {_measure(item.measure)}", *_lines(item.measure.span)))
         if item.objective is not None:
             body.append((_require(item.objective), *_lines(item.objective.span)))
+        if item.every is not None:
+            body.append((f"every {item.every.unit}", *_lines(item.every.span)))
+        if item.no_data is not None:
+            body.append((f"no data counts as {item.no_data.counts_as}", *_lines(item.no_data.span)))
         self.block(0, header, item.span, body)
 
     def escalation(self, item: ast.EscalationDecl) -> None:

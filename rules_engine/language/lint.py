@@ -206,9 +206,10 @@ _NAMED = 5
 
 
 def _limit(target: Target) -> int:
+    """The limit, business days told apart from time (negative: no time equals them)."""
     objective = target.objective
     assert isinstance(objective, PercentWithin | PercentileAtMost)
-    return objective.limit_s
+    return -objective.limit_s if objective.business_days else objective.limit_s
 
 
 def _conflicts_in_group(members: list[Target], tiers: frozenset[str]) -> Iterator[Diagnostic]:

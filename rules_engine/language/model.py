@@ -255,22 +255,33 @@ class NoMeasure:
 Measure = Elapsed | DurationField | Availability | Aggregate | NoMeasure
 
 
+BD_SECONDS = 86_400
+"""The scale of business days (DESIGN "Business days"): a limit of ``3bd`` is ``limit_s``
+``3 x BD_SECONDS`` with ``business_days`` set, and records are measured in ``D(t)`` on
+the same scale, so one business day reads as 86400 units. Only the presentation
+(:func:`rules_engine.language.policy_text.duration_text`) turns it back into ``bd``."""
+
+
 @dataclass(frozen=True)
 class PercentWithin:
-    """``95% within 15m``; ``all within 4h`` is ``percent == 1``."""
+    """``95% within 15m``; ``all within 4h`` is ``percent == 1``; ``within 3bd`` has
+    ``business_days`` (``limit_s`` on the :data:`BD_SECONDS` scale)."""
 
     percent: Fraction
     limit_s: int
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    business_days: bool = False
 
 
 @dataclass(frozen=True)
 class PercentileAtMost:
-    """``p90 <= 27h``: the nearest-rank percentile at most the limit."""
+    """``p90 <= 27h``: the nearest-rank percentile at most the limit (``p90 <= 3bd``:
+    ``business_days``, as for :class:`PercentWithin`)."""
 
     percentile: int
     limit_s: int
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    business_days: bool = False
 
 
 @dataclass(frozen=True)
@@ -337,6 +348,10 @@ class Target:
     measure: Measure
     objective: Objective
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    every: Literal["quarter", "year"] | None = None
+    """Judged over this longer period (DESIGN "Target periods"); None: the policy's."""
+    no_data_counts_as: Literal["met", "breached"] | None = None
+    """What an empty period counts as for consequences (``no data counts as ...``)."""
 
 
 # --------------------------------------------------------------------------- escalation
@@ -557,3 +572,5 @@ class Verdict(StrEnum):
     BREACHED = "breached"
     AT_RISK = "at_risk"
     NO_DATA = "no_data"
+    NOT_DUE = "not_due"
+    """Judged over a longer period that this policy period does not end."""

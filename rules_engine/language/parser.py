@@ -29,7 +29,7 @@ from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import lark
 from lark import Token
@@ -701,7 +701,7 @@ _VALUE_TOKENS = frozenset(
     {"NAME", "ESCAPED_NAME", "STRING", "NUMBER", "PERCENT", "DURATION", "DATE", "TIME"}
 )
 _DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION_PART = re.compile(r"(\d+)([wdhms])")
+_DURATION_PART = re.compile(r"(\d+)(bd|[wdhms])")
 _STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
 
 Callback = Callable[["_Builder", Span, list[Any]], Any]
@@ -868,7 +868,14 @@ class _Builder:
     def duration(self, span: Span, c: list[Token]) -> ast.DurationLit:
         text = str(c[0])
         parts = _DURATION_PART.findall(text)
-        units = [unit for _, unit in parts]
+        units = [unit for _, unit in parts if unit != "bd"]
+        business = [n for n, unit in parts if unit == "bd"]
+        if len(business) > 1:
+            self._fail(
+                f"the unit `bd` of duration `{text}` is repeated",
+                span,
+                hint="write business days once: `3bd`",
+            )
         if units != [u for u in "wdhms" if u in units]:
             self._fail(
                 f"the units of duration `{text}` are out of order or repeated",
@@ -876,8 +883,9 @@ class _Builder:
                 hint="write units from largest to smallest, each once: `1d2h30m`",
             )
         # through Decimal: int() refuses strings of over 4,300 digits; the checker bounds it
-        seconds = sum(int(Decimal(n)) * _DURATION_UNITS[u] for n, u in parts)
-        return ast.DurationLit(seconds, text, span)
+        seconds = sum(int(Decimal(n)) * _DURATION_UNITS[u] for n, u in parts if u != "bd")
+        days = int(Decimal(business[0])) if business else None
+        return ast.DurationLit(seconds, text, span, business_days=days)
 
     @_rule
     def date(self, span: Span, c: list[Token]) -> ast.DateLit:
@@ -1129,6 +1137,16 @@ class _Builder:
     def rate_objective(self, span: Span, c: list[Any]) -> ast.RateObjective:
         return ast.RateObjective(c[0], c[1], span)
 
+    @_raw
+    def every_clause(self, span: Span, c: list[Token]) -> _Tagged:
+        unit: Literal["quarter", "year"] = "quarter" if str(c[-1]) == "quarter" else "year"
+        return _Tagged("every", ast.TargetPeriod(unit, span), span)
+
+    @_raw
+    def no_data_clause(self, span: Span, c: list[Token]) -> _Tagged:
+        counts_as: Literal["met", "breached"] = "met" if str(c[-1]) == "met" else "breached"
+        return _Tagged("no data", ast.NoDataRule(counts_as, span), span)
+
     def _unique(self, clauses: list[_Tagged], where: str) -> dict[str, _Tagged]:
         seen: dict[str, _Tagged] = {}
         for clause in clauses:
@@ -1157,6 +1175,8 @@ class _Builder:
             measure=clauses["measure"].value if "measure" in clauses else None,
             objective=clauses["require"].value if "require" in clauses else None,
             span=span,
+            every=clauses["every"].value if "every" in clauses else None,
+            no_data=clauses["no data"].value if "no data" in clauses else None,
         )
 
     # ------------------------------------------------------------------ escalation

@@ -82,6 +82,25 @@ def duration_seconds(text: str) -> int | None:
     )
 
 
+def business_days_text(scaled: Fraction | int) -> str:
+    """A value in business days from the :data:`~rules_engine.language.model.BD_SECONDS`
+    scale: ``3bd``, ``2.5bd``, ``1.333333bd`` (6 decimals, half-even, zeros dropped)."""
+    days = Fraction(scaled) / m.BD_SECONDS
+    if days.denominator == 1:
+        return f"{days.numerator}bd"
+    scaled_6 = round(days * 10**6)
+    sign = "-" if scaled_6 < 0 else ""
+    whole, frac = divmod(abs(scaled_6), 10**6)
+    return f"{sign}{whole}.{frac:06d}".rstrip("0").rstrip(".") + "bd"
+
+
+def limit_text(objective: m.PercentWithin | m.PercentileAtMost) -> str:
+    """An objective's time limit as written: ``15m``, or ``3bd`` in business days."""
+    if objective.business_days:
+        return business_days_text(objective.limit_s)
+    return duration_text(objective.limit_s)
+
+
 def clock_text(seconds: int) -> str:
     """A time of day: ``08:00``; ``86400`` is ``24:00``."""
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
@@ -159,9 +178,9 @@ def objective_text(objective: m.Objective) -> str:
     """``95% within 15m``, ``p90 <= 27h``, ``>= 99.9%``, ``mean >= 4.2``, ``count >= 1``.
     ``all within 4h`` reads ``100% within 4h``, as reports state it."""
     if isinstance(objective, m.PercentWithin):
-        return f"{percent_text(objective.percent)} within {duration_text(objective.limit_s)}"
+        return f"{percent_text(objective.percent)} within {limit_text(objective)}"
     if isinstance(objective, m.PercentileAtMost):
-        return f"p{objective.percentile} <= {duration_text(objective.limit_s)}"
+        return f"p{objective.percentile} <= {limit_text(objective)}"
     if isinstance(objective, m.AvailabilityAtLeast):
         return f">= {percent_text(objective.percent)}"
     if isinstance(objective, m.AggregateCompare):
@@ -184,6 +203,8 @@ def amount_text(amount: m.Amount, currency: str = "") -> str:
 
 def threshold_text(objective: m.Objective | None, value: Fraction) -> str:
     """A target's value in its own unit: a percent, a duration (percentiles), a number."""
+    if isinstance(objective, m.PercentileAtMost) and objective.business_days:
+        return business_days_text(value)
     if isinstance(objective, m.PercentileAtMost) and value.denominator == 1:
         return duration_text(int(value))
     if isinstance(objective, m.AggregateCompare | m.CountCompare):

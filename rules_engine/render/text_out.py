@@ -13,7 +13,7 @@ from rules_engine import document as d
 from rules_engine import present
 from rules_engine.escape import terminal, terminal_field
 
-_SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3}
+_SEVERITY = {"breached": 0, "at_risk": 1, "no_data": 2, "met": 3, "not_due": 4}
 _COLUMNS = ("verdict", "target", "owner", "objective", "value", "margin", "budget left", "records")
 
 
@@ -36,6 +36,9 @@ def _places(target: d.AggregateTarget) -> int:
 
 def _value(target: d.Target) -> str:
     match target:
+        case d.PercentileTarget(value_bd=str(days)):  # a limit in business days
+            bound = "+" if target.value_is_lower_bound else ""
+            return f"{present.business_days(days)}{bound} (rank {target.rank})"
         case d.PercentileTarget(value_s=None):
             return "-"
         case d.PercentileTarget():
@@ -57,6 +60,8 @@ def _value(target: d.Target) -> str:
 
 def _margin(target: d.Target) -> str:
     match target:
+        case d.PercentileTarget(margin_bd=str(days)):
+            return present.business_days(days)
         case d.PercentileTarget():
             return "-" if target.margin_s is None else _duration(target, target.margin_s)
         case d.AggregateTarget(margin=None) | d.CountTarget(margin=None):
@@ -177,7 +182,8 @@ def render_text(document: dict[str, Any] | d.Evaluation) -> str:
         for name, target in targets:
             rows.append(
                 (
-                    target.verdict,
+                    target.verdict
+                    + (f" (counts as {target.counts_as})" if target.counts_as else ""),
                     name,
                     target.owner,
                     target.objective,
@@ -200,7 +206,7 @@ def render_text(document: dict[str, Any] | d.Evaluation) -> str:
             f"(notice {exit_right.notice})"
         )
     out.extend(_dispute_lines(evaluation.exclusions, currency))
-    summary = evaluation.summary.verdicts.model_dump()
+    summary = evaluation.summary.verdicts.model_dump(exclude_none=True)
     if summary:
         out.append("")
         out.append(", ".join(f"{count} {verdict}" for verdict, count in summary.items()))

@@ -176,7 +176,14 @@ def _combine(*signs: Sign) -> Sign | None:
 
 
 def objective_direction(old: m.Objective, new: m.Objective) -> Sign | None:
-    """+1 when NEW demands more of the owner, -1 less, 0 equal, None when not comparable."""
+    """+1 when NEW demands more of the owner, -1 less, 0 equal, None when not comparable
+    (a limit in business days and one in time are not: ``3bd`` is no fixed length)."""
+    if (
+        isinstance(old, m.PercentWithin | m.PercentileAtMost)
+        and isinstance(new, m.PercentWithin | m.PercentileAtMost)
+        and old.business_days != new.business_days
+    ):
+        return None
     if isinstance(old, m.PercentWithin) and isinstance(new, m.PercentWithin):
         return _combine(_sign(old.percent, new.percent), _sign(new.limit_s, old.limit_s))
     if isinstance(old, m.PercentileAtMost) and isinstance(new, m.PercentileAtMost):
@@ -564,6 +571,34 @@ class _Differ:
             )
         if a.title != b.title:
             self.add(clause, "title", "changed", _plain(a.title), _plain(b.title), "", *sp)
+        self._target_periods(clause, a, b, sp)
+
+    def _target_periods(self, clause: str, a: m.Target, b: m.Target, sp: tuple[Span, Span]) -> None:
+        """``every quarter`` and ``no data counts as`` (issue 13). Counting an empty period
+        as met asks less of the provider than leaving it undecided, and that less than
+        counting it breached; a target period changed is not comparable."""
+        if a.every != b.every:
+            self.add(
+                clause,
+                "target period",
+                "changed",
+                f"every {a.every}" if a.every else "(the policy's period)",
+                f"every {b.every}" if b.every else "(the policy's period)",
+                "",
+                *sp,
+            )
+        if a.no_data_counts_as != b.no_data_counts_as:
+            rank = {"met": -1, None: 0, "breached": 1}
+            sign = _sign(rank[a.no_data_counts_as], rank[b.no_data_counts_as])
+            self.add(
+                clause,
+                "no data",
+                _strictness(sign),
+                f"no data counts as {a.no_data_counts_as}" if a.no_data_counts_as else "(no rule)",
+                f"no data counts as {b.no_data_counts_as}" if b.no_data_counts_as else "(no rule)",
+                "",
+                *sp,
+            )
 
     def _measure(self, clause: str, a: m.Measure, b: m.Measure, sp: tuple[Span, Span]) -> None:
         if isinstance(a, m.Elapsed) and isinstance(b, m.Elapsed):
@@ -948,7 +983,12 @@ def _pause_text(rule: m.PauseRule) -> str:
 
 def _target_text(t: m.Target) -> str:
     scope = f" where {expr_text(t.scope)}" if t.scope is not None else ""
-    return f"of {t.dataset}{scope} measure {measure_text(t.measure)} require {objective_text(t.objective)}"
+    text = f"of {t.dataset}{scope} measure {measure_text(t.measure)} require {objective_text(t.objective)}"
+    if t.every is not None:
+        text += f" every {t.every}"
+    if t.no_data_counts_as is not None:
+        text += f" no data counts as {t.no_data_counts_as}"
+    return text
 
 
 def _escalation_text(e: m.Escalation) -> str:

@@ -58,7 +58,7 @@ from rules_engine.language.policy_text import duration_seconds
 
 TEST_GLOBS = ("*_test.yaml", "*_test.yml")
 
-VerdictName = Literal["met", "breached", "at_risk", "no_data"]
+VerdictName = Literal["met", "breached", "at_risk", "no_data", "not_due"]
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -193,6 +193,9 @@ class TargetExpect(_Strict):
     pending: int | None = None
     breached_records: list[str] | None = None
     records: dict[str, str] | None = Field(None, description="record id -> status")
+    counts_as: Literal["met", "breached"] | None = Field(
+        None, description="what an empty period counted as (`no data counts as ...`)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -351,7 +354,8 @@ class ClauseCoverage:
     kind: Literal["target", "credit tier", "look-back", "bonus", "exit", "escalation step"]
     name: str
     location: str
-    outcomes: tuple[Outcome, Outcome]  # e.g. ("met", "breached"), ("fired", "not fired")
+    outcomes: tuple[Outcome, ...]  # e.g. ("met", "breached"), ("fired", "not fired"); a
+    # target judged per quarter adds "not_due", one with an empty-period rule "no_data as X"
     seen: set[Outcome] = field(default_factory=set)
     extra_seen: set[Outcome] = field(default_factory=set)  # at_risk, no_data for targets
 
@@ -386,7 +390,7 @@ class PolicyCoverage:
 
     @property
     def total(self) -> int:
-        return 2 * len(self.clauses)
+        return sum(len(c.outcomes) for c in self.clauses)
 
     @property
     def percent(self) -> Fraction:
@@ -430,7 +434,12 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
 
     out: list[ClauseCoverage] = []
     for name, target in policy.targets.items():
-        out.append(ClauseCoverage("target", name, str(target.span), ("met", "breached")))
+        outcomes: tuple[str, ...] = ("met", "breached")
+        if target.every is not None:
+            outcomes += ("not_due",)  # a month that does not end the target's quarter
+        if target.no_data_counts_as is not None:
+            outcomes += (f"no_data as {target.no_data_counts_as}",)
+        out.append(ClauseCoverage("target", name, str(target.span), outcomes))
     lookbacks: list[tuple[str, m.Condition]] = []
     for rule in policy.credits:
         for i, tier in enumerate(rule.tiers, 1):
@@ -534,6 +543,8 @@ def observe(
             except KeyError:
                 continue
             verdict = str(doc.get("verdict"))
+            if doc.get("counts_as"):
+                verdict = f"{verdict} as {doc['counts_as']}"
             (clause.seen if verdict in clause.outcomes else clause.extra_seen).add(verdict)
     for index, outcome in enumerate(history):
         if outcome.period.label not in asked or not outcome.over:
@@ -919,6 +930,8 @@ def _check_target(
     why = str(got.get("explanation") or "")
     if want.verdict is not None and got.get("verdict") != want.verdict:
         fail(loc, want.verdict, got.get("verdict"), why)
+    if want.counts_as is not None and got.get("counts_as") != want.counts_as:
+        fail((*loc, "counts_as"), want.counts_as, got.get("counts_as"), why)
     if want.value is not None:
         actual = got.get("value", got.get("value_s"))
         seconds = duration_seconds(want.value)

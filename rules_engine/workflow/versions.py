@@ -351,10 +351,10 @@ def _series_document(
     calendars: dict[str, Any] = {}
     for doc in runs.values():
         calendars.update(doc.get("calendars") or {})
-    counts = {v.value: 0 for v in Verdict}
+    counts = {v.value: 0 for v in Verdict if v is not Verdict.NOT_DUE}  # listed when seen
     for period in period_docs:
         for target in period["targets"].values():
-            counts[target["verdict"]] += 1
+            counts[target["verdict"]] = counts.get(target["verdict"], 0) + 1
     document: dict[str, Any] = {
         key: base[key]
         for key in ("schema_version", "data_schema_version", "engine_version")
@@ -419,7 +419,7 @@ def any_verdict(document: dict[str, Any], verdicts: set[Verdict]) -> bool:
     """A provider-owned target of a reported period has one of ``verdicts`` (exit 1)."""
     wanted = {v.value for v in verdicts}
     return any(
-        target["owner"] == "provider" and target["verdict"] in wanted
+        target["owner"] == "provider" and (target.get("counts_as") or target["verdict"]) in wanted
         for period in document["periods"]
         for target in period["targets"].values()
     )

@@ -412,3 +412,64 @@ def test_header_owner_earn_back_pauses_and_datasets() -> None:
         "stricter",
         "earn back email_availability credits after 6 met periods",
     )
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _with(objective: m.Objective, **fields: object) -> m.CheckedPolicy:
+    base = policy()
+    changed = dataclasses.replace(target(objective=objective), **fields)  # type: ignore[arg-type]
+    return dataclasses.replace(base, targets={**base.targets, "p1_response": changed})
+
+
+def test_a_longer_business_day_limit_is_looser() -> None:
+    three = m.PercentWithin(Fraction(19, 20), 3 * m.BD_SECONDS, business_days=True)
+    five = m.PercentWithin(Fraction(19, 20), 5 * m.BD_SECONDS, business_days=True)
+    c = only(_with(three), _with(five))
+    assert (c.aspect, c.direction, c.old, c.new) == (
+        "objective",
+        "looser",
+        "95% within 3bd",
+        "95% within 5bd",
+    )
+
+
+def test_business_days_and_time_are_not_comparable() -> None:
+    # 3bd is no fixed length: 3d (72h) is neither stricter nor looser than it
+    days = m.PercentWithin(Fraction(19, 20), 3 * m.BD_SECONDS, business_days=True)
+    hours = m.PercentWithin(Fraction(19, 20), 3 * m.BD_SECONDS)
+    c = only(_with(days), _with(hours))
+    assert (c.direction, c.old, c.new) == ("changed", "95% within 3bd", "95% within 3d")
+
+
+def test_no_data_counts_as_met_is_looser_than_no_rule_and_breached_stricter() -> None:
+    plain = target().objective
+    c = only(_with(plain), _with(plain, no_data_counts_as="met"))
+    assert (c.aspect, c.direction) == ("no data", "looser")
+    assert (c.old, c.new) == ("(no rule)", "no data counts as met")
+    c = only(_with(plain, no_data_counts_as="met"), _with(plain, no_data_counts_as="breached"))
+    assert c.direction == "stricter"
+
+
+def test_a_target_period_change_is_reported() -> None:
+    plain = target().objective
+    c = only(_with(plain), _with(plain, every="quarter"))
+    assert (c.aspect, c.direction, c.old, c.new) == (
+        "target period",
+        "changed",
+        "(the policy's period)",
+        "every quarter",
+    )
+
+
+def test_an_added_target_states_its_period_and_empty_period_rule() -> None:
+    base = policy()
+    added = dataclasses.replace(
+        target(), name="restore", every="quarter", no_data_counts_as="breached"
+    )
+    new = dataclasses.replace(base, targets={**base.targets, "restore": added})
+    c = only(base, new)
+    assert c.direction == "added"
+    assert c.new is not None
+    assert c.new.endswith("every quarter no data counts as breached")

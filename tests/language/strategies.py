@@ -71,6 +71,9 @@ def durations(draw: st.DrawFn) -> ast.DurationLit:
             lambda us: [u for u in "wdhms" if u in us]
         )
     )
+    if draw(st.integers(0, 9)) == 0:  # business days stand alone (`3bd`)
+        days = draw(st.integers(0, 999))
+        return ast.DurationLit(0, f"{days}bd", business_days=days)
     sizes = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
     parts = [(draw(st.integers(0, 999)), u) for u in units]
     return ast.DurationLit(
@@ -222,6 +225,8 @@ def targets(draw: st.DrawFn) -> ast.TargetDecl:
         by=draw(opt(names)) if dataset else None,
         measure=draw(opt(measures)),
         objective=draw(opt(objectives)),
+        every=draw(opt(st.sampled_from(["quarter", "year"]).map(ast.TargetPeriod))),
+        no_data=draw(opt(st.sampled_from(["met", "breached"]).map(ast.NoDataRule))),
     )
 
 

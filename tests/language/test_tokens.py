@@ -23,6 +23,7 @@ from rules_engine.language.parser import ParseError, parse, reserved_words, toke
         ("2d", "DURATION"),
         ("45s", "DURATION"),
         ("2w", "DURATION"),
+        ("3bd", "DURATION"),  # business days
         ("99.9%", "PERCENT"),
         ("25%", "PERCENT"),
         ("12345.30", "NUMBER"),

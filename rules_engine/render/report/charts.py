@@ -29,6 +29,7 @@ VERDICT_COLORS = {
     "at_risk": "#b45309",
     "breached": "#b91c1c",
     "no_data": "#6b7280",
+    "not_due": "#9ca3af",
     "-": "#6b7280",
 }
 _BAND = "#fde68a"

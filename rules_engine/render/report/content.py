@@ -554,7 +554,7 @@ def _margin_text(t: Mapping[str, Any], objective: Objective) -> str:
     return present.number(margin, places)
 
 
-_RANK = {"breached": 0, "at_risk": 1, "met": 2}
+_RANK = {"breached": 0, "at_risk": 1, "met": 2, "not_due": 2}
 
 
 def _changes(doc: Doc, infos: dict[str, TargetInfo]) -> list[Change]:
@@ -817,7 +817,7 @@ def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tupl
     records = [r for r in target.get("breached_records") or [] if isinstance(r, Mapping)]
 
     def over(record: Mapping[str, Any]) -> Fraction:
-        measured, cap = exact(record.get("measured_s")), exact(record.get("limit_s"))
+        measured, cap = _measured_and_limit(record)
         return measured - cap if measured is not None and cap is not None else Fraction(0)
 
     ranked = sorted(records, key=lambda r: (-over(r), str(r.get("id"))))
@@ -827,17 +827,28 @@ def worst_records(target: Mapping[str, Any], limit: int = RECORDS_SHOWN) -> tupl
 RECORD_COLUMNS = ("Record", "Measured", "Limit", "Over by", "State")
 
 
+def _measured_and_limit(record: Mapping[str, Any]) -> tuple[Fraction | None, Fraction | None]:
+    """Seconds, or business days for a target limited in ``bd`` (``measured_bd``)."""
+    if record.get("measured_bd") is not None:
+        return exact(record.get("measured_bd")), exact(record.get("limit_bd"))
+    return exact(record.get("measured_s")), exact(record.get("limit_s"))
+
+
 def record_row(record: Mapping[str, Any], clock: present.ClockKind = "wall") -> list[str]:
     """A breached record as the shortfall tables show it (plain text; the layout escapes),
-    its durations on the target's clock."""
-    measured, limit = exact(record.get("measured_s")), exact(record.get("limit_s"))
-    over = (
-        fmt_duration(measured - limit, clock) if measured is not None and limit is not None else "-"
-    )
+    its durations on the target's clock, or in business days for a limit in ``bd``."""
+    measured, limit = _measured_and_limit(record)
+
+    def show(value: Fraction | None) -> str:
+        if record.get("measured_bd") is not None:
+            return present.business_days(value)
+        return fmt_duration(value, clock)
+
+    over = show(measured - limit) if measured is not None and limit is not None else "-"
     return [
         str(record.get("id")),
-        fmt_duration(record.get("measured_s"), clock),
-        fmt_duration(record.get("limit_s"), clock),
+        show(measured),
+        show(limit),
         over,
         "open" if record.get("open") else "closed",
     ]

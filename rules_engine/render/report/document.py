@@ -482,22 +482,26 @@ def shortfall_sentence(period_label: str, name: str, target: Mapping[str, Any]) 
     breached = target.get("breached_records") or []
     if breached and objective.kind != "availability":
         count = f"{len(breached)} breached record{'s' if len(breached) != 1 else ''}"
+        days = breached[0].get("measured_bd") is not None  # a limit in business days
+        measured_key, limit_key = ("measured_bd", "limit_bd") if days else ("measured_s", "limit_s")
         # the worst is the one furthest over its limit; a record without a measured time
         # or a limit (an open one on a clock that never stops) has no "at ... against"
         timed = [
             r
             for r in breached
-            if exact(r.get("measured_s")) is not None and exact(r.get("limit_s")) is not None
+            if exact(r.get(measured_key)) is not None and exact(r.get(limit_key)) is not None
         ]
         if timed:
             worst = max(
-                timed, key=lambda r: (exact(r["measured_s"]) or 0) - (exact(r["limit_s"]) or 0)
+                timed, key=lambda r: (exact(r[measured_key]) or 0) - (exact(r[limit_key]) or 0)
             )
-            count += (
-                f", worst {worst.get('id')} at "
-                f"{fmt_duration(worst.get('measured_s'), objective.clock)} against "
-                f"{fmt_duration(worst.get('limit_s'), objective.clock)}"
-            )
+            if days:
+                at = present.business_days(worst.get("measured_bd"))
+                against = present.business_days(worst.get("limit_bd"))
+            else:
+                at = fmt_duration(worst.get("measured_s"), objective.clock)
+                against = fmt_duration(worst.get("limit_s"), objective.clock)
+            count += f", worst {worst.get('id')} at {at} against {against}"
         details.append(count)
     return f"{head}: {'; '.join(details)}."
 

@@ -155,7 +155,7 @@ def render_report_html(report: Report) -> str:
 
 
 def _verdict(verdict: str) -> str:
-    css = verdict if verdict in ("met", "at_risk", "breached", "no_data") else "none"
+    css = verdict if verdict in ("met", "at_risk", "breached", "no_data", "not_due") else "none"
     return f'<span class="v v-{css}">{escape(verdict.replace("_", " "))}</span>'
 
 

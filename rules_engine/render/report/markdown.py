@@ -121,7 +121,13 @@ def _table(
     return [*lines, ""]
 
 
-_MARK = {"met": "met", "at_risk": "**at risk**", "breached": "**BREACHED**", "no_data": "_no data_"}
+_MARK = {
+    "met": "met",
+    "at_risk": "**at risk**",
+    "breached": "**BREACHED**",
+    "no_data": "_no data_",
+    "not_due": "_not due_",
+}
 
 
 def _verdict(verdict: str) -> str:
