@@ -57,6 +57,7 @@ SLA402  error    a credit rule naming a customer-owned target
 SLA403  error    a bonus, exit or earn-back naming a customer-owned target
 SLA404  error    a threshold whose unit does not fit the target's value
 SLA405  error    a condition or clause the engine cannot evaluate (`all targets breached`)
+SLA406  error    `once` on a condition that is not a look-back or streak, or on some tiers only
 SLA501  warning  a priority tier with no response or resolution target
 SLA502  warning  two targets with overlapping scope and different limits
 SLA503  warning  a pause status that is also the start state (the clock never runs)
@@ -68,6 +69,7 @@ SLA508  warning  a calendar with no open hours
 SLA509  warning  a `d` or `w` duration on a business clock
 SLA510  warning  a credit tier that pays while its target is met
 SLA511  warning  an earn-back for a target no credit rule names
+SLA512  warning  a `maintenance` rule with no availability target to apply to
 ======  =======  ==============================================================
 """
 
@@ -138,6 +140,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA403": ("error", "a bonus, exit or earn-back naming a customer-owned target"),
     "SLA404": ("error", "a threshold whose unit does not fit the target's value"),
     "SLA405": ("error", "a condition or clause the engine cannot evaluate"),
+    "SLA406": ("error", "a `once` on a condition that is not a look-back or streak"),
     "SLA501": ("warning", "a priority tier with no response or resolution target"),
     "SLA502": ("warning", "overlapping targets with different limits"),
     "SLA503": ("warning", "a pause status that is also the start state"),
@@ -149,6 +152,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA509": ("warning", "a day or week duration on a business clock"),
     "SLA510": ("warning", "a credit tier that pays while its target is met"),
     "SLA511": ("warning", "an earn-back for a target no credit rule names"),
+    "SLA512": ("warning", "a maintenance rule with no availability target"),
 }
 
 TOOL_NAME = "sla"
