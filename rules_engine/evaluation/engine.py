@@ -22,7 +22,7 @@ import polars as pl
 from rules_engine import __version__
 from rules_engine.data.schema import DEFAULT_ANCHORS, SCHEMA_VERSION, STOP_EVENTS
 from rules_engine.evaluation import judge as jd
-from rules_engine.evaluation.availability import downtime_by_period
+from rules_engine.evaluation.availability import EXCLUDED, downtime_by_period
 from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.explain import explanation_text, flip_text
 from rules_engine.evaluation.fees import policy_fee
@@ -135,6 +135,7 @@ class _TargetRun:
         ctx: RecordContext,
         frames: Sequence[jd.PeriodFrame],
         options: EvaluationOptions,
+        windows: pl.DataFrame | None = None,
     ) -> None:
         self.policy = policy
         self.target = target
@@ -142,6 +143,7 @@ class _TargetRun:
         self.ctx = ctx
         self.frames = frames
         self.options = options
+        self.windows = windows  # the `maintenance` dataset, for availability targets
 
     def scoped(self) -> pl.DataFrame | None:
         if self.table is None:
@@ -173,7 +175,7 @@ class _TargetRun:
         elif isinstance(measure, model.DurationField | model.Aggregate):
             names |= {measure.field} if measure.field is not None else set()
         elif isinstance(measure, model.Availability):
-            names |= {"service", "started_at", "ended_at", "planned"}
+            names |= {"service", "started_at", "ended_at", "planned", "announced_at", EXCLUDED}
         return names
 
     def run(self) -> list[Judgement]:
@@ -186,7 +188,9 @@ class _TargetRun:
             outages = scoped if scoped is not None else pl.DataFrame()
             if outages.height == 0 or "started_at" not in outages.columns:
                 outages = pl.DataFrame()
-            downs = downtime_by_period(outages, target.measure.clock, self.ctx)
+            downs = downtime_by_period(
+                outages, target.measure.clock, self.ctx, self.windows, self.policy.maintenance
+            )
             return [
                 jd.judge_availability(d, target.objective, target.measure.clock, f)
                 for d, f in zip(downs, self.frames, strict=True)
@@ -445,7 +449,13 @@ def judge(
     judgements: dict[str, list[Judgement]] = {}
     for name, target in policy.targets.items():
         judgements[name] = _TargetRun(
-            policy, target, tables.get(target.dataset), ctx, frames, options
+            policy,
+            target,
+            tables.get(target.dataset),
+            ctx,
+            frames,
+            options,
+            tables.get("maintenance"),
         ).run()
 
     outcomes = tuple(
