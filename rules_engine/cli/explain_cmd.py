@@ -51,6 +51,13 @@ def render_explanation(document: dict[str, Any], name: str) -> str:
         lines.append(f"planned, dropped: {dropped}")
         for start, end in target["downtime_intervals"]:
             lines.append(f"  down {start} to {end}")
+        for stretch in target.get("planned_time") or []:
+            counted = stretch["counted_as_downtime"]
+            lines.append(
+                f"  planned {stretch['start']} to {stretch['end']}: {stretch['source']} "
+                f"{terminal_field(stretch['id'])} (outage {terminal_field(stretch['outage_id'])})"
+                + (f", {stretch['downtime_s']} s counted as downtime: {counted}" if counted else "")
+            )
     records = target.get("records")
     if records:
         lines.append("")

@@ -192,7 +192,9 @@ class _TargetRun:
                 outages, target.measure.clock, self.ctx, self.windows, self.policy.maintenance
             )
             return [
-                jd.judge_availability(d, target.objective, target.measure.clock, f)
+                jd.judge_availability(
+                    d, target.objective, target.measure.clock, f, self.policy.maintenance
+                )
                 for d, f in zip(downs, self.frames, strict=True)
             ]
         assigned = (

@@ -3,6 +3,8 @@ smallest change that would flip it."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from rules_engine.evaluation import numbers as num
 from rules_engine.evaluation.result import (
     AggregateFigures,
@@ -66,6 +68,45 @@ def flip_text(target: model.Target, judged: Judgement) -> str | None:
     return f"the count is {figures.count}; the objective is {goal}"
 
 
+def planned_text(figures: AvailabilityFigures) -> str | None:
+    """The planned time of an availability target in a period, item by item, and what of
+    it counted as downtime under the policy's maintenance rule (DESIGN "Maintenance")."""
+    if not figures.planned and figures.maintenance is None:
+        return None
+    items: dict[tuple[str, str], list[Fraction]] = {}
+    reasons: dict[tuple[str, str], set[str]] = {}
+    for stretch in figures.planned:
+        key = (stretch.source, stretch.id)
+        totals = items.setdefault(key, [Fraction(0), Fraction(0)])
+        totals[0] += stretch.planned_s
+        totals[1] += stretch.downtime_s
+        if stretch.reason is not None:
+            reasons.setdefault(key, set()).add(stretch.reason)
+    shown = []
+    for (source, item), (planned_s, down_s) in items.items():
+        text = f"{source} {item} {num.seconds(planned_s)} s"
+        if down_s:
+            why = ", ".join(sorted(reasons.get((source, item), set())))
+            text += f" ({num.seconds(down_s)} s counted as downtime: {why})"
+        shown.append(text)
+    total = sum((s.planned_s for s in figures.planned), Fraction(0))
+    counted = sum((s.downtime_s for s in figures.planned), Fraction(0))
+    out = f"planned time {num.seconds(total)} s"
+    if shown:
+        out += " in " + ", ".join(shown)
+    rule = figures.maintenance
+    if rule is not None and rule.limit_s is not None:
+        out += (
+            f"; maintenance limit {rule.limit_text} per period, "
+            f"{num.seconds(figures.limit_used_s)} s used"
+        )
+    if rule is not None and rule.notice_s is not None:
+        out += f"; notice {rule.notice_text}"
+    if counted:
+        out += f"; {num.seconds(counted)} s of planned time counted as downtime"
+    return out
+
+
 def explanation_text(target: model.Target, judged: Judgement, period_label: str) -> str:
     """A paragraph a person can read: which rule, which numbers, what would change it."""
     figures = judged.figures
@@ -82,6 +123,9 @@ def explanation_text(target: model.Target, judged: Judgement, period_label: str)
             f"scheduled on {figures.clock} = {num.percent(figures.value)}% against {goal} "
             f"(margin {num.percent(figures.margin)} points)"
         )
+        planned = planned_text(figures)
+        if planned:
+            parts.append(planned)
     elif isinstance(figures, AggregateFigures):
         shown = None if figures.value is None else num.fixed(figures.value)
         parts.append(f"{figures.count} in scope, value {shown} against {goal}")

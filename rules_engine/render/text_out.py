@@ -75,8 +75,23 @@ def _records(target: dict[str, Any]) -> str:
         pending = f", {target['pending']} pending" if target.get("pending") else ""
         return f"{target['met']} met, {target['breached']} breached{pending}"
     if kind == "availability":
-        return f"{_duration(target['downtime_s'])} down of {_duration(target['scheduled_s'])}"
+        down = f"{_duration(target['downtime_s'])} down of {_duration(target['scheduled_s'])}"
+        return down + _planned(target)
     return f"{target.get('count', 0)} records"
+
+
+def _planned(target: dict[str, Any]) -> str:
+    """Planned time (maintenance windows, planned outages) and the part of it a
+    maintenance rule counted as downtime; empty without planned time."""
+    stretches = target.get("planned_time") or []
+    if not stretches:
+        return ""
+    planned = sum((Decimal(str(p["planned_s"])) for p in stretches), Decimal(0))
+    counted = sum((Decimal(str(p["downtime_s"])) for p in stretches), Decimal(0))
+    text = f", {_duration(str(planned))} planned"
+    if counted:
+        text += f" ({_duration(str(counted))} counted as downtime)"
+    return text
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:

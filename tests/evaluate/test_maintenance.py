@@ -79,3 +79,169 @@ def test_an_exclusion_window_inside_an_outage_leaves_one_record(tmp_path: Path) 
     assert target["outage_ids"] == ["EO-1", "EO-2"]
     assert target["downtime_s"] == 12600
     assert (target["verdict"], target["value"]) == ("breached", "99.513889")
+
+
+def window(wid: str, start: str, end: str, **more: Any) -> dict[str, Any]:
+    return {"id": wid, "service": "email", "start": start, "end": end, **more}
+
+
+def test_an_outage_inside_a_maintenance_window_is_planned_time(tmp_path: Path) -> None:
+    # The issue's case: a 3 h outage inside an agreed window was counted as downtime
+    # (1 - 10800/2592000 = 99.583333%). Inside the window it is planned: nothing is down.
+    data = {
+        "outages": [outage("O1", "2026-04-11T01:00:00Z", "2026-04-11T04:00:00Z")],
+        "maintenance": [window("MW-1", "2026-04-11T00:00:00Z", "2026-04-11T06:00:00Z")],
+    }
+    target = run(tmp_path, "", data)
+    assert (target["downtime_s"], target["value"], target["verdict"]) == (0, "100.000000", "met")
+    assert target["outage_ids"] == ["O1"]
+    assert target["planned_time"] == [
+        {
+            "source": "window",
+            "id": "MW-1",
+            "outage_id": "O1",
+            "start": "2026-04-11T01:00:00+00:00",
+            "end": "2026-04-11T04:00:00+00:00",
+            "planned_s": 10800,
+            "downtime_s": 0,
+            "counted_as_downtime": None,
+        }
+    ]
+    assert "planned time 10800 s in window MW-1 10800 s" in target["explanation"]
+
+
+def test_only_the_part_inside_the_window_and_of_its_service_is_planned(tmp_path: Path) -> None:
+    # O1 02:00-08:00 against MW-1 00:00-06:00: 02:00-06:00 planned, 06:00-08:00 = 7,200 s
+    # down. MW-2 is for `erp` and plans nothing of email's outage O2 (1 h = 3,600 s);
+    # MW-3 has no service, so it covers email's O3 entirely.
+    # Down: 7,200 + 3,600 = 10,800 s -> 1 - 10800/2592000 = 99.583333%.
+    data = {
+        "outages": [
+            outage("O1", "2026-04-11T02:00:00Z", "2026-04-11T08:00:00Z"),
+            outage("O2", "2026-04-12T02:00:00Z", "2026-04-12T03:00:00Z"),
+            outage("O3", "2026-04-13T02:00:00Z", "2026-04-13T03:00:00Z"),
+        ],
+        "maintenance": [
+            window("MW-1", "2026-04-11T00:00:00Z", "2026-04-11T06:00:00Z"),
+            {**window("MW-2", "2026-04-12T00:00:00Z", "2026-04-12T06:00:00Z"), "service": "erp"},
+            {"id": "MW-3", "start": "2026-04-13T00:00:00Z", "end": "2026-04-13T06:00:00Z"},
+        ],
+    }
+    target = run(tmp_path, "", data)
+    assert (target["downtime_s"], target["value"]) == (10800, "99.583333")
+    assert [(p["id"], p["planned_s"]) for p in target["planned_time"]] == [
+        ("MW-1", 14400),
+        ("MW-3", 3600),
+    ]
+
+
+def test_planned_time_beyond_the_limit_counts_as_downtime_in_time_order(tmp_path: Path) -> None:
+    # Limit 8h per period. MW-1 holds O1 01:00-06:00 (5 h), MW-2 holds O2 01:00-06:00
+    # (5 h) a week later. In time order O1 uses 5 h of the 8 h, O2 the remaining 3 h;
+    # O2's last 2 h (04:00-06:00 = 7,200 s) count as downtime:
+    # 1 - 7200/2592000 = 99.722222% (breached against 99.9%).
+    data = {
+        "outages": [
+            outage("O1", "2026-04-03T01:00:00Z", "2026-04-03T06:00:00Z"),
+            outage("O2", "2026-04-10T01:00:00Z", "2026-04-10T06:00:00Z"),
+        ],
+        "maintenance": [
+            window("MW-1", "2026-04-03T00:00:00Z", "2026-04-03T08:00:00Z"),
+            window("MW-2", "2026-04-10T00:00:00Z", "2026-04-10T08:00:00Z"),
+        ],
+    }
+    target = run(tmp_path, "maintenance at most 8h per period\n", data)
+    assert (target["downtime_s"], target["value"], target["verdict"]) == (
+        7200,
+        "99.722222",
+        "breached",
+    )
+    assert target["downtime_intervals"] == [
+        ["2026-04-10T04:00:00+00:00", "2026-04-10T06:00:00+00:00"]
+    ]
+    assert [
+        (p["id"], p["downtime_s"], p["counted_as_downtime"]) for p in target["planned_time"]
+    ] == [
+        ("MW-1", 0, None),
+        ("MW-2", 7200, "over limit"),
+    ]
+    assert target["maintenance"] == {
+        "limit_s": 28800,
+        "notice_s": None,
+        "limit_used_s": 28800,
+        "planned_s": 36000,
+        "counted_as_downtime_s": 7200,
+    }
+
+
+def test_raising_the_limit_frees_the_planned_time(tmp_path: Path) -> None:
+    # The same 10 h of planned time under a 10h limit: all of it stays planned.
+    data = {
+        "outages": [
+            outage("O1", "2026-04-03T01:00:00Z", "2026-04-03T06:00:00Z"),
+            outage("O2", "2026-04-10T01:00:00Z", "2026-04-10T06:00:00Z"),
+        ],
+        "maintenance": [
+            window("MW-1", "2026-04-03T00:00:00Z", "2026-04-03T08:00:00Z"),
+            window("MW-2", "2026-04-10T00:00:00Z", "2026-04-10T08:00:00Z"),
+        ],
+    }
+    target = run(tmp_path, "maintenance at most 10h per period\n", data)
+    assert (target["downtime_s"], target["verdict"]) == (0, "met")
+
+
+def test_late_or_unannounced_planned_time_counts_as_downtime_and_uses_no_limit(
+    tmp_path: Path,
+) -> None:
+    # Notice 5d, limit 2h. MW-1 (starts 10 Apr 00:00) announced 5 Apr 00:00: exactly
+    # 5 days, on time. MW-2 (starts 20 Apr) announced 16 Apr: 4 days, late. The planned
+    # outage P1 has no announced_at: no notice. Both late items count as downtime and
+    # use none of the limit, so MW-1's 2 h (O1 01:00-03:00) fits the 2 h limit exactly.
+    # Down: O2 1 h (3,600 s) + P1 30 min (1,800 s) = 5,400 s ->
+    # 1 - 5400/2592000 = 99.791667%.
+    data = {
+        "outages": [
+            outage("O1", "2026-04-10T01:00:00Z", "2026-04-10T03:00:00Z"),
+            outage("O2", "2026-04-20T01:00:00Z", "2026-04-20T02:00:00Z"),
+            outage("P1", "2026-04-25T01:00:00Z", "2026-04-25T01:30:00Z", planned=True),
+        ],
+        "maintenance": [
+            window(
+                "MW-1",
+                "2026-04-10T00:00:00Z",
+                "2026-04-10T06:00:00Z",
+                announced_at="2026-04-05T00:00:00Z",
+            ),
+            window(
+                "MW-2",
+                "2026-04-20T00:00:00Z",
+                "2026-04-20T06:00:00Z",
+                announced_at="2026-04-16T00:00:00Z",
+            ),
+        ],
+    }
+    target = run(tmp_path, "maintenance at most 2h per period notice 5d\n", data)
+    assert (target["downtime_s"], target["value"]) == (5400, "99.791667")
+    assert [
+        (p["id"], p["downtime_s"], p["counted_as_downtime"]) for p in target["planned_time"]
+    ] == [
+        ("MW-1", 0, None),
+        ("MW-2", 3600, "late notice"),
+        ("P1", 1800, "no notice"),
+    ]
+    assert target["planned_excluded_ids"] == ["P1"]
+    assert target["maintenance"]["limit_used_s"] == 7200
+
+
+def test_without_a_maintenance_rule_planned_outages_are_dropped_as_before(
+    tmp_path: Path,
+) -> None:
+    # P1 is planned and unannounced: with no `maintenance notice` it is simply planned.
+    data = {
+        "outages": [
+            outage("P1", "2026-04-25T01:00:00Z", "2026-04-25T01:30:00Z", planned=True),
+        ],
+    }
+    target = run(tmp_path, "", data)
+    assert (target["downtime_s"], target["planned_excluded_ids"]) == (0, ["P1"])
+    assert "maintenance" not in target
