@@ -293,6 +293,7 @@ class _Checker:
                 self.targets[decl.name.name] = target
         rules = self.consequences(tree)
         maintenance = self.maintenance(by_kind.get(ast.MaintenanceDecl, []))
+        self.contract_years(head, rules.caps)
         if any(d.severity == "error" for d in self.diagnostics):
             return None
         return m.CheckedPolicy(
@@ -1907,6 +1908,23 @@ class _Checker:
             notice.text if notice is not None else None,
             decl.span,
         )
+
+    def contract_years(self, head: _Header, caps: Sequence[m.Cap]) -> None:
+        """SLA405 for a contract-year cap whose years would not start on a period's first
+        day (contract years start on `effective` and each anniversary)."""
+        starts = (1, 4, 7, 10) if head.period == "quarter" else tuple(range(1, 13))
+        effective = head.effective
+        if effective.day == 1 and effective.month in starts:
+            return
+        for cap in caps:
+            if cap.per == "contract year":
+                self.error(
+                    "SLA405",
+                    f"contract years start on `effective` ({effective.isoformat()}), "
+                    f"which is not the first day of a {head.period}",
+                    cap.span,
+                    "make `effective` the first day of a period, or cap `per year` (rolling)",
+                )
 
     def once(
         self,

@@ -119,8 +119,12 @@ def _money_lines(period: dict[str, Any], currency: str) -> list[str]:
             lines.append(f"    {line['arithmetic']}")
         elif kind == "annual_cap":
             lines.append(f"    annual cap: {line['arithmetic']}")
+        elif kind == "contract_year_cap":
+            lines.append(f"    contract-year cap: {line['arithmetic']}")
         else:
             lines.append(f"    {_LINE_PREFIX[kind]} {line['rule']}: {line['arithmetic']}")
+    for held in period.get("once_held") or []:
+        lines.append(f"    once {terminal_field(held)}")
     for exit_right in period.get("exit") or []:
         lines.append(f"    exit right {exit_right.get('rule')} (notice {exit_right.get('notice')})")
     return lines
