@@ -203,7 +203,11 @@ def _planned_items(
     planned_outages: pl.DataFrame, in_windows: pl.DataFrame, rule: model.MaintenanceRule | None
 ) -> pl.DataFrame:
     """Every stretch of planned time (``_is``..``_ie``), with its item, its start (for
-    the notice) and whether the notice rule makes it downtime."""
+    the notice) and whether the notice rule makes it downtime. Without a maintenance
+    rule a planned outage can never count, and is listed by id alone (as it always was,
+    in ``planned_excluded_ids``); windows are always listed."""
+    if rule is None:
+        planned_outages = planned_outages.head(0)
     outages = planned_outages.select(
         pl.lit("outage").alias("_source"),
         pl.col("id").alias("_item"),

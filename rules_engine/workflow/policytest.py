@@ -472,7 +472,7 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
 
 
 def _maintenance_name(rule: m.MaintenanceRule) -> str:
-    parts = ["maintenance"]
+    parts = []
     if rule.limit_text is not None:
         parts.append(f"at most {rule.limit_text} per period")
     if rule.notice_text is not None:
