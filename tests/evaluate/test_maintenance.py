@@ -6,14 +6,22 @@ Every case is April 2026 in UTC: 30 days = 2,592,000 s scheduled on 24x7.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rules_engine.api import check_source
 from rules_engine.data import load_data
+from rules_engine.evaluation.availability import downtime_by_period
+from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.periods import parse_period
+from rules_engine.evaluation.records import UTC_US, RecordContext
 from rules_engine.pipeline import evaluate
 
 HEADER = """policy "Maintenance"
@@ -245,3 +253,72 @@ def test_without_a_maintenance_rule_planned_outages_are_dropped_as_before(
     target = run(tmp_path, "", data)
     assert (target["downtime_s"], target["planned_excluded_ids"]) == (0, ["P1"])
     assert "maintenance" not in target
+
+
+# ----------------------------------------------------------------------------- property
+
+_DAY = dt.datetime(2026, 4, 10, tzinfo=dt.UTC)
+_intervals = st.lists(st.tuples(st.integers(0, 1439), st.integers(1, 240)), min_size=0, max_size=6)
+
+
+def _minutes(spans: list[tuple[int, int]]) -> set[int]:
+    return {m for start, length in spans for m in range(start, min(start + length, 1440))}
+
+
+@settings(max_examples=60, deadline=None)
+@given(outages=_intervals, windows=_intervals, limit_m=st.integers(0, 600))
+def test_downtime_agrees_with_a_minute_by_minute_model(
+    outages: list[tuple[int, int]], windows: list[tuple[int, int]], limit_m: int
+) -> None:
+    # Brute force on one day of minutes: an outage minute inside some window is planned,
+    # else down; the planned minutes beyond the limit, in time order, are down too.
+    # Raising the limit never adds downtime.
+    policy = check_source(
+        HEADER + f"maintenance at most {limit_m}m per period\n" + AVAILABILITY, "p.sla"
+    ).policy
+    assert policy is not None
+
+    def at(minute: int) -> dt.datetime:
+        return _DAY + dt.timedelta(minutes=minute)
+
+    frame = pl.DataFrame(
+        {
+            "id": [f"O{i}" for i in range(len(outages))],
+            "service": ["email"] * len(outages),
+            "started_at": [at(s) for s, _ in outages],
+            "ended_at": [at(min(s + n, 1440)) for s, n in outages],
+            "planned": [False] * len(outages),
+        },
+        schema={
+            "id": pl.String,
+            "service": pl.String,
+            "started_at": UTC_US,
+            "ended_at": UTC_US,
+            "planned": pl.Boolean,
+        },
+    )
+    maintenance = pl.DataFrame(
+        {
+            "id": [f"W{i}" for i in range(len(windows))],
+            "service": ["email"] * len(windows),
+            "start": [at(s) for s, _ in windows],
+            "end": [at(min(s + n, 1440)) for s, n in windows],
+        },
+        schema={"id": pl.String, "service": pl.String, "start": UTC_US, "end": UTC_US},
+    )
+    period = parse_period("2026-04", "month", "UTC")
+    ctx = RecordContext(
+        policy=policy,
+        as_of=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+        clocks=Clocks(policy),
+        bounds=[period.start, period.end],
+    )
+    (down,) = downtime_by_period(frame, "24x7", ctx, maintenance, policy.maintenance)
+    out, inside = _minutes(outages), _minutes(windows)
+    planned = sorted(out & inside)
+    expected = (out - inside) | set(planned[limit_m:])
+    assert down.downtime_us == len(expected) * 60_000_000
+    assert sum(p.planned_us for p in down.planned) == len(planned) * 60_000_000
+    looser = dataclasses.replace(policy.maintenance, limit_s=(limit_m + 60) * 60)
+    (more,) = downtime_by_period(frame, "24x7", ctx, maintenance, looser)
+    assert more.downtime_us <= down.downtime_us
