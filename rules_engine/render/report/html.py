@@ -339,6 +339,28 @@ def _shortfall(s: Shortfall) -> str:
             f"<p>Outages: {escape(outages or '-')}</p>"
             + _table(["Down from (UTC)", "Until (UTC)", "Duration"], rows, {2})
         )
+    planned = t.get("planned_time") or []
+    if planned:
+        rows = [
+            [
+                escape(str(p["start"])),
+                escape(str(p["end"])),
+                escape(f"{p['source']} {p['id']} (outage {p['outage_id']})"),
+                escape(
+                    f"{fmt_duration(p['downtime_s'])}: {p['counted_as_downtime']}"
+                    if p["counted_as_downtime"]
+                    else "-"
+                ),
+            ]
+            for p in planned
+        ]
+        body.append(
+            _table(
+                ["Planned from (UTC)", "Until (UTC)", "Maintenance", "Counted as downtime"],
+                rows,
+                set(),
+            )
+        )
     below = t.get("below_objective_ids") or []
     if below:
         body.append(f"<p>Below the objective: {escape(', '.join(map(str, below)))}</p>")

@@ -279,6 +279,24 @@ def _shortfall(s: Shortfall) -> list[str]:
             seconds = None if start is None or end is None else int((end - start).total_seconds())
             rows.append([markdown_text(a), markdown_text(b), fmt_duration(seconds)])
         out += _table(["Down from (UTC)", "Until (UTC)", "Duration"], rows, {2})
+    planned = t.get("planned_time") or []
+    if planned:
+        rows = [
+            [
+                markdown_text(p["start"]),
+                markdown_text(p["end"]),
+                markdown_text(f"{p['source']} {p['id']} (outage {p['outage_id']})"),
+                markdown_text(
+                    f"{fmt_duration(p['downtime_s'])}: {p['counted_as_downtime']}"
+                    if p["counted_as_downtime"]
+                    else "-"
+                ),
+            ]
+            for p in planned
+        ]
+        out += _table(
+            ["Planned from (UTC)", "Until (UTC)", "Maintenance", "Counted as downtime"], rows, set()
+        )
     below = t.get("below_objective_ids") or []
     if below:
         out += [f"Below the objective: {markdown_text(', '.join(map(str, below)))}", ""]
