@@ -172,17 +172,14 @@ def _window_frame(windows: pl.DataFrame | None, as_of: pl.Expr) -> pl.DataFrame:
 def _in_windows(unplanned: pl.DataFrame, windows: pl.DataFrame) -> pl.DataFrame:
     """The parts of unplanned outage pieces inside maintenance windows of their service,
     each instant given to the earliest window holding it."""
-    columns = ["_row", "id", "_service", "_s", "_e"]
-    pieces = unplanned.select(columns)
-    by_service = pieces.join(
-        windows.filter(pl.col("_wservice").is_not_null()),
-        left_on="_service",
-        right_on="_wservice",
-    )
-    everywhere = pieces.join(windows.filter(pl.col("_wservice").is_null()), how="cross").drop(
-        "_wservice"
-    )
-    both = pl.concat([by_service, everywhere.select(by_service.columns)])
+    pieces = unplanned.select("_row", "id", "_service", "_s", "_e")
+    if pieces.height == 0 or windows.height == 0:
+        both = pieces.join(windows, how="cross")
+    else:
+        # an interval join (sort-based), then the service: never outages x windows
+        both = pieces.join_where(
+            windows, pl.col("_s") < pl.col("_we"), pl.col("_e") > pl.col("_ws")
+        ).filter(pl.col("_wservice").is_null() | (pl.col("_wservice") == pl.col("_service")))
     return (
         both.with_columns(
             pl.max_horizontal("_s", "_ws").alias("_is"),
@@ -361,22 +358,16 @@ def downtime_by_period(
             ).alias("_d")
         )
         split = _apply_limit(split, clock, ctx, limit_us)
-        for row in split.iter_rows(named=True):
-            item = result[int(row["_pidx"])]
+        columns = ("_pidx", "_source", "_item", "_outage", "_cs", "_ce", "_d", "_over", "_reason")
+        for pidx, source, item_id, outage_id, cs, ce, d, over, reason in split.select(
+            columns
+        ).iter_rows():
+            item = result[int(pidx)]
             item.planned.append(
-                PlannedTime(
-                    row["_source"],
-                    row["_item"],
-                    row["_outage"],
-                    row["_cs"],
-                    row["_ce"],
-                    int(row["_d"]),
-                    int(row["_over"]),
-                    row["_reason"],
-                )
+                PlannedTime(source, item_id, outage_id, cs, ce, int(d), int(over), reason)
             )
-            if row["_reason"] in (None, "over limit"):  # on time: the limit took a part
-                item.limit_used_us += int(row["_d"]) - int(row["_over"])
+            if reason in (None, "over limit"):  # on time: the limit took a part
+                item.limit_used_us += int(d) - int(over)
         down_parts.append(
             split.filter(pl.col("_over") > 0).select(
                 "_service", pl.col("_ds").alias("_s"), pl.col("_ce").alias("_e")
