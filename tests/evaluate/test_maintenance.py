@@ -89,6 +89,40 @@ def test_an_exclusion_window_inside_an_outage_leaves_one_record(tmp_path: Path) 
     assert (target["verdict"], target["value"]) == ("breached", "99.513889")
 
 
+def test_several_exclusion_windows_leave_one_record_with_several_gaps(tmp_path: Path) -> None:
+    # EO-1 10:00-14:00 with approved windows 11:00-11:30 and 12:00-12:30 inside it and
+    # 13:30-15:00 over its end: 10:00-11:00, 11:30-12:00 and 12:30-13:30 are left,
+    # 1 h + 30 min + 1 h = 9,000 s, still one outage.
+    def excluded(eid: str, start: str, end: str) -> dict[str, Any]:
+        return {"id": eid, "service": "email", "start": start, "end": end}
+
+    target = run(
+        tmp_path,
+        "",
+        {
+            "outages": [outage("EO-1", "2026-04-07T10:00:00Z", "2026-04-07T14:00:00Z")],
+            "exclusions": [
+                {
+                    **excluded("X1", "2026-04-07T11:00:00Z", "2026-04-07T11:30:00Z"),
+                    "reason": "customer",
+                    "approved": True,
+                },
+                {
+                    **excluded("X2", "2026-04-07T12:00:00Z", "2026-04-07T12:30:00Z"),
+                    "reason": "customer",
+                    "approved": True,
+                },
+                {
+                    **excluded("X3", "2026-04-07T13:30:00Z", "2026-04-07T15:00:00Z"),
+                    "reason": "customer",
+                    "approved": True,
+                },
+            ],
+        },
+    )
+    assert (target["in_scope"], target["outage_ids"], target["downtime_s"]) == (1, ["EO-1"], 9000)
+
+
 def window(wid: str, start: str, end: str, **more: Any) -> dict[str, Any]:
     return {"id": wid, "service": "email", "start": start, "end": end, **more}
 
