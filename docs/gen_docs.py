@@ -643,6 +643,8 @@ FIXES: dict[str, str] = {
     "availability, a duration for percentiles, a number for means.",
     "SLA405": "Rewrite the condition in a form the engine evaluates (`all targets met`, "
     "`T breached`, `at least N breaches in last M periods`).",
+    "SLA406": "Put `once` on a look-back or streak condition (`breached in 2 consecutive "
+    "periods`), on every tier of the rule, or drop it.",
     "SLA501": "Add a response or resolution target for the tier, or remove the tier.",
     "SLA502": "Make the scopes disjoint, or give both targets the same limit.",
     "SLA503": "Remove the start status from the pause list, or the clock never runs.",
@@ -655,6 +657,8 @@ FIXES: dict[str, str] = {
     "clock is 48 open hours.",
     "SLA510": "Make the tier's threshold stricter than the target's objective.",
     "SLA511": "Name a target some credit rule names, or remove the earn-back.",
+    "SLA512": "Maintenance limits and notice apply to availability targets only: add one "
+    "(`measure availability`) or remove the `maintenance` line.",
     "SLA520": "Remove the clause: a count or an availability is decided in every period.",
 }
 

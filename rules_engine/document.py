@@ -200,6 +200,31 @@ class PercentileTarget(_RecordTarget):
     margin_bd: BusinessDays | None = None
 
 
+class PlannedStretch(_Closed):
+    """Planned time in the period, stretch by stretch: outage time inside a maintenance
+    window (``source`` window) or a planned outage (``source`` outage); the part counted
+    as downtime and why."""
+
+    source: Literal["window", "outage"]
+    id: str
+    outage_id: str
+    start: Instant
+    end: Instant
+    planned_s: Seconds
+    downtime_s: Seconds
+    counted_as_downtime: Literal["no notice", "late notice", "over limit"] | None
+
+
+class MaintenanceUse(_Closed):
+    """The policy's ``maintenance`` rule as applied in the period."""
+
+    limit_s: int | None = Field(ge=0)
+    notice_s: int | None = Field(ge=0)
+    limit_used_s: Seconds
+    planned_s: Seconds
+    counted_as_downtime_s: Seconds
+
+
 class AvailabilityTarget(_TargetHead):
     """``>= X%`` over outages: 1 - downtime / scheduled time on the target's clock."""
 
@@ -215,6 +240,12 @@ class AvailabilityTarget(_TargetHead):
     budget: Budget | None
     to_flip: int | None = None
     downtime_intervals: list[tuple[Instant, Instant]]
+    planned_time: list[PlannedStretch] = Field(
+        default=[], description="Present when there is planned time in the period."
+    )
+    maintenance: MaintenanceUse | None = Field(
+        default=None, description="Present when the policy has a `maintenance` rule."
+    )
 
 
 class AggregateTarget(_TargetHead):
@@ -256,7 +287,7 @@ class MoneyLine(_Closed):
     earned back negative; bonuses are owed the other way. A period's ``credits_owed`` is
     the sum of its lines other than bonuses."""
 
-    kind: Literal["credit", "cap", "annual_cap", "earn_back", "bonus"]
+    kind: Literal["credit", "cap", "annual_cap", "contract_year_cap", "earn_back", "bonus"]
     rule: str
     amount: Amount
     arithmetic: str
@@ -301,6 +332,10 @@ class Period(_Model):
     bonuses: list[Bonus] = []
     bonus_total: Amount | None = None
     exit: list[ExitRight] = []
+    once_held: list[str] = Field(
+        default=[],
+        description="`once` rules whose run goes on in this period (paid when it started).",
+    )
     lines: list[MoneyLine] = Field(
         default=[],
         description="The account, line by line: credits_owed is the sum of the lines "

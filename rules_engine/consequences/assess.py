@@ -44,7 +44,8 @@ Rules, precisely:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -70,6 +71,7 @@ from rules_engine.language.model import (
     CheckedPolicy,
     Condition,
     Consecutive,
+    CreditRule,
     Currency,
     InLastPeriods,
     Owner,
@@ -179,7 +181,7 @@ class AnnualCap:
         }
 
 
-MoneyKind = Literal["credit", "cap", "annual_cap", "earn_back", "bonus"]
+MoneyKind = Literal["credit", "cap", "annual_cap", "contract_year_cap", "earn_back", "bonus"]
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,9 @@ class Settlement:
     bonus_total: Decimal
     earned_back: tuple[EarnBackLine, ...]
     exits: tuple[ExitLine, ...]
+    contract_year_cap: AnnualCap | None = None
+    once_held: tuple[str, ...] = ()
+    """Rules with ``once`` whose condition still holds but already paid in this run."""
 
     def __post_init__(self) -> None:
         owed = sum((line.amount for line in self.credit_lines), Decimal(0))
@@ -236,8 +241,15 @@ class Settlement:
             )
             after_cap = self.cap
         if self.annual_cap is not None and self.annual_cap.applied:
-            cut = self.credits_total - after_cap
+            cut = self.annual_cap.remaining - after_cap
             lines.append(MoneyLine("annual_cap", "cap per year", cut, self.annual_cap.arithmetic))
+            after_cap = self.annual_cap.remaining
+        contract = self.contract_year_cap
+        if contract is not None and contract.applied:
+            cut = contract.remaining - after_cap
+            lines.append(
+                MoneyLine("contract_year_cap", "cap per contract year", cut, contract.arithmetic)
+            )
         lines.extend(
             MoneyLine("earn_back", e.rule, e.amount, e.arithmetic) for e in self.earned_back
         )
@@ -272,6 +284,10 @@ class Settlement:
         }
         if self.annual_cap is not None:
             out["annual_cap"] = self.annual_cap.to_json(cur)
+        if self.contract_year_cap is not None:
+            out["contract_year_cap"] = self.contract_year_cap.to_json(cur)
+        if self.once_held:
+            out["once_held"] = list(self.once_held)
         if self.earned_back:
             out["earned_back"] = [e.to_json(cur) for e in self.earned_back]
             out["earned_back_total"] = to_minor_str(self.earned_back_total, cur)
@@ -578,6 +594,7 @@ def _settle(
     loose = _Context(policy, history, index, allow_customer=True)
 
     credits: list[CreditLine] = []
+    once_held: list[str] = []
     for rule in policy.credits:
         best: CreditLine | None = None
         for tier in rule.tiers:
@@ -592,6 +609,12 @@ def _settle(
             )  # fmt: skip
             if best is None or line.amount > best.amount:
                 best = line
+        if best is not None and rule.once:
+            since = _run_start(index, _credit_holds(rule, strict))
+            if since < index:
+                once_held.append(_once_note(rule.name, history, since))
+                continue
+            best = dataclasses.replace(best, tier=f"{best.tier}; once: the run starts here")
         if best is not None:
             credits.append(best)
     before_cap = sum((c.amount for c in credits), Decimal(0))
@@ -607,10 +630,19 @@ def _settle(
     annual = _annual_cap(policy, history, index, ledger, total)
     if annual is not None and annual.applied:
         total = annual.remaining
+    contract = _contract_year_cap(policy, history, index, ledger, total)
+    if contract is not None and contract.applied:
+        total = contract.remaining
 
     bonuses: list[BonusLine] = []
     for bonus in policy.bonuses:
         ok, reasons = _holds(bonus.condition, loose)
+        if ok and bonus.once:
+            since = _run_start(index, _condition_holds_at(bonus.condition, loose))
+            if since < index:
+                once_held.append(_once_note(bonus.name, history, since))
+                continue
+            reasons = [*reasons, "once: the run starts here"]
         if ok:
             percent, value, arithmetic = _amount(bonus.amount, fee, cur)
             bonuses.append(BonusLine(bonus.name, percent, value, arithmetic, tuple(reasons)))
@@ -635,6 +667,8 @@ def _settle(
         bonus_total=sum((b.amount for b in bonuses), Decimal(0)),
         earned_back=tuple(_earn_back(policy, history, index, ledger)),
         exits=tuple(exits),
+        contract_year_cap=contract,
+        once_held=tuple(once_held),
     )
 
 
@@ -690,6 +724,97 @@ def _annual_cap(
         if best is None or candidate.remaining < best.remaining:
             best = candidate
     return best
+
+
+def _credit_holds(rule: CreditRule, ctx: _Context) -> Callable[[int], bool]:
+    """Whether a credit rule's condition (some tier matches) holds in a period."""
+
+    def holds(index: int) -> bool:
+        at = dataclasses.replace(ctx, index=index)
+        return any(_holds(tier.condition, at)[0] for tier in rule.tiers)
+
+    return holds
+
+
+def _condition_holds_at(cond: Condition, ctx: _Context) -> Callable[[int], bool]:
+    def holds(index: int) -> bool:
+        return _holds(cond, dataclasses.replace(ctx, index=index))[0]
+
+    return holds
+
+
+def _run_start(index: int, holds: Callable[[int], bool]) -> int:
+    """The first period of the run of periods up to ``index`` in which the condition
+    holds (``index`` itself when it failed in the period before)."""
+    start = index
+    while start > 0 and holds(start - 1):
+        start -= 1
+    return start
+
+
+def _once_note(rule: str, history: Sequence[PeriodOutcome], since: int) -> str:
+    return (
+        f"{rule}: holds since {history[since].period.label}, paid once then (`once`); "
+        "pays again after a period in which it fails"
+    )
+
+
+def _contract_year_cap(
+    policy: CheckedPolicy,
+    history: Sequence[PeriodOutcome],
+    index: int,
+    ledger: _Ledger,
+    credits: Decimal,
+) -> AnnualCap | None:
+    """``cap credits at X% of fee per contract year``: X% of the fees of every period of
+    the current contract year (from ``effective`` and each anniversary, which the checker
+    keeps on a period's first day, so a contract year is 12 months or 4 quarters of the
+    history), rounded, minus the credits granted in its earlier periods; never below zero."""
+    caps = [c for c in policy.caps if c.per == "contract year"]
+    if not caps:
+        return None
+    cur = policy.currency
+    period = history[index].period
+    size = 12 if period.kind == "month" else 4
+    first = index - index % size
+    year = index // size + 1
+    # the fees of the whole contract year: those billed so far, then the later periods'
+    # from the schedule in force now
+    fees = Decimal(0)
+    walk = history[first].period
+    for i in range(first, first + size):
+        fees += ledger.fees[i] if i <= index else policy_fee(policy, walk)
+        walk = walk.next()
+    granted = sum((g for g in ledger.granted[first:index] if g is not None), Decimal(0))
+    best: AnnualCap | None = None
+    for cap in caps:
+        if isinstance(cap.amount, PercentOfFee):
+            limit = percent_of(cap.amount.percent, fees, cur)
+            basis = (
+                f"{format_percent(cap.amount.percent)}% x {format_money(fees, cur)} "
+                f"(fees of contract year {year}, {history[first].period.label} to "
+                f"{_last_label(history[first].period, size)}) = {format_money(limit, cur)}"
+            )
+        else:
+            limit = round_money(cap.amount.amount, cur)
+            basis = f"fixed {format_money(limit, cur)} per contract year"
+        remaining = round_money(max(Decimal(0), limit - granted), cur)
+        applied = credits > remaining
+        arithmetic = (
+            f"{basis} - {format_money(granted, cur)} granted = {format_money(remaining, cur)}"
+            + (" applied" if applied else "")
+        )
+        candidate = AnnualCap(limit, granted, remaining, applied, arithmetic)
+        if best is None or candidate.remaining < best.remaining:
+            best = candidate
+    return best
+
+
+def _last_label(first: Period, size: int) -> str:
+    last = first
+    for _ in range(size - 1):
+        last = last.next()
+    return last.label
 
 
 def _earn_back(

@@ -80,15 +80,22 @@ class Outage(_Record):
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = Field(None, description="null = still down.")
     planned: bool = Field(False, description="Planned maintenance never counts as downtime.")
+    announced_at: AwareDatetime | None = Field(
+        None,
+        description="When a planned outage was announced (checked by `maintenance notice`).",
+    )
 
 
 class Maintenance(_Record):
-    """An agreed maintenance window for a service."""
+    """An agreed maintenance window: outage time inside it is planned, not downtime."""
 
     id: str
-    service: str
+    service: str | None = Field(None, description="The service; null = every service.")
     start: AwareDatetime
     end: AwareDatetime
+    announced_at: AwareDatetime | None = Field(
+        None, description="When the window was announced (checked by `maintenance notice`)."
+    )
 
 
 class Vulnerability(_Record):

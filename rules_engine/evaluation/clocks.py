@@ -58,6 +58,14 @@ class Clocks:
         """``D(t)`` on the business-day scale (``clock.BD_US`` per business day)."""
         return self.get(name).cumulative_bd(ts).cast(pl.Int64)
 
+    def add_open_time(self, name: str, ts: pl.Series, us: pl.Series) -> pl.Series:
+        """The earliest instant at which ``us`` more open time has passed after ``ts`` on
+        clock ``name`` (the inverse of ``F``)."""
+        clock = self.get(name)
+        if isinstance(clock, RealTime):
+            return (ts.dt.epoch("us").cast(pl.Int64) + us).cast(pl.Datetime("us", "UTC"))
+        return clock.add_open_time(ts, us)  # type: ignore[attr-defined,no-any-return]
+
     def holidays_used(self, name: str, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
         clock = self.get(name)
         used = getattr(clock, "holidays_used", None)

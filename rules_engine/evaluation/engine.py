@@ -23,7 +23,7 @@ import polars as pl
 from rules_engine import __version__
 from rules_engine.data.schema import DEFAULT_ANCHORS, SCHEMA_VERSION, STOP_EVENTS
 from rules_engine.evaluation import judge as jd
-from rules_engine.evaluation.availability import downtime_by_period
+from rules_engine.evaluation.availability import EXCLUDED, downtime_by_period
 from rules_engine.evaluation.clocks import Clocks
 from rules_engine.evaluation.explain import explanation_text, flip_text
 from rules_engine.evaluation.fees import policy_fee
@@ -142,6 +142,7 @@ class _TargetRun:
         ctx: RecordContext,
         frames: Sequence[jd.PeriodFrame],
         options: EvaluationOptions,
+        windows: pl.DataFrame | None = None,
     ) -> None:
         self.policy = policy
         self.target = target
@@ -149,6 +150,7 @@ class _TargetRun:
         self.ctx = ctx
         self.frames = frames
         self.options = options
+        self.windows = windows  # the `maintenance` dataset, for availability targets
 
     def scoped(self) -> pl.DataFrame | None:
         if self.table is None:
@@ -180,7 +182,7 @@ class _TargetRun:
         elif isinstance(measure, model.DurationField | model.Aggregate):
             names |= {measure.field} if measure.field is not None else set()
         elif isinstance(measure, model.Availability):
-            names |= {"service", "started_at", "ended_at", "planned"}
+            names |= {"service", "started_at", "ended_at", "planned", "announced_at", EXCLUDED}
         return names
 
     def run(self) -> list[Judgement]:
@@ -193,9 +195,13 @@ class _TargetRun:
             outages = scoped if scoped is not None else pl.DataFrame()
             if outages.height == 0 or "started_at" not in outages.columns:
                 outages = pl.DataFrame()
-            downs = downtime_by_period(outages, target.measure.clock, self.ctx)
+            downs = downtime_by_period(
+                outages, target.measure.clock, self.ctx, self.windows, self.policy.maintenance
+            )
             return [
-                jd.judge_availability(d, target.objective, target.measure.clock, f)
+                jd.judge_availability(
+                    d, target.objective, target.measure.clock, f, self.policy.maintenance
+                )
                 for d, f in zip(downs, self.frames, strict=True)
             ]
         assigned = (
@@ -494,11 +500,14 @@ def judge(
     judgements: dict[str, list[Judgement]] = {}
     for name, target in policy.targets.items():
         table = tables.get(target.dataset)
+        windows = tables.get("maintenance")
         if target.every is None:
-            judgements[name] = _TargetRun(policy, target, table, ctx, frames, options).run()
+            judgements[name] = _TargetRun(
+                policy, target, table, ctx, frames, options, windows
+            ).run()
         else:
             judgements[name] = _judge_over_target_periods(
-                policy, target, table, ctx, history, options
+                policy, target, table, ctx, history, options, windows
             )
 
     outcomes = tuple(
@@ -536,6 +545,7 @@ def _judge_over_target_periods(
     ctx: RecordContext,
     history: Sequence[Period],
     options: EvaluationOptions,
+    windows: pl.DataFrame | None = None,
 ) -> list[Judgement]:
     """``every quarter`` / ``every year`` (DESIGN "Target periods"): in each policy period,
     the records anchored from the start of the target's period to the end of this policy
@@ -547,7 +557,7 @@ def _judge_over_target_periods(
         whole = target_period(period, target.every)
         so_far = dataclasses.replace(ctx, bounds=[whole.start, period.end])
         frame = _period_frame(policy, whole, ctx.as_of)
-        [judged] = _TargetRun(policy, target, table, so_far, [frame], options).run()
+        [judged] = _TargetRun(policy, target, table, so_far, [frame], options, windows).run()
         if period.end != whole.end:
             judged = dataclasses.replace(judged, verdict=Verdict.NOT_DUE)
         out.append(judged)

@@ -6,9 +6,9 @@ An entry of the ``exclusions`` dataset names either
 - a ``record_id``: that record is removed from every dataset holding the id (a ticket,
   a vulnerability, an outage, ...); an id no dataset holds is a data error with the row;
 - or a ``service`` with a window ``[start, end)``: the window is cut out of that
-  service's outages (an outage overlapping it keeps the parts before and after, under
-  its own id; an outage still running keeps its open end), and the service's tickets
-  created inside the window are removed.
+  service's outages (an outage overlapping it keeps the parts before and after as one
+  record with a gap; an outage still running keeps its open end), and the service's
+  tickets created inside the window are removed.
 
 :func:`split_exclusions` returns the tables with the approved entries applied (the
 agreed view, which decides the verdicts), the tables with every entry applied (the
@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from rules_engine.data.issues import DataError, IssueLog
+from rules_engine.evaluation.availability import EXCLUDED
+from rules_engine.evaluation.records import UTC_US
 
 EXCLUSIONS = "exclusions"
 ROW = "__row__"
@@ -213,29 +215,41 @@ def apply_exclusions(
 def _cut_window(
     outages: pl.DataFrame, service: str, start: dt.datetime, end: dt.datetime
 ) -> pl.DataFrame:
-    """Cut ``[start, end)`` out of the outages of ``service``; a null ``ended_at`` (still
-    down) counts as unbounded and stays null on the part after the window."""
-    order = "__order__"
-    frame = outages.with_row_index(order)
+    """Cut ``[start, end)`` out of the outages of ``service`` without making two records
+    of one outage (DESIGN "Edge rules"): a window over an outage's start or end moves it,
+    one covering the whole outage removes it, and one in its middle is kept on the record
+    (the ``EXCLUDED`` list, which availability cuts out). A null ``ended_at`` (still down)
+    counts as unbounded and stays null."""
     hit = (
         (pl.col("service") == service)
         & (pl.col("started_at") < end)
         & (pl.col("ended_at").is_null() | (pl.col("ended_at") > start))
     ).fill_null(False)
-    untouched = frame.filter(~hit)
-    touched = frame.filter(hit)
-    if touched.height == 0:
+    if not outages.select(hit.any()).item():
         return outages
-    before = touched.filter(pl.col("started_at") < start).with_columns(
-        pl.lit(start).cast(frame.schema["ended_at"]).alias("ended_at")
+    window = pl.struct(
+        pl.lit(start).cast(UTC_US).alias("start"), pl.lit(end).cast(UTC_US).alias("end")
     )
-    after = touched.filter(pl.col("ended_at").is_null() | (pl.col("ended_at") > end)).with_columns(
-        pl.lit(end).cast(frame.schema["started_at"]).alias("started_at")
-    )
-    return (
-        pl.concat([untouched, before, after])
-        .sort([order, "started_at"], maintain_order=True)
-        .drop(order)
+    if EXCLUDED not in outages.columns:
+        outages = outages.with_columns(
+            pl.lit(None, pl.List(pl.Struct({"start": UTC_US, "end": UTC_US}))).alias(EXCLUDED)
+        )
+    covers_start = hit & (pl.col("started_at") >= start)
+    covers_end = hit & pl.col("ended_at").is_not_null() & (pl.col("ended_at") <= end)
+    middle = hit & ~covers_start & ~covers_end
+    return outages.filter(~(covers_start & covers_end)).with_columns(
+        pl.when(covers_start)
+        .then(pl.lit(end).cast(outages.schema["started_at"]))
+        .otherwise(pl.col("started_at"))
+        .alias("started_at"),
+        pl.when(covers_end)
+        .then(pl.lit(start).cast(outages.schema["ended_at"]))
+        .otherwise(pl.col("ended_at"))
+        .alias("ended_at"),
+        pl.when(middle)
+        .then(pl.concat_list(pl.col(EXCLUDED).fill_null([]), pl.concat_list(window)))
+        .otherwise(pl.col(EXCLUDED))
+        .alias(EXCLUDED),
     )
 
 

@@ -111,6 +111,45 @@ def _in_business_days(target: model.Target) -> bool:
     )
 
 
+def planned_text(figures: AvailabilityFigures, clock: ClockKind = "wall") -> str | None:
+    """The planned time of an availability target in a period, item by item, and what of
+    it counted as downtime under the policy's maintenance rule (DESIGN "Maintenance")."""
+    if not figures.planned and figures.maintenance is None:
+        return None
+    items: dict[tuple[str, str], list[Fraction]] = {}
+    reasons: dict[tuple[str, str], set[str]] = {}
+    for stretch in figures.planned:
+        key = (stretch.source, stretch.id)
+        totals = items.setdefault(key, [Fraction(0), Fraction(0)])
+        totals[0] += stretch.planned_s
+        totals[1] += stretch.downtime_s
+        if stretch.reason is not None:
+            reasons.setdefault(key, set()).add(stretch.reason)
+    shown = []
+    for (source, item), (planned_s, down_s) in items.items():
+        text = f"{source} {item} {present.duration(planned_s, clock)}"
+        if down_s:
+            why = ", ".join(sorted(reasons.get((source, item), set())))
+            text += f" ({present.duration(down_s, clock)} counted as downtime: {why})"
+        shown.append(text)
+    total = sum((s.planned_s for s in figures.planned), Fraction(0))
+    counted = sum((s.downtime_s for s in figures.planned), Fraction(0))
+    out = f"planned time {present.duration(total, clock)}"
+    if shown:
+        out += " in " + ", ".join(shown)
+    rule = figures.maintenance
+    if rule is not None and rule.limit_s is not None:
+        out += (
+            f"; maintenance limit {rule.limit_text} per period, "
+            f"{present.duration(figures.limit_used_s, clock)} used"
+        )
+    if rule is not None and rule.notice_s is not None:
+        out += f"; notice {rule.notice_text}"
+    if counted:
+        out += f"; {present.duration(counted, clock)} of planned time counted as downtime"
+    return out
+
+
 def explanation_text(
     target: model.Target,
     judged: Judgement,
@@ -146,6 +185,9 @@ def explanation_text(
             f"{present.duration(figures.scheduled_s, clock)} scheduled on {figures.clock} = "
             f"{available} against {goal} (margin {_points(figures.margin, figures.value, target)})"
         )
+        planned = planned_text(figures, clock)
+        if planned:
+            parts.append(planned)
     elif isinstance(figures, AggregateFigures):
         shown = _aggregate_text(target.objective, figures, clock)
         bound = " (a lower bound: an open record takes part)" if figures.lower_bound else ""

@@ -27,6 +27,7 @@ from rules_engine.evaluation.result import (
     Judgement,
     PercentFigures,
     PercentileFigures,
+    PlannedStretch,
     RecordLists,
 )
 from rules_engine.evaluation.rows import RowTable
@@ -294,7 +295,11 @@ def judge_percentile(
 
 
 def judge_availability(
-    down: PeriodDowntime, objective: model.AvailabilityAtLeast, clock: str, frame: PeriodFrame
+    down: PeriodDowntime,
+    objective: model.AvailabilityAtLeast,
+    clock: str,
+    frame: PeriodFrame,
+    maintenance: model.MaintenanceRule | None = None,
 ) -> Judgement:
     scheduled = Fraction(down.scheduled_us, US)
     downtime = Fraction(down.downtime_us, US)
@@ -315,6 +320,21 @@ def judge_availability(
             (s.astimezone(dt.UTC).isoformat(), e.astimezone(dt.UTC).isoformat())
             for s, e in down.intervals
         ],
+        planned=[
+            PlannedStretch(
+                p.source,
+                p.id,
+                p.outage_id,
+                p.start,
+                p.end,
+                Fraction(p.planned_us, US),
+                Fraction(p.downtime_us, US),
+                p.reason,
+            )
+            for p in down.planned
+        ],
+        maintenance=maintenance,
+        limit_used_s=Fraction(down.limit_used_us, US),
     )
     return Judgement(verdict, value, figures)
 

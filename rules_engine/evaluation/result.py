@@ -26,7 +26,8 @@ renderer asks for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
@@ -177,6 +178,11 @@ class AvailabilityFigures:
     budget: Budget
     downtime_intervals: list[tuple[str, str]]
     """Merged unplanned downtime, as UTC ISO instants."""
+    planned: list[PlannedStretch] = field(default_factory=list)
+    """Planned time in the period, stretch by stretch (DESIGN "Maintenance")."""
+    maintenance: model.MaintenanceRule | None = None
+    limit_used_s: Fraction = Fraction(0)
+    """Planned time on time that the maintenance limit allowed in the period."""
 
     @property
     def in_scope(self) -> int:
@@ -204,6 +210,55 @@ class AvailabilityFigures:
             "margin": num.percent(self.margin),
             "budget": self.budget.to_json(),
             "downtime_intervals": [list(pair) for pair in self.downtime_intervals],
+            **self._maintenance_json(),
+        }
+
+    def _maintenance_json(self) -> dict[str, Any]:
+        """Planned time and the maintenance rule, only where there are some (documents of
+        policies and data without maintenance keep their shape)."""
+        out: dict[str, Any] = {}
+        if self.planned:
+            out["planned_time"] = [stretch.to_json() for stretch in self.planned]
+        rule = self.maintenance
+        if rule is not None:
+            out["maintenance"] = {
+                "limit_s": rule.limit_s,
+                "notice_s": rule.notice_s,
+                "limit_used_s": num.seconds(self.limit_used_s),
+                "planned_s": num.seconds(sum((p.planned_s for p in self.planned), Fraction(0))),
+                "counted_as_downtime_s": num.seconds(
+                    sum((p.downtime_s for p in self.planned), Fraction(0))
+                ),
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class PlannedStretch:
+    """A stretch of planned time in a period: outage time inside a maintenance window
+    (``source`` "window", ``id`` the window) or a planned outage (``source`` "outage").
+    ``downtime_s`` is the part counted as downtime, for ``reason``: ``no notice``, ``late
+    notice`` (the maintenance notice rule) or ``over limit``; None when all stayed planned."""
+
+    source: Literal["window", "outage"]
+    id: str
+    outage_id: str
+    start: dt.datetime
+    end: dt.datetime
+    planned_s: Fraction
+    downtime_s: Fraction
+    reason: Literal["no notice", "late notice", "over limit"] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "id": self.id,
+            "outage_id": self.outage_id,
+            "start": self.start.astimezone(dt.UTC).isoformat(),
+            "end": self.end.astimezone(dt.UTC).isoformat(),
+            "planned_s": num.seconds(self.planned_s),
+            "downtime_s": num.seconds(self.downtime_s),
+            "counted_as_downtime": self.reason,
         }
 
 

@@ -70,6 +70,7 @@ __all__ = [
     "IsSet",
     "Item",
     "Lit",
+    "MaintenanceDecl",
     "Measure",
     "MeasureKind",
     "MeasureName",
@@ -777,10 +778,11 @@ Amount = PercentOfFee | MoneyLit
 
 @dataclass(frozen=True)
 class CreditTier:
-    """``when CONDITION credit AMOUNT``."""
+    """``when CONDITION credit AMOUNT`` (``once``: once per run of the condition)."""
 
     condition: Condition
     amount: Amount
+    once: bool = False
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -795,10 +797,11 @@ class CreditDecl:
 
 @dataclass(frozen=True)
 class CapDecl:
-    """``cap credits at 30% of fee per period`` / ``per year`` / ``at 5000 USD``."""
+    """``cap credits at 30% of fee per period`` / ``per year`` / ``per contract year`` /
+    ``at 5000 USD``."""
 
     amount: Amount
-    per: Literal["period", "year"] | None = None
+    per: Literal["period", "year", "contract year"] | None = None
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -813,10 +816,11 @@ class EarnBackDecl:
 
 @dataclass(frozen=True)
 class BonusTier:
-    """``when CONDITION pay AMOUNT``."""
+    """``when CONDITION pay AMOUNT`` (``once``: once per run of the condition)."""
 
     condition: Condition
     amount: Amount
+    once: bool = False
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -835,6 +839,16 @@ class ExitDecl:
 
     name: Name
     condition: Condition | None
+    notice: DurationLit | None = None
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class MaintenanceDecl:
+    """``maintenance at most 8h per period notice 5d`` (either clause may stand alone):
+    planned time beyond the limit, or announced late, counts as downtime."""
+
+    limit: DurationLit | None
     notice: DurationLit | None = None
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
@@ -863,6 +877,7 @@ Item = (
     | EarnBackDecl
     | BonusDecl
     | ExitDecl
+    | MaintenanceDecl
 )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -301,6 +301,8 @@ class _Checker:
             if target is not None:
                 self.targets[decl.name.name] = target
         rules = self.consequences(tree)
+        maintenance = self.maintenance(by_kind.get(ast.MaintenanceDecl, []))
+        self.contract_years(head, rules.caps)
         if any(d.severity == "error" for d in self.diagnostics):
             return None
         return m.CheckedPolicy(
@@ -327,6 +329,7 @@ class _Checker:
             source_path=self.path,
             span=tree.span,
             effective_span=head.effective_span,
+            maintenance=maintenance,
         )
 
     def duplicates(self, tree: ast.Policy) -> dict[type, list[ast.Item]]:
@@ -1953,7 +1956,8 @@ class _Checker:
             if condition is not None and amount is not None:
                 label = self.source(tier.condition.span)
                 tiers.append(m.CreditTier(condition, amount, label, tier.span))
-        return m.CreditRule(decl.name.name, tuple(tiers), decl.span)
+        once = self.once(decl.name.name, decl.tiers, tiers)
+        return m.CreditRule(decl.name.name, tuple(tiers), decl.span, once)
 
     def earn_back(self, decl: ast.EarnBackDecl) -> m.EarnBack | None:
         target = self.target_ref(decl.target)
@@ -1993,7 +1997,8 @@ class _Checker:
         amount = self.amount(tier.amount)
         if condition is None or amount is None:
             return None
-        return m.Bonus(decl.name.name, condition, amount, decl.span)
+        once = self.once(decl.name.name, decl.tiers[:1], [condition])
+        return m.Bonus(decl.name.name, condition, amount, decl.span, once)
 
     def exit(self, decl: ast.ExitDecl) -> m.ExitRule | None:
         ok = True
@@ -2021,6 +2026,95 @@ class _Checker:
         return m.ExitRule(
             decl.name.name, condition, decl.notice.seconds, decl.notice.text, decl.span
         )
+
+    # ----------------------------------------------------------------- maintenance, once
+
+    def maintenance(self, decls: Sequence[ast.Item]) -> m.MaintenanceRule | None:
+        """The one ``maintenance`` declaration (SLA209 for a second one)."""
+        found = [d for d in decls if isinstance(d, ast.MaintenanceDecl)]
+        for extra in found[1:]:
+            self.error(
+                "SLA209",
+                "`maintenance` is given twice",
+                extra.span,
+                f"the first is at line {found[0].span.line}; write both clauses there: "
+                "`maintenance at most 8h per period notice 5d`",
+            )
+        if not found:
+            return None
+        decl = found[0]
+        limit, notice = decl.limit, decl.notice
+        if notice is not None and notice.seconds == 0:
+            self.error(
+                "SLA314",
+                "`maintenance notice 0s` asks for no notice",
+                notice.span,
+                "give the notice the contract asks for, e.g. `notice 5d`, or leave it out",
+            )
+        return m.MaintenanceRule(
+            limit.seconds if limit is not None else None,
+            limit.text if limit is not None else None,
+            notice.seconds if notice is not None else None,
+            notice.text if notice is not None else None,
+            decl.span,
+        )
+
+    def contract_years(self, head: _Header, caps: Sequence[m.Cap]) -> None:
+        """SLA405 for a contract-year cap whose years would not start on a period's first
+        day (contract years start on `effective` and each anniversary)."""
+        starts = (1, 4, 7, 10) if head.period == "quarter" else tuple(range(1, 13))
+        effective = head.effective
+        if effective.day == 1 and effective.month in starts:
+            return
+        for cap in caps:
+            if cap.per == "contract year":
+                self.error(
+                    "SLA405",
+                    f"contract years start on `effective` ({effective.isoformat()}), "
+                    f"which is not the first day of a {head.period}",
+                    cap.span,
+                    "make `effective` the first day of a period, or cap `per year` (rolling)",
+                )
+
+    def once(
+        self,
+        rule: str,
+        written: Sequence[ast.CreditTier | ast.BonusTier],
+        checked: Sequence[m.CreditTier | m.Condition],
+    ) -> bool:
+        """Whether the rule pays once per run; SLA406 for ``once`` on a condition that is
+        not a look-back or a streak (it would hold, and pay, only by chance of the data),
+        or on some tiers of a rule but not all."""
+        marked = [t for t in written if t.once]
+        if not marked:
+            return False
+        if len(marked) != len(written):
+            bare = next(t for t in written if not t.once)
+            self.error(
+                "SLA406",
+                f"`once` on some tiers of `{rule}` but not on this one",
+                bare.span,
+                "`once` applies to the whole rule: write it on every tier",
+            )
+            return False
+        for tier, item in zip(written, checked, strict=False):
+            condition = item.condition if isinstance(item, m.CreditTier) else item
+            if not _is_look_back(condition):
+                self.error(
+                    "SLA406",
+                    f"`once` in `{rule}` needs a look-back or streak condition",
+                    tier.condition.span,
+                    "write `when X breached in 2 consecutive periods ... once`, or drop `once`",
+                )
+                return False
+        return True
+
+
+def _is_look_back(condition: m.Condition) -> bool:
+    """A condition over several periods (every part of an `and`/`or` is one)."""
+    if isinstance(condition, m.AllOf | m.AnyOf):
+        return all(_is_look_back(part) for part in condition.operands)
+    return isinstance(condition, m.InLastPeriods | m.Consecutive | m.BreachCount)
 
 
 # --------------------------------------------------------------------------- helpers

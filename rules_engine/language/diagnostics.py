@@ -60,6 +60,7 @@ SLA402  error    a credit rule naming a customer-owned target
 SLA403  error    a bonus, exit or earn-back naming a customer-owned target
 SLA404  error    a threshold whose unit does not fit the target's value
 SLA405  error    a condition or clause the engine cannot evaluate (`all targets breached`)
+SLA406  error    `once` on a condition that is not a look-back or streak, or on some tiers only
 SLA501  warning  a priority tier with no response or resolution target
 SLA502  warning  two targets with overlapping scope and different limits
 SLA503  warning  a pause status that is also the start state (the clock never runs)
@@ -71,6 +72,7 @@ SLA508  warning  a calendar with no open hours
 SLA509  warning  a `d` or `w` duration on a business clock
 SLA510  warning  a credit tier that pays while its target is met
 SLA511  warning  an earn-back for a target no credit rule names
+SLA512  warning  a `maintenance` rule with no availability target to apply to
 SLA520  warning  `no data counts as` on an objective that is always decided
 ======  =======  ==============================================================
 """
@@ -146,6 +148,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA403": ("error", "a bonus, exit or earn-back naming a customer-owned target"),
     "SLA404": ("error", "a threshold whose unit does not fit the target's value"),
     "SLA405": ("error", "a condition or clause the engine cannot evaluate"),
+    "SLA406": ("error", "a `once` on a condition that is not a look-back or streak"),
     "SLA501": ("warning", "a priority tier with no response or resolution target"),
     "SLA502": ("warning", "overlapping targets with different limits"),
     "SLA503": ("warning", "a pause status that is also the start state"),
@@ -158,6 +161,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SLA510": ("warning", "a credit tier that pays while its target is met"),
     "SLA511": ("warning", "an earn-back for a target no credit rule names"),
     # empty periods (issue 13)
+    "SLA512": ("warning", "a maintenance rule with no availability target"),
     "SLA520": ("warning", "an empty-period rule on an objective that is always decided"),
 }
 

@@ -61,8 +61,15 @@ FIELD_TYPES: dict[str, dict[str, FieldType]] = {
         "started_at": "timestamp",
         "ended_at": "timestamp",
         "planned": "boolean",
+        "announced_at": "timestamp",
     },
-    "maintenance": {"id": "string", "service": "string", "start": "timestamp", "end": "timestamp"},
+    "maintenance": {
+        "id": "string",
+        "service": "string",
+        "start": "timestamp",
+        "end": "timestamp",
+        "announced_at": "timestamp",
+    },
     "vulnerabilities": {
         "id": "string",
         "asset": "string",

@@ -200,6 +200,10 @@ def _amount(amount: ast.Amount) -> str:
     return _literal(amount)
 
 
+def _once(once: bool) -> str:
+    return " once" if once else ""
+
+
 def _measure(measure: ast.Measure) -> str:
     match measure.kind:
         case ast.MeasureName(name=name):
@@ -354,7 +358,9 @@ class _Printer:
             case ast.CreditDecl(name=name, tiers=tiers):
                 body = [
                     (
-                        _wrap_condition("when ", t.condition, f" credit {_amount(t.amount)}", 1),
+                        _wrap_condition(
+                            "when ", t.condition, f" credit {_amount(t.amount)}{_once(t.once)}", 1
+                        ),
                         *_lines(t.span),
                     )
                     for t in tiers
@@ -363,7 +369,9 @@ class _Printer:
             case ast.BonusDecl(name=name, tiers=bonus_tiers):
                 body = [
                     (
-                        _wrap_condition("when ", t.condition, f" pay {_amount(t.amount)}", 1),
+                        _wrap_condition(
+                            "when ", t.condition, f" pay {_amount(t.amount)}{_once(t.once)}", 1
+                        ),
                         *_lines(t.span),
                     )
                     for t in bonus_tiers
@@ -383,6 +391,13 @@ class _Printer:
             case ast.EarnBackDecl(target=target, periods=periods):
                 text = f"earn back {_name(target)} credits after {periods} met {_periods(periods)}"
                 self.line(0, text, first, last)
+            case ast.MaintenanceDecl(limit=limit, notice=notice):
+                parts = ["maintenance"]
+                if limit is not None:
+                    parts.append(f"at most {limit.text} per period")
+                if notice is not None:
+                    parts.append(f"notice {notice.text}")
+                self.line(0, " ".join(parts), first, last)
 
     def calendar(self, item: ast.CalendarDecl) -> None:
         body: list[tuple[str, int, int]] = []

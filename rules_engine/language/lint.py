@@ -29,6 +29,7 @@ from rules_engine.language.model import (
     AllOf,
     And,
     AnyOf,
+    Availability,
     AvailabilityAtLeast,
     BreachCount,
     CheckedPolicy,
@@ -584,6 +585,20 @@ def earn_back_without_credit(policy: CheckedPolicy) -> Iterator[Diagnostic]:
             )
 
 
+def maintenance_without_availability(policy: CheckedPolicy) -> Iterator[Diagnostic]:
+    """SLA512: a maintenance limit or notice, but no availability target it could apply to."""
+    rule = policy.maintenance
+    if rule is None:
+        return
+    if not any(isinstance(t.measure, Availability) for t in policy.targets.values()):
+        yield diagnostic(
+            "SLA512",
+            "`maintenance` applies to availability targets, and the policy has none",
+            rule.span,
+            "add a target with `measure availability`, or remove the `maintenance` line",
+        )
+
+
 RULES: tuple[Callable[[CheckedPolicy], Iterator[Diagnostic]], ...] = (
     tier_without_targets,
     conflicting_targets,
@@ -594,5 +609,6 @@ RULES: tuple[Callable[[CheckedPolicy], Iterator[Diagnostic]], ...] = (
     closed_calendar,
     tier_pays_while_met,
     earn_back_without_credit,
+    maintenance_without_availability,
 )
 """Every lint rule, in the order they run; each is independent of the others."""

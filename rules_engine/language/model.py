@@ -489,14 +489,16 @@ class CreditRule:
     name: str
     tiers: tuple[CreditTier, ...]
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    once: bool = False  # pays once per run of periods in which some tier matches
 
 
 @dataclass(frozen=True)
 class Cap:
-    """``cap credits at 30% of fee per period`` / ``... per year`` / ``at 5000 USD``."""
+    """``cap credits at 30% of fee per period`` / ``... per year`` / ``... per contract
+    year`` / ``at 5000 USD``."""
 
     amount: Amount
-    per: Literal["period", "year"]
+    per: Literal["period", "year", "contract year"]
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -514,6 +516,20 @@ class Bonus:
     name: str
     condition: Condition
     amount: Amount
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    once: bool = False  # pays once per run of periods in which the condition holds
+
+
+@dataclass(frozen=True)
+class MaintenanceRule:
+    """``maintenance at most 8h per period notice 5d`` (DESIGN "Maintenance"): planned
+    time beyond ``limit_s`` in a period, or announced less than ``notice_s`` before it
+    starts, counts as downtime. ``None``: no such clause."""
+
+    limit_s: int | None
+    limit_text: str | None  # as written, "8h"
+    notice_s: int | None
+    notice_text: str | None  # as written, "5d"
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -563,6 +579,7 @@ class CheckedPolicy:
     source_sha256: str = ""
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
     effective_span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    maintenance: MaintenanceRule | None = None
 
 
 class Verdict(StrEnum):

@@ -69,6 +69,7 @@ HEADER_KINDS: dict[type, str] = {
     ast.PeriodDecl: "period",
     ast.AtRiskDecl: "at risk",
     ast.FeeDecl: "fee",
+    ast.MaintenanceDecl: "maintenance",
 }
 """Clauses the importing file replaces without ``override``."""
 

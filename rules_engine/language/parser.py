@@ -1221,7 +1221,7 @@ class _Builder:
 
     @_rule
     def credit_tier(self, span: Span, c: list[Any]) -> ast.CreditTier:
-        return ast.CreditTier(c[0], c[1], span)
+        return ast.CreditTier(c[0], c[1], len(c) > 2, span)
 
     @_rule
     def credit_decl(self, span: Span, c: list[Any]) -> ast.CreditDecl:
@@ -1229,7 +1229,7 @@ class _Builder:
 
     @_rule
     def bonus_tier(self, span: Span, c: list[Any]) -> ast.BonusTier:
-        return ast.BonusTier(c[0], c[1], span)
+        return ast.BonusTier(c[0], c[1], len(c) > 2, span)
 
     @_rule
     def bonus_decl(self, span: Span, c: list[Any]) -> ast.BonusDecl:
@@ -1257,7 +1257,7 @@ class _Builder:
 
     @_raw
     def cap_per(self, span: Span, c: list[Token]) -> _Tagged:
-        return _Tagged("per", str(c[-1]), span)
+        return _Tagged("per", " ".join(str(t) for t in c[1:]), span)
 
     @_rule
     def cap_decl(self, span: Span, c: list[Any]) -> ast.CapDecl:
@@ -1266,6 +1266,25 @@ class _Builder:
     @_rule
     def earn_back_decl(self, span: Span, c: list[Any]) -> ast.EarnBackDecl:
         return ast.EarnBackDecl(c[0], self._int(c[1], "a number of periods"), span)
+
+    # maintenance windows and `once` (issue 13)
+
+    @_rule
+    def maintenance_limit(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("limit", c[0], span)
+
+    @_rule
+    def maintenance_notice(self, span: Span, c: list[Any]) -> _Tagged:
+        return _Tagged("notice", c[0], span)
+
+    @_rule
+    def maintenance_decl(self, span: Span, c: list[Any]) -> ast.MaintenanceDecl:
+        clauses = {t.tag: t.value for t in c}
+        return ast.MaintenanceDecl(clauses.get("limit"), clauses.get("notice"), span)
+
+    @_raw
+    def once(self, span: Span, c: list[Token]) -> _Tagged:
+        return _Tagged("once", True, span)
 
     @_rule
     def all_targets(self, span: Span, c: list[Any]) -> _Tagged:

@@ -36,6 +36,15 @@ def render_explanation(document: dict[str, Any], name: str) -> str:
         zone = document.get("timezone")
         for start, end in target["downtime_intervals"]:
             lines.append(f"  down {present.instant(start, zone)} to {present.instant(end, zone)}")
+        for stretch in target.get("planned_time") or []:
+            counted = stretch["counted_as_downtime"]
+            down = present.duration(stretch["downtime_s"])
+            lines.append(
+                f"  planned {present.instant(stretch['start'], zone)} to "
+                f"{present.instant(stretch['end'], zone)}: {stretch['source']} "
+                f"{terminal_field(stretch['id'])} (outage {terminal_field(stretch['outage_id'])})"
+                + (f", {down} counted as downtime: {counted}" if counted else "")
+            )
     records = target.get("records")
     if records:
         lines.append("")

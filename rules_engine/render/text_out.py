@@ -7,6 +7,7 @@ on; every number goes through :mod:`rules_engine.present`.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from rules_engine import document as d
@@ -23,7 +24,7 @@ def _clock(target: d.Target) -> present.ClockKind:
     return target.goal.clock or "wall"
 
 
-def _duration(target: d.Target, seconds: d.Seconds | None) -> str:
+def _duration(target: d.Target, seconds: d.Seconds | Fraction | None) -> str:
     return present.duration(seconds, _clock(target))
 
 
@@ -87,6 +88,19 @@ def _budget(target: d.Target) -> str:
     return f"{budget.left} of {budget.total}"
 
 
+def _planned(target: d.AvailabilityTarget) -> str:
+    """Planned time (maintenance windows, planned outages) and the part of it a
+    maintenance rule counted as downtime; empty without planned time."""
+    if not target.planned_time:
+        return ""
+    planned = sum((Fraction(p.planned_s) for p in target.planned_time), Fraction(0))
+    counted = sum((Fraction(p.downtime_s) for p in target.planned_time), Fraction(0))
+    text = f", {_duration(target, planned)} planned"
+    if counted:
+        text += f" ({_duration(target, counted)} counted as downtime)"
+    return text
+
+
 def _records(target: d.Target) -> str:
     match target:
         case d.PercentTarget() | d.PercentileTarget():
@@ -94,7 +108,8 @@ def _records(target: d.Target) -> str:
             return f"{target.met} met, {target.breached} breached{pending}"
         case d.AvailabilityTarget():
             down, scheduled = target.downtime_s, target.scheduled_s
-            return f"{_duration(target, down)} down of {_duration(target, scheduled)}"
+            shown = f"{_duration(target, down)} down of {_duration(target, scheduled)}"
+            return shown + _planned(target)
         case _:
             return f"{target.count} records"
 
@@ -123,8 +138,12 @@ def _money_lines(period: d.Period, currency: str) -> list[str]:
             lines.append(f"    {line.arithmetic}")
         elif line.kind == "annual_cap":
             lines.append(f"    annual cap: {line.arithmetic}")
+        elif line.kind == "contract_year_cap":
+            lines.append(f"    contract-year cap: {line.arithmetic}")
         else:
             lines.append(f"    {_LINE_PREFIX[line.kind]} {line.rule}: {line.arithmetic}")
+    for held in period.once_held:
+        lines.append(f"    once {terminal_field(held)}")
     for exit_right in period.exit:
         lines.append(f"    exit right {exit_right.rule} (notice {exit_right.notice})")
     return lines

@@ -704,6 +704,18 @@ class _Differ:
 
     def _credit_rule(self, name: str, a: m.CreditRule, b: m.CreditRule) -> None:
         self._tiered(f"credit {name}", a.tiers, b.tiers, fires_more_is="stricter")
+        if a.once != b.once:
+            # `once` pays a credit once per run instead of every period: looser on the provider
+            self.add(
+                f"credit {name}",
+                "once",
+                "looser" if b.once else "stricter",
+                "once" if a.once else "every period",
+                "once" if b.once else "every period",
+                "",
+                a.span,
+                b.span,
+            )
 
     def _tiered(
         self,
@@ -769,7 +781,7 @@ class _Differ:
         oc, nc = self.old.currency.code, self.new.currency.code
         old = {c.per: c for c in self.old.caps}
         new = {c.per: c for c in self.new.caps}
-        for per in ("period", "year"):
+        for per in ("period", "year", "contract year"):
             a, b = old.get(per), new.get(per)  # type: ignore[call-overload]
             if a == b:
                 continue
@@ -827,6 +839,18 @@ class _Differ:
     def _bonus(self, name: str, a: m.Bonus, b: m.Bonus) -> None:
         clause = f"bonus {name}"
         oc, nc = self.old.currency.code, self.new.currency.code
+        if a.once != b.once:
+            # a bonus paid once per run instead of every period is stricter on the provider
+            self.add(
+                clause,
+                "once",
+                "stricter" if b.once else "looser",
+                "once" if a.once else "every period",
+                "once" if b.once else "every period",
+                "",
+                a.span,
+                b.span,
+            )
         if a.condition != b.condition:
             # a bonus is paid to the provider: easier to earn is looser on it
             self.add(
@@ -881,6 +905,46 @@ class _Differ:
                 b.span,
             )
 
+    def maintenance(self) -> None:
+        """A maintenance limit or notice binds the provider: a lower limit or a longer
+        notice is stricter, a higher limit or a shorter notice looser (none = unlimited)."""
+        a, b = self.old.maintenance, self.new.maintenance
+        if a == b:
+            return
+        spans = (a.span if a else None, b.span if b else None)
+        aspects: tuple[tuple[str, int | None, int | None, str | None, str | None, Direction], ...]
+        aspects = (
+            (
+                "limit",
+                a.limit_s if a else None,
+                b.limit_s if b else None,
+                a.limit_text if a else None,
+                b.limit_text if b else None,
+                "looser",
+            ),
+            (
+                "notice",
+                a.notice_s if a else None,
+                b.notice_s if b else None,
+                a.notice_text if a else None,
+                b.notice_text if b else None,
+                "stricter",
+            ),
+        )
+        for aspect, old_s, new_s, old_t, new_t, more_is in aspects:
+            if old_s == new_s:
+                continue
+            old_text = _maintenance_text(aspect, old_t)
+            new_text = _maintenance_text(aspect, new_t)
+            direction: Direction
+            if old_s is None:
+                direction = "added"
+            elif new_s is None:
+                direction = "removed"
+            else:
+                direction = more_is if new_s > old_s else _opposite(more_is)
+            self.add("maintenance", aspect, direction, old_text, new_text, "", *spans)
+
     # ----------------------------------------------------------------- all
 
     def run(self) -> list[Change]:
@@ -897,10 +961,25 @@ class _Differ:
         self.earn_backs()
         self.bonuses()
         self.exits()
+        self.maintenance()
         if not self.changes and _semantic(self.old) != _semantic(self.new):
             # a model field this module does not know yet: never report "no change" wrongly
             self.add("policy", "model", "changed", None, None, "a clause the diff cannot describe")
         return self.changes
+
+
+def _maintenance_text(aspect: str, text: str | None) -> str | None:
+    if text is None:
+        return None
+    return (
+        f"maintenance at most {text} per period"
+        if aspect == "limit"
+        else f"maintenance notice {text}"
+    )
+
+
+def _opposite(direction: Direction) -> Direction:
+    return "stricter" if direction == "looser" else "looser"
 
 
 def _semantic(policy: m.CheckedPolicy) -> m.CheckedPolicy:

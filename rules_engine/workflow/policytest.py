@@ -351,7 +351,9 @@ Outcome = str
 class ClauseCoverage:
     """One clause and the outcomes tests observed (of the two that count)."""
 
-    kind: Literal["target", "credit tier", "look-back", "bonus", "exit", "escalation step"]
+    kind: Literal[
+        "target", "credit tier", "look-back", "bonus", "exit", "escalation step", "maintenance"
+    ]
     name: str
     location: str
     outcomes: tuple[Outcome, ...]  # e.g. ("met", "breached"), ("fired", "not fired"); a
@@ -462,6 +464,16 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
                     ("crossed", "not crossed"),
                 )
             )
+    if policy.maintenance is not None:
+        # planned time that stayed planned, and planned time the rule made downtime
+        out.append(
+            ClauseCoverage(
+                "maintenance",
+                _maintenance_name(policy.maintenance),
+                str(policy.maintenance.span),
+                ("within", "exceeded"),
+            )
+        )
     seen: set[str] = set()
     for owner, cond in lookbacks:
         if not isinstance(cond, _LOOKBACK):
@@ -472,6 +484,15 @@ def clauses_of(policy: m.CheckedPolicy) -> list[ClauseCoverage]:
         seen.add(label)
         out.append(ClauseCoverage("look-back", label, str(cond.span), ("held", "not held")))
     return out
+
+
+def _maintenance_name(rule: m.MaintenanceRule) -> str:
+    parts = []
+    if rule.limit_text is not None:
+        parts.append(f"at most {rule.limit_text} per period")
+    if rule.notice_text is not None:
+        parts.append(f"notice {rule.notice_text}")
+    return " ".join(parts)
 
 
 def _tier_name(
@@ -546,6 +567,7 @@ def observe(
             if doc.get("counts_as"):
                 verdict = f"{verdict} as {doc['counts_as']}"
             (clause.seen if verdict in clause.outcomes else clause.extra_seen).add(verdict)
+            _mark_maintenance(policy, coverage, doc)
     for index, outcome in enumerate(history):
         if outcome.period.label not in asked or not outcome.over:
             continue
@@ -573,6 +595,22 @@ def observe(
             _mark_lookbacks(
                 coverage, policy, exit_.name, exit_.condition, history, index, False, holds
             )
+
+
+def _mark_maintenance(
+    policy: m.CheckedPolicy, coverage: PolicyCoverage, target: Mapping[str, Any]
+) -> None:
+    """An availability target's planned time in a period: all of it within the
+    maintenance rule, or some of it counted as downtime (exceeded)."""
+    rule, applied = policy.maintenance, target.get("maintenance")
+    if rule is None or not isinstance(applied, Mapping):
+        return
+    if _num(applied.get("planned_s")) == 0:
+        return
+    exceeded = _num(applied.get("counted_as_downtime_s")) != 0
+    coverage.clause("maintenance", _maintenance_name(rule)).seen.add(
+        "exceeded" if exceeded else "within"
+    )
 
 
 def _mark_lookbacks(

@@ -14,6 +14,7 @@ import pytest
 from rules_engine.consequences.assess import assess
 from rules_engine.data import load_data
 from rules_engine.data.issues import DataError
+from rules_engine.evaluation.availability import EXCLUDED
 from rules_engine.evaluation.exclusions import split_bundle, split_exclusions
 
 from .builders import history, make_policy, value_tiers
@@ -105,7 +106,9 @@ def test_approved_record_exclusion_removes_the_record() -> None:
     assert split.approved_tables is split.all_tables  # nothing disputed: one evaluation
 
 
-def test_window_cut_out_of_outages_keeps_the_parts_around_it() -> None:
+def test_window_cut_out_of_outages_keeps_one_record_with_a_gap() -> None:
+    # DESIGN "Edge rules": an exclusion window cuts an outage without making two records
+    # of it. O1 10:00-11:00 minus 10:20-10:40 stays one O1 record carrying the gap.
     window = {
         "id": "X1",
         "service": "email",
@@ -115,14 +118,41 @@ def test_window_cut_out_of_outages_keeps_the_parts_around_it() -> None:
     tables = {"outages": outages(), "exclusions": ledger([window])}
     out = split_exclusions(tables).approved_tables["outages"]
     email = out.filter(pl.col("service") == "email")
-    # O1 10:00-11:00 minus 10:20-10:40 = 10:00-10:20 and 10:40-11:00 (40 min left)
     assert email.select("id", "started_at", "ended_at").rows() == [
-        ("O1", ts("2026-04-05T10:00Z"), ts("2026-04-05T10:20Z")),
-        ("O1", ts("2026-04-05T10:40Z"), ts("2026-04-05T11:00Z")),
+        ("O1", ts("2026-04-05T10:00Z"), ts("2026-04-05T11:00Z")),
         ("O2", ts("2026-04-20T00:00Z"), None),
+    ]
+    assert email[EXCLUDED].to_list() == [
+        [{"start": ts("2026-04-05T10:20Z"), "end": ts("2026-04-05T10:40Z")}],
+        None,
     ]
     # erp's outage at the same time is untouched
     assert out.filter(pl.col("service") == "erp").height == 1
+
+
+def test_window_over_an_outage_end_moves_the_end_and_one_over_all_of_it_removes_it() -> None:
+    windows = [
+        {
+            "id": "X1",
+            "service": "email",
+            "start": ts("2026-04-05T10:30Z"),
+            "end": ts("2026-04-05T12:00Z"),
+        },
+        {
+            "id": "X2",
+            "service": "erp",
+            "start": ts("2026-04-05T09:00Z"),
+            "end": ts("2026-04-05T11:00Z"),
+        },
+    ]
+    out = split_exclusions({"outages": outages(), "exclusions": ledger(windows)}).approved_tables[
+        "outages"
+    ]
+    # O1 10:00-11:00 loses 10:30-11:00; O3 (erp) 10:00-11:00 lies wholly inside X2
+    assert out.select("id", "started_at", "ended_at").rows() == [
+        ("O1", ts("2026-04-05T10:00Z"), ts("2026-04-05T10:30Z")),
+        ("O2", ts("2026-04-20T00:00Z"), None),
+    ]
 
 
 def test_window_over_a_running_outage_keeps_its_open_end() -> None:

@@ -263,11 +263,17 @@ items: st.SearchStrategy[ast.Item] = st.one_of(
     st.builds(ast.PauseDecl, opt(names), names, tup(strings, 1), opt(strings)),
     targets(),
     escalations(),
-    st.builds(ast.CreditDecl, names, tup(st.builds(ast.CreditTier, conditions, amounts))),
-    st.builds(ast.CapDecl, amounts, opt(st.sampled_from(["period", "year"]))),
+    st.builds(
+        ast.CreditDecl, names, tup(st.builds(ast.CreditTier, conditions, amounts, st.booleans()))
+    ),
+    st.builds(ast.CapDecl, amounts, opt(st.sampled_from(["period", "year", "contract year"]))),
     st.builds(ast.EarnBackDecl, names, small),
-    st.builds(ast.BonusDecl, names, tup(st.builds(ast.BonusTier, conditions, amounts))),
+    st.builds(
+        ast.BonusDecl, names, tup(st.builds(ast.BonusTier, conditions, amounts, st.booleans()))
+    ),
     st.builds(ast.ExitDecl, names, opt(conditions), opt(durations())),
+    st.builds(ast.MaintenanceDecl, durations(), opt(durations())),
+    st.builds(ast.MaintenanceDecl, st.none(), durations()),
 )
 
 policies = st.builds(ast.Policy, tup(items, 1, 8))

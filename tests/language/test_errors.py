@@ -72,7 +72,7 @@ CASES = [
         'policy "p"\ncredit c {\n  when t breached credit 25 of fee\n}\n',
         "SLA101",
         (3, 32),
-        "unexpected `fee`, expected one of `when`, `}`",
+        "unexpected `fee`, expected one of `once`, `when`, `}`",
         "a share of the fee needs `%`: `25% of fee`",
     ),
     (

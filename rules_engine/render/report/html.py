@@ -426,6 +426,29 @@ def _shortfall(s: Shortfall, zone: str) -> str:
             f"<p>Outages: {escape(outages or '-')}</p>"
             + _table(["Down from", "Until", "Duration"], rows, {2})
         )
+    planned = t.get("planned_time") or []
+    if planned:
+        rows = [
+            [
+                escape(present.instant(p["start"], zone)),
+                escape(present.instant(p["end"], zone)),
+                escape(f"{p['source']} {p['id']} (outage {p['outage_id']})"),
+                escape(
+                    f"{fmt_duration(p['downtime_s'], s.target.objective.clock)}: "
+                    f"{p['counted_as_downtime']}"
+                    if p["counted_as_downtime"]
+                    else "-"
+                ),
+            ]
+            for p in planned
+        ]
+        body.append(
+            _table(
+                ["Planned from", "Until", "Maintenance", "Counted as downtime"],
+                rows,
+                set(),
+            )
+        )
     below = t.get("below_objective_ids") or []
     if below:
         body.append(f"<p>Below the objective: {escape(', '.join(map(str, below)))}</p>")

@@ -409,6 +409,23 @@ def _shortfall(s: Shortfall, zone: str) -> list[str]:
                 ]
             )
         out += _table(["Down from", "Until", "Duration"], rows, {2})
+    planned = t.get("planned_time") or []
+    if planned:
+        rows = [
+            [
+                markdown_text(present.instant(p["start"], zone)),
+                markdown_text(present.instant(p["end"], zone)),
+                markdown_text(f"{p['source']} {p['id']} (outage {p['outage_id']})"),
+                markdown_text(
+                    f"{fmt_duration(p['downtime_s'], s.target.objective.clock)}: "
+                    f"{p['counted_as_downtime']}"
+                    if p["counted_as_downtime"]
+                    else "-"
+                ),
+            ]
+            for p in planned
+        ]
+        out += _table(["Planned from", "Until", "Maintenance", "Counted as downtime"], rows, set())
     below = t.get("below_objective_ids") or []
     if below:
         out += [f"Below the objective: {markdown_text(', '.join(map(str, below)))}", ""]
