@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from rules_engine.cli.data_option import data_files, data_option
 from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.data.issues import DataError
+from rules_engine.data.loader import DataPaths
 from rules_engine.escape import terminal
 from rules_engine.evaluation.periods import Period, parse_period, period_containing, periods_between
 from rules_engine.language import model
@@ -128,7 +130,7 @@ def checked_policy(policy_path: str) -> model.CheckedPolicy:
 
 def load_inputs(
     policy_path: str,
-    data_path: str,
+    data_path: DataPaths,
     period: str | None,
     first: str | None,
     last: str | None,
@@ -224,7 +226,7 @@ def _one_line(message: str, hint: str) -> str:
 def load_series_inputs(
     policy_path: str,
     history: bool,
-    data_path: str,
+    data_path: DataPaths,
     period: str | None,
     first: str | None,
     last: str | None,
@@ -342,7 +344,7 @@ usage errors list them without importing every renderer (a test keeps them equal
     "across versions.",
 )
 @click.argument("policy_path", metavar="POLICY", type=click.Path())
-@click.option("--data", "data_path", required=True, type=click.Path(), help="Data file or folder.")
+@data_option()
 @click.option(
     "--history",
     is_flag=True,
@@ -369,7 +371,7 @@ usage errors list them without importing every renderer (a test keeps them equal
 @click.option("--timezone", help="Zone for data timestamps written without one.")
 def eval_(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     history: bool,
     period: str | None,
     first: str | None,
@@ -384,7 +386,7 @@ def eval_(
     from rules_engine.render import FORMATS
 
     wanted = _fail_on(fail_on)
-    inputs = Inputs(paths=(data_path,), policies=(policy_path,))
+    inputs = Inputs(paths=data_files(data_path), policies=(policy_path,))
     _check_output(output, inputs)  # before the work, which can take minutes
     if is_series(policy_path, history):
         _eval_series(
@@ -466,7 +468,7 @@ def _write(rendered: str, output: str | None, inputs: Inputs) -> None:
 def _eval_series(
     policy_path: str,
     history: bool,
-    data_path: str,
+    data_path: tuple[str, ...],
     period: str | None,
     first: str | None,
     last: str | None,

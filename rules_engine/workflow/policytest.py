@@ -671,7 +671,7 @@ def _load_policy(test_file: Path, spec: TestFile, raw: Any) -> m.CheckedPolicy:
         detail = f"{first.span}: {first.message}" if first is not None else "the policy has errors"
         raise TestFileError(
             str(test_file), line, column, f"policy `{spec.policy}` does not check: {detail}",
-            f"run `sla check {spec.policy}`",
+            f"run `sla check {_shown(test_file.parent / spec.policy)}`",
         )  # fmt: skip
     return result.policy
 
