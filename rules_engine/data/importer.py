@@ -153,7 +153,7 @@ def import_export(
     normalized = _reject_records(normalized, mapping.dataset, str(path), log, summary)
     summary.examples = [i for i in log.summarized() if i.severity == "error"]
     normalized = check_table(normalized, spec, str(path), None, check_log)
-    summary.warnings = notes.summarized() + check_log.summarized()
+    summary.warnings = notes.summarized() + check_log.grouped()
     out = normalized.drop(ROW)
     summary.records = len(out)
     summary.without_first_response = int(out["first_response_at"].is_null().sum())

@@ -112,7 +112,7 @@ def load_data(
         bundle.sources[src.dataset] = str(src.path)
         bundle.sha256[src.dataset] = _sha256(src.path)
     log.raise_if_errors()
-    bundle.warnings = log.summarized()
+    bundle.warnings = log.grouped()
     return bundle
 
 
