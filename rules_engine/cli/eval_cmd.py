@@ -421,7 +421,29 @@ def eval_(
         rendered = FORMATS[output_format](source)
     _write(rendered, output, inputs)
     _data_warnings(evaluation.skeleton, output_format)
+    if output_format == "github":
+        step_summary(evaluation.document)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
+
+
+def step_summary(document: dict[str, Any]) -> None:
+    """``--format github``: append the full table of shortfalls to the job summary
+    (``$GITHUB_STEP_SUMMARY``, set by GitHub Actions), since annotations stop at ten."""
+    import os
+
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from rules_engine.render.github import render_github_summary
+
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(render_github_summary(document))
+    except OSError as exc:
+        click.echo(
+            f"warning: `$GITHUB_STEP_SUMMARY` {path}: cannot append ({exc.strerror or exc})",
+            err=True,
+        )
 
 
 SHOWS_DATA_WARNINGS = ("text", "json", "markdown", "html")
@@ -491,4 +513,6 @@ def _eval_series(
         rendered = FORMATS[output_format](document)
     _write(rendered, output, inputs)
     _data_warnings(document, output_format)
+    if output_format == "github":
+        step_summary(document)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)
