@@ -9,8 +9,6 @@ from typing import Any, TypeVar
 
 import click
 
-from rules_engine.data.loader import split_named
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 DATA_HELP = "Data file or folder; repeat to merge several; NAME=PATH reads a file as dataset NAME."
@@ -30,4 +28,6 @@ def data_option(*, required: bool = True, help: str = DATA_HELP) -> Callable[[F]
 
 def data_files(data: tuple[str, ...]) -> tuple[str, ...]:
     """The paths of ``--data`` without their ``NAME=`` (for the output-over-input check)."""
+    from rules_engine.data.loader import split_named  # Polars: only when data is read
+
     return tuple(str(split_named(item)[1]) for item in data)

@@ -13,14 +13,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from rules_engine.cli.data_option import data_option
-from rules_engine.data.loader import DataPaths
 from rules_engine.language.model import CheckedPolicy
 from rules_engine.workflow.gitrev import PolicySource, RevisionError, read_source
+
+if TYPE_CHECKING:
+    from rules_engine.data.loader import DataPaths
 
 
 def _fail(message: str, hint: str = "") -> NoReturn:

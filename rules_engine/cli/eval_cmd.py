@@ -25,6 +25,7 @@ from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output,
 from rules_engine.data.issues import DataError
 from rules_engine.data.loader import DataPaths
 from rules_engine.escape import terminal
+from rules_engine.evaluation.engine import DETAIL_LIMIT
 from rules_engine.evaluation.periods import Period, parse_period, period_containing, periods_between
 from rules_engine.language import model
 
@@ -258,7 +259,9 @@ def load_series_inputs(
     return SeriesLoaded(series, bundle, periods, as_of, source)
 
 
-def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
+def evaluate_series_document(
+    loaded: SeriesLoaded, detail_limit: int | None = DETAIL_LIMIT
+) -> dict[str, Any]:
     """The series' evaluation document (:func:`rules_engine.workflow.versions.evaluate_series`)."""
     from rules_engine.pipeline import EvaluationOptions
     from rules_engine.workflow.versions import SeriesError, evaluate_series
@@ -269,7 +272,7 @@ def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
             loaded.bundle,
             loaded.periods,
             loaded.as_of,
-            options=EvaluationOptions(as_of_source=loaded.as_of_source),
+            options=EvaluationOptions(as_of_source=loaded.as_of_source, detail_limit=detail_limit),
         )
     except SeriesError as exc:
         raise InputProblem(_one_line(exc.message, exc.hint)) from None
@@ -369,6 +372,13 @@ usage errors list them without importing every renderer (a test keeps them equal
 )
 @click.option("--fail-on", default="", help="Also exit 1 on these verdicts: at_risk,no_data.")
 @click.option("--timezone", help="Zone for data timestamps written without one.")
+@click.option(
+    "--all-records",
+    is_flag=True,
+    help=f"Keep every record's detail; by default a target in a period with more than "
+    f"{DETAIL_LIMIT} records keeps only its breached and pending ones (the document's "
+    "`record_detail` lists what was left out).",
+)
 def eval_(
     policy_path: str,
     data_path: tuple[str, ...],
@@ -381,6 +391,7 @@ def eval_(
     output: str | None,
     fail_on: str,
     timezone: str | None,
+    all_records: bool,
 ) -> None:
     """Evaluate a policy over data: verdicts per target per period, explained."""
     from rules_engine.render import FORMATS
@@ -402,6 +413,7 @@ def eval_(
             output_format,
             output,
             inputs,
+            all_records,
         )
     with _input_errors(), progress("evaluating"):
         loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
@@ -412,7 +424,9 @@ def eval_(
             loaded.bundle,  # type: ignore[arg-type]
             loaded.periods,
             loaded.as_of,
-            EvaluationOptions(as_of_source=loaded.as_of_source),
+            EvaluationOptions(
+                as_of_source=loaded.as_of_source, detail_limit=None if all_records else DETAIL_LIMIT
+            ),
         )
         # json and text read the columnar skeleton (json writes the same bytes; text
         # lists no records), sparing a dict per listed record
@@ -500,6 +514,7 @@ def _eval_series(
     output_format: str,
     output: str | None,
     inputs: Inputs,
+    all_records: bool = False,
 ) -> NoReturn:
     """``sla eval`` over a series of versions: render, write, exit."""
     from rules_engine.render import FORMATS
@@ -509,7 +524,7 @@ def _eval_series(
         loaded = load_series_inputs(
             policy_path, history, data_path, period, first, last, as_of, timezone
         )
-        document = evaluate_series_document(loaded)
+        document = evaluate_series_document(loaded, None if all_records else DETAIL_LIMIT)
         rendered = FORMATS[output_format](document)
     _write(rendered, output, inputs)
     _data_warnings(document, output_format)
