@@ -378,7 +378,9 @@ EVENT_LOG_EXAMPLE = [
     "wall-clock time in `timestamps.timezone` (or `--timezone`): `17:20+01:00` on 12 "
     "June is 17:20 in Brussels (15:20 UTC), not 18:20. Without it, a file whose offsets "
     "never change while the zone changes its offset for daylight saving gets a warning "
-    "that says so.",
+    "that says so; `sla validate --policy`, `eval` and `report` give the same warning for "
+    "a data file stamped with one offset across a daylight-saving change of the policy's "
+    "zone.",
     "",
     "```console",
     "$ sla import --mapping tests/data/fixtures/eu_event_log/mapping.yaml "

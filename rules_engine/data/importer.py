@@ -36,6 +36,7 @@ from rules_engine.data.dtypes import TIMESTAMP, dataset_spec
 from rules_engine.data.formats import ROW, SourceFile, Unreadable, describe, read_bytes
 from rules_engine.data.issues import DataIssue, IssueLog, show_value
 from rules_engine.data.mapping import FieldMap, Mapping
+from rules_engine.data.offsets import fixed_offset
 from rules_engine.data.schema import required_fields
 
 MAX_MEMBER_BYTES = 2 * 2**30
@@ -248,7 +249,6 @@ def _warn_statuses(
         )
 
 
-_OFFSET = r"(Z|z|[+-]\d{2}(?::?\d{2})?)$"
 _TIME_THEN_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
 
 
@@ -264,17 +264,11 @@ def _warn_fixed_offsets(
     if mapping.group is not None:
         columns.insert(0, mapping.group.at)
     for column in dict.fromkeys(columns):
-        text = raw[column].drop_nulls()
-        offsets = text.str.extract(_OFFSET, 1).drop_nulls().unique()
-        if len(offsets) != 1 or offsets[0] in ("Z", "z", "+00:00", "+0000", "+00", "-00:00"):
-            continue
-        instants, _ = to_timestamp(text, None)
-        local = instants.drop_nulls().dt.convert_time_zone(zone)
-        shift = local.dt.replace_time_zone(None) - instants.drop_nulls().dt.replace_time_zone(None)
-        if shift.n_unique() > 1:
+        written = fixed_offset(raw[column], zone)
+        if written is not None:
             notes.warning(
                 file,
-                f"every time in `{column}` is written `{offsets[0]}`, although {zone} changes "
+                f"every time in `{column}` is written `{written}`, although {zone} changes "
                 "its offset for daylight saving within their range",
                 field=column,
                 hint="if these are local wall times, set `timestamps.offsets: wall_time` "

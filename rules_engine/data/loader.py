@@ -11,9 +11,10 @@ import polars as pl
 
 from rules_engine.data.checks import check_table
 from rules_engine.data.coerce import check_timezone, coerce_table
-from rules_engine.data.dtypes import dataset_spec
+from rules_engine.data.dtypes import DatasetSpec, dataset_spec
 from rules_engine.data.formats import EXTENSIONS, ROW, SourceFile, Unreadable, describe, read_raw
 from rules_engine.data.issues import DataIssue, IssueLog
+from rules_engine.data.offsets import fixed_offset
 from rules_engine.data.schema import DATASET_MODELS
 from rules_engine.language.model import CheckedPolicy
 
@@ -199,8 +200,33 @@ def _load_file(
     except OSError as exc:
         log.unreadable_file(file, f"cannot read: {exc.strerror or exc}")
         return None
+    if policy is not None:
+        _warn_fixed_offsets(raw, spec, policy.timezone, file, log)
     typed = coerce_table(raw, spec, file, timezone, log)
     return check_table(typed, spec, file, policy, log)
+
+
+def _warn_fixed_offsets(
+    raw: pl.DataFrame, spec: DatasetSpec, zone: str, file: str, log: IssueLog
+) -> None:
+    """A timestamp column written with one offset throughout while the policy's zone
+    changes its offset within the column's range: probably local wall times stamped
+    with a fixed offset (an export writing ``+01:00`` all summer). Warned once per file,
+    since it shifts every summer time by an hour."""
+    for column in spec.columns:
+        if column.kind != "timestamp" or column.name not in raw.columns:
+            continue
+        written = fixed_offset(raw[column.name], zone)
+        if written is not None:
+            log.warning(
+                file,
+                f"every `{column.name}` is written `{written}`, although the policy's zone "
+                f"{zone} changes its offset for daylight saving within their range",
+                field=column.name,
+                hint="if these are local wall times, re-import the export with "
+                "`timestamps.offsets: wall_time` in its mapping",
+            )
+            return
 
 
 def _sha256(path: Path) -> str:

@@ -257,3 +257,26 @@ def test_wall_time_in_the_policy_evaluation_changes_the_verdict(tmp_path: Path) 
         line = next(x for x in result.output.splitlines() if "p2_response" in x)
         verdicts[name] = line.split()[0]
     assert verdicts == {"wall": "met", "kept": "breached"}
+
+
+def test_data_with_one_offset_across_the_policy_zones_dst_is_warned(tmp_path: Path) -> None:
+    # the pre-processed file is right: +01:00 in March, +02:00 from April; stamped
+    # +01:00 throughout, as the export does, it is an hour off all summer
+    right = EU / "preprocessed" / "tickets.jsonl"
+    wrong = tmp_path / "tickets.jsonl"
+    wrong.write_text(right.read_text(encoding="utf-8").replace("+02:00", "+01:00"))
+    runner = CliRunner()
+    policy = ["--policy", str(EU / "policy.sla")]
+    result = runner.invoke(cli, ["validate", "--data", str(wrong), *policy])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{wrong}, field `created_at`: warning: every `created_at` is written `+01:00`, "
+        "although the policy's zone Europe/Brussels changes its offset for daylight saving "
+        "within their range" in result.output
+    )
+    assert (
+        "daylight saving"
+        not in runner.invoke(cli, ["validate", "--data", str(right), *policy]).output
+    )
+    # without a policy there is no zone to compare with
+    assert "daylight saving" not in runner.invoke(cli, ["validate", "--data", str(wrong)]).output
