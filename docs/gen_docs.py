@@ -245,6 +245,7 @@ def render_mappings() -> str:
         ("`group.order_by[]`", m.OrderKey),
         ("`first_response`", m.FirstResponse),
         ("`pauses`", m.PauseStates),
+        ("`fields.NAME.from_status`", m.FromStatus),
     ]
     out = [
         "# Mapping files",
@@ -309,6 +310,8 @@ def render_mappings() -> str:
         "it is kept as text. Declare it in the policy (`dataset tickets { request_type "
         "string }`) and pass `--policy` to type it.",
         "",
+        *EVENT_LOG_EXAMPLE,
+        *_psa_examples(),
         "## Keys",
         "",
     ]
@@ -318,7 +321,8 @@ def render_mappings() -> str:
         if doc:
             out += [_cell(doc), ""]
         out += ["| key | type | default | description |", "| --- | --- | --- | --- |"]
-        for key, info in model.model_fields.items():
+        for field_name, info in model.model_fields.items():
+            key = info.alias or field_name  # `in`, a Python keyword, is the alias of `in_`
             default = "required" if info.is_required() else _default_text(info)
             kind = _annotation_text(info.annotation)
             desc = info.description or KEY_HELP.get(key, "")
@@ -335,6 +339,170 @@ def render_mappings() -> str:
         out += [" ".join(c for c in comment if c), ""]
         out += [f"Source: `rules_engine/data/mappings/{entry.name}`.", ""]
     return "\n".join(out)
+
+
+EU_FIXTURE = ROOT / "tests" / "data" / "fixtures" / "eu_event_log"
+
+EVENT_LOG_EXAMPLE = [
+    "## Example: an event log with a two-column status and offsets that lie",
+    "",
+    "An event log has one row per status change. This one (the test fixture "
+    "`tests/data/fixtures/eu_event_log/export.csv`, the shape of a European IT "
+    "organisation's incident log) splits the status over `Status` and `Sub Status` and "
+    "stamps every row `+01:00`, summer included, although the times are wall-clock "
+    "times in Brussels:",
+    "",
+    "```text",
+    *(EU_FIXTURE / "export.csv").read_text(encoding="utf-8").splitlines()[:8],
+    "```",
+    "",
+    "The mapping that reads it:",
+    "",
+    "```yaml from=tests/data/fixtures/eu_event_log/mapping.yaml",
+    *(EU_FIXTURE / "mapping.yaml").read_text(encoding="utf-8").rstrip("\n").splitlines(),
+    "```",
+    "",
+    "- `group.status` lists two columns: the status after an update is "
+    "`Accepted/In Progress` (joined by `status_separator`), or `Completed` alone when the "
+    "sub status is empty. A value in a status set names a whole status "
+    "(`Accepted/Wait - User`) or its leading part (`Completed`: every sub status of "
+    "Completed).",
+    "- `from_status` makes a field from the status sequence: the time of the update where "
+    "the status `enters` (or `leaves`) a set written as `in: [...]` or `not_in: [...]`, "
+    "the `first` or `last` such update. Here the resolution is the last entry into "
+    "Completed: a reopened incident is resolved when it is resolved again, and moving "
+    "on from Completed/Resolved to Completed/Closed days later is not an entry.",
+    "- `first_response` takes `in` as well as `not_in`. Prefer `in`: with `not_in` any "
+    "status you did not know about (`Unmatched` here) silently counts as a response.",
+    "- `timestamps.offsets: wall_time` drops the written offset and reads each time as "
+    "wall-clock time in `timestamps.timezone` (or `--timezone`): `17:20+01:00` on 12 "
+    "June is 17:20 in Brussels (15:20 UTC), not 18:20. Without it, a file whose offsets "
+    "never change while the zone changes its offset for daylight saving gets a warning "
+    "that says so; `sla validate --policy`, `eval` and `report` give the same warning for "
+    "a data file stamped with one offset across a daylight-saving change of the policy's "
+    "zone.",
+    "",
+    "```console",
+    "$ sla import --mapping tests/data/fixtures/eu_event_log/mapping.yaml "
+    "tests/data/fixtures/eu_event_log/export.csv -o /tmp/sla-docs-eu.jsonl",
+    "  rows read:        26",
+    "  records written:  6",
+    "  records without a first response: 1",
+    "  records without a resolution:     1",
+    "...",
+    "wrote 6 records to /tmp/sla-docs-eu.jsonl",
+    "```",
+    "",
+    "The import also warns about the statuses the two disagree on:",
+    "",
+    "- every status the mapping names that never occurs in the export, with a "
+    "did-you-mean (`Accepted/Wait - Usr` in the mapping: did you mean "
+    "`Accepted/Wait - User`?), since a misspelt status silently drops pauses or changes "
+    "first responses;",
+    "- the export's statuses the mapping does not mention, with their counts "
+    "(`Queued/Awaiting Assignment` (5), `Accepted/Assigned` (1), `Unmatched/Unmatched` "
+    "(1)), so you decide whether they matter.",
+    "",
+    "A rejected row of an event log changes the record it belonged to (its pauses and "
+    "first response are derived without it): the summary names those records, and those "
+    "that lost every row.",
+    "",
+]
+
+
+FIXTURES = ROOT / "tests" / "data" / "fixtures"
+
+# (mapping, fixture, lines of the fixture shown, import summary lines, its exit code,
+# what to notice)
+PSA_EXAMPLES: list[tuple[str, str, int, list[str], int, str]] = [
+    (
+        "connectwise_psa",
+        "connectwise_psa.json",
+        7,
+        ["  rows read:        4", "  records written:  3", "  rows rejected:    1"],
+        1,
+        "Nested keys are read with dots (`priority.name`, `_info.dateEntered`). Ticket 1004 "
+        "has a custom priority, `Priority 2 - VIP`, which the default names do not map: "
+        "it is rejected with its row, and the import exits 1. Add your priorities to "
+        "`map` in a copy of the file.",
+    ),
+    (
+        "autotask",
+        "autotask_tickets.json",
+        7,
+        ["  rows read:        4", "  records written:  4", "  records without a resolution:     2"],
+        0,
+        "`priority` is a picklist id: 4 (Critical) becomes P1, 1 (High) P2, 2 (Medium) "
+        "P3, 3 (Low) P4, Autotask's default list. Status, issue type and queue stay ids.",
+    ),
+    (
+        "halopsa",
+        "halopsa_tickets.json",
+        8,
+        ["  rows read:        3", "  records written:  3", "  records without a first response: 1"],
+        0,
+        "Halo writes times in UTC without an offset, and an unset date as "
+        "`1900-01-01T00:00:00`: the mapping reads the first as UTC and lists the second "
+        "under `missing`, so ticket 5103 has no first response rather than one in 1900.",
+    ),
+    (
+        "freshservice",
+        "freshservice_tickets.json",
+        9,
+        ["  rows read:        4", "  records written:  4", "  records without a resolution:     2"],
+        0,
+        "The first response and the resolution come from each ticket's `stats` "
+        "(`include=stats`). Priority 4 (Urgent) is P1 down to 1 (Low) P4; the custom "
+        "status 6 of ticket 204 is kept as `6` (`unmapped: keep`).",
+    ),
+    (
+        "generic_event_log",
+        "generic_event_log.csv",
+        7,
+        ["  rows read:        14", "  records written:  3", "  records without a resolution:     1"],
+        0,
+        "T-1 waits for the customer from 10:00 to 13:00 (a `customer` pause); T-2 is "
+        "resolved at 23:00, reopened at 08:00 and resolved again at 09:30, its resolution "
+        "(the last entry into Resolved or Closed); T-3 waits for a vendor, unresolved. "
+        "Copy the file and rename the columns and statuses to your system's: the import "
+        "warns about every status the copy names that the export never has.",
+    ),
+]
+
+
+def _psa_examples() -> list[str]:
+    """A worked example per PSA mapping: the fixture's first lines, the import, and
+    what to notice. The console blocks run in the docs tests."""
+    out = [
+        "## Worked examples: PSA tools and a generic event log",
+        "",
+        "Each shipped mapping for the tools managed service providers run on has a "
+        "fixture built from the vendor's documented export format (under "
+        "`tests/data/fixtures/`). Import it, then check the result with `sla validate`.",
+        "",
+    ]
+    for name, fixture, shown, summary, code, notice in PSA_EXAMPLES:
+        text = (FIXTURES / fixture).read_text(encoding="utf-8").splitlines()
+        out += [
+            f"### `{name}`",
+            "",
+            f"The first lines of `tests/data/fixtures/{fixture}`:",
+            "",
+            "```text",
+            *text[:shown],
+            "```",
+            "",
+            f"```console exit={code}" if code else "```console",
+            f"$ sla import --mapping {name} tests/data/fixtures/{fixture} "
+            f"-o /tmp/sla-docs-{name}.jsonl",
+            *summary,
+            "...",
+            "```",
+            "",
+            notice,
+            "",
+        ]
+    return out
 
 
 # Keys whose model field carries no description.

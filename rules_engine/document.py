@@ -402,6 +402,20 @@ class Exclusions(_Model):
 # --------------------------------------------------------------------------- the document
 
 
+class LeftOut(_Model):
+    period: str
+    target: str
+    records: int = Field(ge=0, description="How many records were in scope, not listed.")
+
+
+class DetailKept(_Model):
+    """Per-record detail: the limit it was kept under (null: no limit) and each target
+    and period whose records were left out because they outnumbered it."""
+
+    limit: int | None
+    left_out: list[LeftOut]
+
+
 class PolicyRef(_Model):
     name: str
     provider: str | None = None
@@ -475,6 +489,7 @@ class Evaluation(_Model):
     totals: Totals | None
     summary: Summary
     exclusions: Exclusions | None = None
+    record_detail: DetailKept | None = None
 
 
 def read(document: dict[str, Any]) -> Evaluation:

@@ -1,11 +1,12 @@
 """``sla check PATHS... [--format text|json|sarif] [--strict]``.
 
-Exit codes: 0 clean (warnings alone too, unless ``--strict``), 1 errors found, 2 a usage
+``-`` reads a policy from standard input (shown as ``<stdin>``). Exit codes: 0 clean (warnings alone too, unless ``--strict``), 1 errors found, 2 a usage
 error or a path that cannot be read.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -13,11 +14,25 @@ import click
 from rules_engine.api import check_source, read_policy_text
 from rules_engine.language.diagnostics import (
     Diagnostic,
+    diagnostic,
     render_json,
     render_sarif,
     render_text,
     sort_diagnostics,
 )
+from rules_engine.language.parser import ParseError, decode_source
+
+STDIN = "<stdin>"
+
+
+def _read(path: str) -> tuple[str | None, list[Diagnostic]]:
+    """A policy's text, from the file or (``-``) from standard input, or why not."""
+    if path != "-":
+        return read_policy_text(path)
+    try:
+        return decode_source(sys.stdin.buffer.read(), STDIN), []
+    except ParseError as error:
+        return None, [diagnostic(error.code, error.message, error.span, error.hint)]
 
 
 def _policy_files(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -29,7 +44,7 @@ def _policy_files(paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
         if p.is_dir():
             found = sorted(str(f) for f in p.rglob("*.sla") if f.is_file())
             files.extend(found)
-        elif p.exists():
+        elif p.exists() or path == "-":
             files.append(path)
         else:
             missing.append(path)
@@ -62,13 +77,14 @@ def check(paths: tuple[str, ...], output_format: str, strict: bool) -> None:
         diagnostics.extend(problems)
         unreadable = True
     for path in files:
-        text, problems = read_policy_text(path)
+        text, problems = _read(path)
         if text is None:
             diagnostics.extend(problems)
             unreadable = unreadable or any(d.code == "SLA100" for d in problems)
             continue
-        sources[path] = text
-        result = check_source(text, path)
+        name = STDIN if path == "-" else path
+        sources[name] = text
+        result = check_source(text, name)
         sources.update(result.sources)  # imported files, so their lines are shown too
         diagnostics.extend(result.diagnostics)
     diagnostics = sort_diagnostics(diagnostics)

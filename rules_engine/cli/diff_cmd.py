@@ -1,6 +1,7 @@
 """``sla diff OLD NEW [--format text|json] [--data PATH --from P --to P [--as-of T]]``.
 
-Each side is a policy file or ``REV:PATH`` in the current git repository. The diff is
+Each side is a policy file or ``REV:PATH`` in the current git repository, read by git's
+rules: ``REV:path`` from the repository root, ``REV:./path`` from the current folder. The diff is
 semantic (on the checked models); with ``--data`` both versions are also replayed over the
 same history. Exit codes, like ``diff``: 0 no semantic change, 1 changes found, 2 the
 command could not answer (a side fails to check, an unknown revision, bad data).
@@ -11,12 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from rules_engine.cli.data_option import data_option
 from rules_engine.language.model import CheckedPolicy
 from rules_engine.workflow.gitrev import PolicySource, RevisionError, read_source
+
+if TYPE_CHECKING:
+    from rules_engine.data.loader import DataPaths
 
 
 def _fail(message: str, hint: str = "") -> NoReturn:
@@ -80,7 +86,7 @@ def parse_as_of(text: str | None, zone: str) -> dt.datetime:
     return moment
 
 
-def load_bundle(path: str, policy: CheckedPolicy) -> Any:
+def load_bundle(path: DataPaths, policy: CheckedPolicy) -> Any:
     """The data at ``path`` through the data loader (``policy`` declares extra datasets);
     exit 2 with the loader's first issue (file, row, field) when the data is invalid."""
     from rules_engine.data import DataError, load_data
@@ -91,8 +97,9 @@ def load_bundle(path: str, policy: CheckedPolicy) -> Any:
         _fail(f"data: {exc}", "run `sla validate` on the data for every problem")
     except Exception as exc:  # a defect in the loader: one line, exit 2
         first = (str(exc).splitlines() or [""])[0]
+        shown = path if isinstance(path, str | Path) else " ".join(map(str, path))
         _fail(
-            f"internal error loading `{path}`: {type(exc).__name__}: {first}", "please report this"
+            f"internal error loading `{shown}`: {type(exc).__name__}: {first}", "please report this"
         )
 
 
@@ -107,7 +114,7 @@ def load_bundle(path: str, policy: CheckedPolicy) -> Any:
     show_default=True,
     help="Output format.",
 )
-@click.option("--data", "data_path", help="Replay both versions over this data.")
+@data_option(required=False, help="Replay both versions over this data (repeatable, [NAME=]PATH).")
 @click.option("--from", "first", help="First period of the replay (2026-01, 2026-Q1).")
 @click.option("--to", "last", help="Last period of the replay.")
 @click.option("--as-of", "as_of", help="Evaluate as of this time (default: now).")
@@ -115,7 +122,7 @@ def diff(
     old: str,
     new: str,
     output_format: str,
-    data_path: str | None,
+    data_path: tuple[str, ...],
     first: str | None,
     last: str | None,
     as_of: str | None,
@@ -123,9 +130,9 @@ def diff(
     """Semantic diff of two policy versions (files or REV:PATH); --data replays both."""
     from rules_engine.workflow.policy_diff import diff_policies
 
-    if data_path is None and (first or last):
+    if not data_path and (first or last):
         _fail("`--from`/`--to` need `--data`", "add `--data PATH` to replay both versions")
-    if data_path is not None and not (first and last):
+    if data_path and not (first and last):
         _fail("`--data` needs `--from P` and `--to P`", "e.g. `--from 2026-01 --to 2026-12`")
     old_src, new_src = _read("OLD", old), _read("NEW", new)
     old_policy = _checked("OLD", old_src)
@@ -133,7 +140,7 @@ def diff(
     result = diff_policies(old_policy, new_policy, old_src.label, new_src.label)
     changed = result.changed
     replayed = None
-    if data_path is not None and first and last:
+    if data_path and first and last:
         from rules_engine.workflow.replay import replay
 
         bundle = load_bundle(data_path, new_policy)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from rules_engine.cli.data_option import data_option
 from rules_engine.cli.eval_cmd import (
     EXIT_BAD,
     EXIT_INPUT,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 @click.command(name="escalations")
 @click.argument("policy_path", metavar="POLICY", type=click.Path())
-@click.option("--data", "data_path", required=True, type=click.Path(), help="Data file or folder.")
+@data_option()
 @click.option(
     "--as-of",
     "as_of_text",
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
 @click.option("--timezone", default=None, help="Zone for data timestamps written without one.")
 def escalations(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     as_of_text: str | None,
     output_format: str,
     grace_s: int,
@@ -89,7 +90,7 @@ def escalations(
 
 def _run(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     as_of_text: str | None,
     grace_s: int,
     names: tuple[str, ...],

@@ -20,9 +20,12 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from rules_engine.cli.data_option import data_files, data_option
 from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.data.issues import DataError
+from rules_engine.data.loader import DataPaths
 from rules_engine.escape import terminal
+from rules_engine.evaluation.engine import DETAIL_LIMIT
 from rules_engine.evaluation.periods import Period, parse_period, period_containing, periods_between
 from rules_engine.language import model
 
@@ -128,7 +131,7 @@ def checked_policy(policy_path: str) -> model.CheckedPolicy:
 
 def load_inputs(
     policy_path: str,
-    data_path: str,
+    data_path: DataPaths,
     period: str | None,
     first: str | None,
     last: str | None,
@@ -224,7 +227,7 @@ def _one_line(message: str, hint: str) -> str:
 def load_series_inputs(
     policy_path: str,
     history: bool,
-    data_path: str,
+    data_path: DataPaths,
     period: str | None,
     first: str | None,
     last: str | None,
@@ -256,7 +259,9 @@ def load_series_inputs(
     return SeriesLoaded(series, bundle, periods, as_of, source)
 
 
-def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
+def evaluate_series_document(
+    loaded: SeriesLoaded, detail_limit: int | None = DETAIL_LIMIT
+) -> dict[str, Any]:
     """The series' evaluation document (:func:`rules_engine.workflow.versions.evaluate_series`)."""
     from rules_engine.pipeline import EvaluationOptions
     from rules_engine.workflow.versions import SeriesError, evaluate_series
@@ -267,7 +272,7 @@ def evaluate_series_document(loaded: SeriesLoaded) -> dict[str, Any]:
             loaded.bundle,
             loaded.periods,
             loaded.as_of,
-            options=EvaluationOptions(as_of_source=loaded.as_of_source),
+            options=EvaluationOptions(as_of_source=loaded.as_of_source, detail_limit=detail_limit),
         )
     except SeriesError as exc:
         raise InputProblem(_one_line(exc.message, exc.hint)) from None
@@ -342,7 +347,7 @@ usage errors list them without importing every renderer (a test keeps them equal
     "across versions.",
 )
 @click.argument("policy_path", metavar="POLICY", type=click.Path())
-@click.option("--data", "data_path", required=True, type=click.Path(), help="Data file or folder.")
+@data_option()
 @click.option(
     "--history",
     is_flag=True,
@@ -367,9 +372,16 @@ usage errors list them without importing every renderer (a test keeps them equal
 )
 @click.option("--fail-on", default="", help="Also exit 1 on these verdicts: at_risk,no_data.")
 @click.option("--timezone", help="Zone for data timestamps written without one.")
+@click.option(
+    "--all-records",
+    is_flag=True,
+    help=f"Keep every record's detail; by default a target in a period with more than "
+    f"{DETAIL_LIMIT} records keeps only its breached and pending ones (the document's "
+    "`record_detail` lists what was left out).",
+)
 def eval_(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     history: bool,
     period: str | None,
     first: str | None,
@@ -379,12 +391,13 @@ def eval_(
     output: str | None,
     fail_on: str,
     timezone: str | None,
+    all_records: bool,
 ) -> None:
     """Evaluate a policy over data: verdicts per target per period, explained."""
     from rules_engine.render import FORMATS
 
     wanted = _fail_on(fail_on)
-    inputs = Inputs(paths=(data_path,), policies=(policy_path,))
+    inputs = Inputs(paths=data_files(data_path), policies=(policy_path,))
     _check_output(output, inputs)  # before the work, which can take minutes
     if is_series(policy_path, history):
         _eval_series(
@@ -400,6 +413,7 @@ def eval_(
             output_format,
             output,
             inputs,
+            all_records,
         )
     with _input_errors(), progress("evaluating"):
         loaded = load_inputs(policy_path, data_path, period, first, last, as_of, timezone)
@@ -410,7 +424,9 @@ def eval_(
             loaded.bundle,  # type: ignore[arg-type]
             loaded.periods,
             loaded.as_of,
-            EvaluationOptions(as_of_source=loaded.as_of_source),
+            EvaluationOptions(
+                as_of_source=loaded.as_of_source, detail_limit=None if all_records else DETAIL_LIMIT
+            ),
         )
         # json writes the columnar skeleton (the same bytes), sparing a dict per listed
         # record; the other formats read the typed document
@@ -419,7 +435,29 @@ def eval_(
         rendered = FORMATS[output_format](source)
     _write(rendered, output, inputs)
     _data_warnings(evaluation.skeleton, output_format)
+    if output_format == "github":
+        step_summary(evaluation.document)
     sys.exit(EXIT_BAD if evaluation.any_verdict(wanted) else EXIT_OK)
+
+
+def step_summary(document: dict[str, Any]) -> None:
+    """``--format github``: append the full table of shortfalls to the job summary
+    (``$GITHUB_STEP_SUMMARY``, set by GitHub Actions), since annotations stop at ten."""
+    import os
+
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from rules_engine.render.github import render_github_summary
+
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(render_github_summary(document))
+    except OSError as exc:
+        click.echo(
+            f"warning: `$GITHUB_STEP_SUMMARY` {path}: cannot append ({exc.strerror or exc})",
+            err=True,
+        )
 
 
 SHOWS_DATA_WARNINGS = ("text", "json", "markdown", "html")
@@ -466,7 +504,7 @@ def _write(rendered: str, output: str | None, inputs: Inputs) -> None:
 def _eval_series(
     policy_path: str,
     history: bool,
-    data_path: str,
+    data_path: tuple[str, ...],
     period: str | None,
     first: str | None,
     last: str | None,
@@ -476,6 +514,7 @@ def _eval_series(
     output_format: str,
     output: str | None,
     inputs: Inputs,
+    all_records: bool = False,
 ) -> NoReturn:
     """``sla eval`` over a series of versions: render, write, exit."""
     from rules_engine.render import FORMATS
@@ -485,8 +524,10 @@ def _eval_series(
         loaded = load_series_inputs(
             policy_path, history, data_path, period, first, last, as_of, timezone
         )
-        document = evaluate_series_document(loaded)
+        document = evaluate_series_document(loaded, None if all_records else DETAIL_LIMIT)
         rendered = FORMATS[output_format](document)
     _write(rendered, output, inputs)
     _data_warnings(document, output_format)
+    if output_format == "github":
+        step_summary(document)
     sys.exit(EXIT_BAD if any_verdict(document, wanted) else EXIT_OK)

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from rules_engine.cli.data_option import data_option
 from rules_engine.cli.eval_cmd import (
     EXIT_BAD,
     EXIT_INPUT,
@@ -28,7 +29,7 @@ from rules_engine.render.explain_out import render_explanation
 
 @click.command(name="explain")
 @click.argument("policy_path", metavar="POLICY", type=click.Path())
-@click.option("--data", "data_path", required=True, type=click.Path(), help="Data file or folder.")
+@data_option()
 @click.option("--target", "target_name", required=True, help="The target to explain.")
 @click.option("--period", required=True, help="The period, e.g. 2026-03.")
 @click.option("--as-of", "as_of", help="Evaluate as of this timestamp (default: now).")
@@ -42,7 +43,7 @@ from rules_engine.render.explain_out import render_explanation
 @click.option("--timezone", help="Zone for data timestamps written without one.")
 def explain(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     target_name: str,
     period: str,
     as_of: str | None,

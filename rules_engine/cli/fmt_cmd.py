@@ -93,6 +93,15 @@ def fmt(paths: tuple[str, ...], write: bool, check: bool, show_diff: bool) -> No
     if check:
         for path in changed:
             click.echo(f"would reformat {path}", err=True)
+        files = [p for p in changed if p != "-"]
+        if files:
+            click.echo(
+                f"help: `sla fmt -w {' '.join(files)}` rewrites "
+                f"{'it' if len(files) == 1 else 'them'} in the canonical layout",
+                err=True,
+            )
+        elif changed:
+            click.echo("help: `sla fmt -` prints the formatted text", err=True)
         if changed:
             status = max(status, 1)
     raise SystemExit(status)

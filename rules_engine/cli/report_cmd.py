@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 import click
 
+from rules_engine.cli.data_option import data_files, data_option
 from rules_engine.cli.output import STDOUT, Inputs, OutputRefused, check_output, write_output
 from rules_engine.evaluation.periods import parse_period, periods_between
 from rules_engine.render.report.document import (
@@ -129,7 +130,7 @@ def _select(
 
 def _evaluate(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     first: str | None,
     last: str | None,
     as_of: str | None,
@@ -172,7 +173,7 @@ def _evaluate(
 
 def _evaluate_series(
     policy_path: str,
-    data_path: str,
+    data_path: tuple[str, ...],
     first: str | None,
     last: str | None,
     as_of: str | None,
@@ -234,6 +235,35 @@ def _escalations(policy: Any, bundle: Any, as_of: Any) -> list[dict[str, Any]]:
     return blocks
 
 
+def _kept_revision(policy: dict[str, Any]) -> str:
+    """The git revision of a kept document's policy: HEAD when the file it names is
+    still there, has the recorded SHA-256 and is committed unchanged; else a statement
+    that the document does not record it (never "not in a git repository", which a
+    kept document cannot know)."""
+    import hashlib
+
+    unknown = "not recorded in the kept document (`sla eval --format json` does not keep it)"
+    path = Path(str(policy.get("path") or ""))
+    if not policy.get("path") or not path.is_file():
+        return unknown
+    if hashlib.sha256(path.read_bytes()).hexdigest() != policy.get("sha256"):
+        return unknown
+    git = shutil.which("git")
+    revision = git_revision(path.resolve().parent)
+    if git is None or revision is None:
+        return unknown
+    try:
+        clean = subprocess.run(
+            [git, "-C", str(path.resolve().parent), "diff", "--quiet", "HEAD", "--", path.name],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return unknown
+    return revision if clean.returncode == 0 else unknown
+
+
 def git_revision(folder: Path) -> str | None:
     """``git rev-parse HEAD`` in the policy's folder; None outside a repository or
     without git."""
@@ -283,7 +313,7 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
     "the report names the version in force in each period.",
 )
 @click.argument("policy_path", metavar="POLICY", required=False, type=click.Path())
-@click.option("--data", "data_path", type=click.Path(), help="Data file or folder.")
+@data_option(required=False)
 @click.option(
     "--history",
     is_flag=True,
@@ -331,7 +361,7 @@ def _write_outputs(output: str, text: bytes, charts: dict[str, str], inputs: Inp
 )
 def report(
     policy_path: str | None,
-    data_path: str | None,
+    data_path: tuple[str, ...],
     history: bool,
     first: str | None,
     last: str | None,
@@ -352,7 +382,7 @@ def report(
             _fail("--period cannot be combined with --from/--to", "use one")
         first = last = period
     inputs = Inputs(
-        paths=tuple(p for p in (data_path, from_json) if p),
+        paths=(*data_files(data_path), *((from_json,) if from_json else ())),
         policies=(policy_path,) if policy_path else (),
     )
     _check_output(output, inputs)
@@ -378,6 +408,7 @@ def report(
         except ReportError as exc:
             _fail(f"{from_json}: {exc.message}", exc.hint)
         doc = _select(doc, _range_labels(str(doc["policy"]["period"]), first, last), trend)
+        doc = {**doc, "policy": {**doc["policy"], "git_revision": _kept_revision(doc["policy"])}}
     else:
         if not policy_path or not data_path:
             _fail(

@@ -24,7 +24,7 @@ from rules_engine.workflow.policytest import render_json, render_junit, render_t
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 100),
-    help="Exit 1 when clause coverage is under N percent.",
+    help="Exit 1 when a policy's clause coverage is under N percent.",
 )
 @click.option(
     "--format",
@@ -41,7 +41,8 @@ def test(
     threshold: float | None,
     output_format: str,
 ) -> None:
-    """Run policy unit tests (*_test.yaml files; folders are searched, default `.`)."""
+    """Run policy unit tests (*_test.yaml files; folders are searched, default `.`,
+    skipping what git ignores). Coverage is per policy; --threshold applies to each."""
     if run_regex is not None:
         try:
             re.compile(run_regex)
@@ -49,6 +50,8 @@ def test(
             click.echo(f"error: `--run {run_regex}` is not a regular expression: {exc}", err=True)
             sys.exit(2)
     result = run_tests(paths or (".",), run_regex)
+    # exact: the threshold as written (e.g. 87.5) against observed/total outcomes
+    limit = Fraction(str(threshold)) if threshold is not None else None
     if not result.results and not result.errors:
         click.echo("error: no test cases found", err=True)
         click.echo("  help: name test files `*_test.yaml` (or check `--run`)", err=True)
@@ -56,16 +59,16 @@ def test(
     if output_format == "json":
         click.echo(render_json(result), nl=False)
     elif output_format == "junit":
-        click.echo(render_junit(result), nl=False)
+        click.echo(render_junit(result, limit), nl=False)
     else:
         click.echo(render_text(result, verbose, show_coverage or threshold is not None), nl=False)
-    under = False
-    if threshold is not None:
-        # exact: the threshold as written (e.g. 87.5) against observed/total outcomes
-        limit = Fraction(str(threshold))
-        under = result.total_coverage() < limit
-        if under:
-            click.echo(f"coverage is under the threshold of {threshold:g}%", err=True)
+    under = result.under(limit) if limit is not None else []
+    for cov in under:
+        click.echo(
+            f"{cov.policy}: clause coverage is under the threshold of {threshold:g}% "
+            f"({cov.to_json()['percent']}%)",
+            err=True,
+        )
     if result.errors or any(r.status == "error" for r in result.results):
         sys.exit(2)
     sys.exit(1 if result.failed or under else 0)

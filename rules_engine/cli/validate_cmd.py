@@ -10,6 +10,7 @@ import json
 
 import click
 
+from rules_engine.cli.data_option import data_option
 from rules_engine.data import DataError, DataIssue, load_data
 from rules_engine.escape import terminal
 from rules_engine.language.model import CheckedPolicy
@@ -35,9 +36,7 @@ def _policy(path: str | None) -> CheckedPolicy | None:
 
 
 @click.command(name="validate")
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(), help="A data file or folder."
-)
+@data_option()
 @click.option(
     "--policy", "policy_path", type=click.Path(), help="Type declared datasets and fields."
 )
@@ -52,7 +51,7 @@ def _policy(path: str | None) -> CheckedPolicy | None:
     show_default=True,
 )
 def validate(
-    data_path: str,
+    data_path: tuple[str, ...],
     policy_path: str | None,
     dataset: str | None,
     timezone: str | None,

@@ -83,6 +83,8 @@ def _emit(
             )
         else:
             log.warning(file, text, row=record["row"], field=field, value=value, hint=hint)
+    if severity != "error":
+        log.kinds[(file, field, message)] += total
     if severity == "error":
         log.dropped_errors += total - len(shown)
     else:

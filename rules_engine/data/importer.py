@@ -36,6 +36,7 @@ from rules_engine.data.dtypes import TIMESTAMP, dataset_spec
 from rules_engine.data.formats import ROW, SourceFile, Unreadable, describe, read_bytes
 from rules_engine.data.issues import DataIssue, IssueLog, show_value
 from rules_engine.data.mapping import FieldMap, Mapping
+from rules_engine.data.offsets import fixed_offset
 from rules_engine.data.schema import required_fields
 
 MAX_MEMBER_BYTES = 2 * 2**30
@@ -56,6 +57,10 @@ class ImportSummary:
     record_reasons: Counter[str] = field(default_factory=Counter)
     examples: list[DataIssue] = field(default_factory=list)
     warnings: list[DataIssue] = field(default_factory=list)
+    changed_records: list[str] = field(default_factory=list)
+    lost_records: list[str] = field(default_factory=list)
+    without_first_response: int = 0
+    without_resolution: int = 0
 
     def lines(self) -> list[str]:
         out = [
@@ -69,11 +74,29 @@ class ImportSummary:
         out.append(f"  records rejected: {self.rejected_records}")
         for reason, count in self.record_reasons.most_common():
             out.append(f"    {count:>8}  {reason}")
+        if self.changed_records:
+            out.append(
+                f"  records changed by rejected rows: {len(self.changed_records)} "
+                f"({_some(self.changed_records)}; their other rows were kept)"
+            )
+        if self.lost_records:
+            out.append(
+                f"  records with every row rejected: {len(self.lost_records)} "
+                f"({_some(self.lost_records)})"
+            )
+        out.append(f"  records without a first response: {self.without_first_response}")
+        out.append(f"  records without a resolution:     {self.without_resolution}")
         for issue in self.examples:
             out.append(f"  {issue}")
         for issue in self.warnings:
             out.append(f"  {issue}")
         return out
+
+
+def _some(ids: list[str], shown: int = 5) -> str:
+    """The first ``shown`` record ids in backticks, and how many more."""
+    text = ", ".join(f"`{i}`" for i in ids[:shown])
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 class ImportFailure(Exception):
@@ -99,13 +122,22 @@ def import_export(
             check_timezone(zone)
         except ValueError as exc:
             raise ImportFailure(f"{origin}: {exc}") from None
+    if mapping.timestamps.offsets == "wall_time" and zone is None:
+        raise ImportFailure(
+            f"{origin}: `timestamps.offsets: wall_time` needs a zone to read the wall times "
+            "in; help: add `timestamps.timezone` or pass --timezone"
+        )
     raw = _read_source(path, mapping)
     summary.rows_read = len(raw)
     _check_columns(raw, mapping, origin, str(path))
     raw = _blank_missing(raw, mapping.missing)
     log = IssueLog(max_errors=max_errors)
+    notes = IssueLog(max_errors=max_errors)
     typed, rejected = _type_fields(raw, mapping, zone, str(path), log, summary)
+    _warn_fixed_offsets(raw, mapping, zone, str(path), notes)
     if mapping.group is not None:
+        _warn_statuses(typed["__status__"].filter(~rejected), mapping, origin, str(path), notes)
+        _account_rejected_rows(typed["__by__"], rejected, summary)
         table = _group(typed.filter(~rejected), mapping)
     else:
         table = typed.filter(~rejected)
@@ -122,10 +154,127 @@ def import_export(
     normalized = _reject_records(normalized, mapping.dataset, str(path), log, summary)
     summary.examples = [i for i in log.summarized() if i.severity == "error"]
     normalized = check_table(normalized, spec, str(path), None, check_log)
-    summary.warnings = check_log.summarized()
+    summary.warnings = notes.summarized() + check_log.grouped()
     out = normalized.drop(ROW)
     summary.records = len(out)
+    summary.without_first_response = int(out["first_response_at"].is_null().sum())
+    summary.without_resolution = int(out["resolved_at"].is_null().sum())
     return out, summary
+
+
+def _account_rejected_rows(by: pl.Series, rejected: pl.Series, summary: ImportSummary) -> None:
+    """Name the records a rejected row changed (their pauses, first response and
+    history are derived without it) and those that lost every row."""
+    hit = by.filter(rejected).drop_nulls().unique(maintain_order=True)
+    kept = set(by.filter(~rejected).drop_nulls().unique().to_list())
+    for record in hit.to_list():
+        (summary.changed_records if record in kept else summary.lost_records).append(str(record))
+
+
+def status_matches(status: pl.Expr, values: list[str], separator: str) -> pl.Expr:
+    """Whether a status is one of ``values``: equal to one, or (a status of several
+    columns) starting with one followed by the separator, so ``Completed`` names every
+    ``Completed/...``."""
+    match = status.is_in(values)
+    for value in values:
+        match = match | status.str.starts_with(value + separator)
+    return match.fill_null(False)
+
+
+def _status_sets(mapping: Mapping) -> list[tuple[str, list[str]]]:
+    """Every set of statuses the mapping names, with where it is written."""
+    sets: list[tuple[str, list[str]]] = []
+    if mapping.first_response is not None:
+        fr = mapping.first_response
+        sets.append(
+            ("first_response.in" if fr.in_ is not None else "first_response.not_in", fr.named())
+        )
+    if mapping.pauses is not None:
+        sets.append(("pauses.reasons", list(mapping.pauses.reasons)))
+    for name, fm in mapping.fields.items():
+        if fm.from_status is not None:
+            key = "in" if fm.from_status.in_ is not None else "not_in"
+            sets.append((f"fields.{name}.from_status.{key}", fm.from_status.named()))
+    return sets
+
+
+def _warn_statuses(
+    status: pl.Series, mapping: Mapping, origin: str, file: str, notes: IssueLog
+) -> None:
+    """A status the mapping names that never occurs in the export is a typo or the
+    wrong export: it silently changes pauses and first responses, so it is warned with a
+    did-you-mean. The export's statuses that no set (nor the status field's ``values``
+    or ``map``) mentions are listed with their counts: with ``not_in`` they count as a
+    response without anyone having decided so."""
+    import difflib
+
+    g = mapping.group
+    assert g is not None
+    sep = g.status_separator
+    counts = status.drop_nulls().value_counts(sort=True)
+    seen: list[str] = counts[status.name].to_list()
+    heads = sorted({s.split(sep)[0] for s in seen} | set(seen))
+    columns = g.status_columns()
+    mentioned: list[str] = []
+    for where, values in _status_sets(mapping):
+        mentioned += values
+        for value in values:
+            if any(s == value or s.startswith(value + sep) for s in seen):
+                continue
+            close = difflib.get_close_matches(value, heads, n=1)
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else "check its spelling against the export's statuses"
+            )
+            notes.warning(
+                file,
+                f"{origin} `{where}` names status `{value}`, which never occurs in the export",
+                field=" + ".join(columns),
+                hint=hint,
+            )
+    for fm in mapping.fields.values():
+        if fm.column in columns:
+            mentioned += list(fm.values or []) + list(fm.map or {})
+    if not mentioned:
+        return
+    frame = counts.filter(~status_matches(pl.col(status.name), mentioned, sep))
+    if len(frame):
+        listed = ", ".join(f"`{s}` ({n})" for s, n in frame.iter_rows())
+        notes.warning(
+            file,
+            f"statuses the mapping does not mention: {listed}",
+            field=" + ".join(columns),
+            hint=f"name them in {origin} (`first_response`, `pauses`) if they matter",
+        )
+
+
+_TIME_THEN_OFFSET = r"^(.*\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _warn_fixed_offsets(
+    raw: pl.DataFrame, mapping: Mapping, zone: str | None, file: str, notes: IssueLog
+) -> None:
+    """Times written with one offset throughout, over a span in which ``zone`` changes
+    its offset (a DST boundary), are probably local wall times stamped with a fixed
+    offset: say so, and how to read them as wall time."""
+    if zone is None or mapping.timestamps.offsets == "wall_time":
+        return
+    columns = [fm.column for fm in mapping.fields.values() if fm.type == "timestamp" and fm.column]
+    if mapping.group is not None:
+        columns.insert(0, mapping.group.at)
+    for column in dict.fromkeys(columns):
+        written = fixed_offset(raw[column], zone)
+        if written is not None:
+            notes.warning(
+                file,
+                f"every time in `{column}` is written `{written}`, although {zone} changes "
+                "its offset for daylight saving within their range",
+                field=column,
+                hint="if these are local wall times, set `timestamps.offsets: wall_time` "
+                "in the mapping",
+            )
+            return
 
 
 def write_table(frame: pl.DataFrame, out: Path, sink: IO[bytes] | None = None) -> None:
@@ -318,12 +467,14 @@ def _json_text(name: str, dtype: pl.DataType) -> pl.Expr:
 def _needed_columns(mapping: Mapping) -> list[tuple[str, str]]:
     needed = []
     for name, fm in mapping.fields.items():
-        needed.append((fm.column, f"fields.{name}.column"))
+        if fm.column is not None:
+            needed.append((fm.column, f"fields.{name}.column"))
         if fm.plus_minutes:
             needed.append((fm.plus_minutes, f"fields.{name}.plus_minutes"))
     if mapping.group is not None:
         g = mapping.group
-        needed += [(g.by, "group.by"), (g.status, "group.status"), (g.at, "group.at")]
+        needed += [(g.by, "group.by"), *((c, "group.status") for c in g.status_columns())]
+        needed.append((g.at, "group.at"))
         needed += [(k.column, "group.order_by") for k in g.order_by]
     return needed
 
@@ -361,13 +512,43 @@ def _blank_missing(raw: pl.DataFrame, markers: list[str]) -> pl.DataFrame:
 # ----------------------------------------------------------------------------- typing
 
 
+def _status(raw: pl.DataFrame, columns: list[str], separator: str) -> pl.Series:
+    """The status after each update: one column, or several joined by ``separator``
+    (a missing trailing part is left out: `Completed` with no sub status)."""
+    status = raw[columns[0]]
+    for column in columns[1:]:
+        part = raw[column]
+        status = (
+            pl.DataFrame({"s": status, "p": part})
+            .select(
+                pl.when(pl.col("p").is_null() | pl.col("s").is_null())
+                .then(pl.col("s"))
+                .otherwise(pl.col("s") + separator + pl.col("p"))
+            )
+            .to_series()
+        )
+    return status.alias("__status__")
+
+
+def _wall_times(text: pl.Series, formats: list[str]) -> tuple[pl.Series, list[str]]:
+    """``offsets: wall_time``: the text without its written offset, and the formats
+    without ``%z``, so the times read as wall-clock times in the mapping's zone."""
+    bare = text.str.replace(_TIME_THEN_OFFSET, "${1}")
+    naive = [f.replace("%:z", "").replace("%z", "").rstrip() for f in formats]
+    return bare, naive
+
+
 def _parse_times(
-    text: pl.Series, formats: list[str], zone: str | None
+    text: pl.Series, formats: list[str], zone: str | None, wall_time: bool = False
 ) -> tuple[pl.Series, str, pl.Series]:
     """Timestamps in the mapping's formats (``iso``, or chrono patterns), in ``zone``
-    when the format has no offset. Returns the values, the expected-format text and the
-    mask of local times that do not exist in ``zone`` (the same rule as ``validate``:
+    when the format has no offset (or, with ``wall_time``, whatever offset is written).
+    Returns the values, the expected-format text and the mask of local times that do
+    not exist in ``zone`` (the same rule as ``validate``:
     :func:`~rules_engine.data.coerce.localize`)."""
+    expected = " or ".join(formats)
+    if wall_time:
+        text, formats = _wall_times(text, formats)
     result = pl.Series(text.name, [], TIMESTAMP).extend_constant(None, len(text))
     gaps = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(text))
     for fmt in formats:
@@ -388,7 +569,7 @@ def _parse_times(
             parsed, skipped = localize(naive, zone)
             gaps = gaps | (skipped & result.is_null())
         result = result.fill_null(parsed)
-    return result, " or ".join(formats), gaps & result.is_null()
+    return result, expected, gaps & result.is_null()
 
 
 Reject = Callable[[pl.Series, str, pl.Series, str], None]
@@ -432,6 +613,12 @@ def _type_fields(
     out: dict[str, pl.Series] = {ROW: rows}
     rejected = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(raw))
 
+    records = (
+        raw[mapping.group.by]
+        if mapping.group is not None
+        else pl.Series([], dtype=pl.String).extend_constant(None, len(raw))
+    )
+
     def reject(mask: pl.Series, column: str, values: pl.Series, reason: str) -> None:
         nonlocal rejected
         mask = mask.fill_null(False)
@@ -440,12 +627,16 @@ def _type_fields(
             return
         summary.reasons[reason] += count
         room = max(0, log.max_errors - log.errors)
-        for row, value in (
-            pl.DataFrame({"r": rows, "v": values}).filter(mask).head(room).iter_rows()
+        for row, value, record in (
+            pl.DataFrame({"r": rows, "v": values, "id": records})
+            .filter(mask)
+            .head(room)
+            .iter_rows()
         ):
+            of = "" if record is None else f" (an update of record `{record}`)"
             log.error(
                 file,
-                f"row rejected: {reason}",
+                f"row rejected{of}: {reason}",
                 row=int(row),
                 field=column,
                 shown=None if value is None else show_value(value),
@@ -454,13 +645,16 @@ def _type_fields(
         rejected = rejected | mask
 
     for name, fm in mapping.fields.items():
+        if fm.column is None:  # from_status: derived when grouping
+            continue
         source = raw[fm.column]
         out[name] = _type_one(name, fm, source, raw, mapping, zone, reject)
     if mapping.group is not None:
         g = mapping.group
+        wall = mapping.timestamps.offsets == "wall_time"
         out["__by__"] = raw[g.by]
-        out["__status__"] = raw[g.status]
-        parsed = _parse_times(raw[g.at], mapping.timestamps.formats, zone)
+        out["__status__"] = _status(raw, g.status_columns(), g.status_separator)
+        parsed = _parse_times(raw[g.at], mapping.timestamps.formats, zone, wall)
         at = parsed[0]
         _reject_times(reject, parsed, g.at, raw[g.at], zone)
         reject(raw[g.at].is_null(), g.at, raw[g.at], f"`{g.at}` is missing")
@@ -472,7 +666,7 @@ def _type_fields(
                 typed = (
                     at
                     if key.column == g.at
-                    else _parse_times(column, mapping.timestamps.formats, zone)[0]
+                    else _parse_times(column, mapping.timestamps.formats, zone, wall)[0]
                 )
             elif key.type == "number":
                 typed = column.cast(pl.Float64, strict=False)
@@ -492,6 +686,7 @@ def _type_one(
     reject: Reject,
 ) -> pl.Series:
     column = fm.column
+    assert column is not None  # from_status fields are derived when grouping
     value = source
     if fm.values is not None:
         reject(
@@ -513,7 +708,9 @@ def _type_one(
         value = mapped
     kind = fm.type
     if kind == "timestamp":
-        parsed = _parse_times(value, mapping.timestamps.formats, zone)
+        parsed = _parse_times(
+            value, mapping.timestamps.formats, zone, mapping.timestamps.offsets == "wall_time"
+        )
         typed = parsed[0]
         _reject_times(reject, parsed, column, value, zone)
         if fm.plus_minutes is not None:
@@ -557,11 +754,27 @@ def _group(typed: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     assert g is not None
     order = ["__by__", *[f"__order{k}__" for k in range(len(g.order_by))]]
     events = typed.sort(order, nulls_last=True, maintain_order=True)
-    aggs = [_aggregate(name, fm) for name, fm in mapping.fields.items()]
+    sep = g.status_separator
+    aggs = []
+    for name, fm in mapping.fields.items():
+        fs = fm.from_status
+        if fs is None:
+            aggs.append(_aggregate(name, fm))
+            continue
+        inside = status_matches(pl.col("__status__"), fs.named(), sep)
+        if fs.not_in is not None:
+            inside = ~inside
+        before = inside.shift(1).over("__by__").fill_null(False)
+        moved = (inside & ~before) if fs.change == "enters" else (~inside & before)
+        times = pl.col("__at__").filter(moved)
+        aggs.append((times.first() if fs.pick == "first" else times.last()).alias(name))
     aggs.append(pl.col(ROW).min().alias(ROW))
     if mapping.first_response is not None:
-        leaving = ~pl.col("__status__").is_in(mapping.first_response.not_in)
-        aggs.append(pl.col("__at__").filter(leaving).first().alias("first_response_at"))
+        fr = mapping.first_response
+        answered = status_matches(pl.col("__status__"), fr.named(), sep)
+        if fr.not_in is not None:
+            answered = ~answered
+        aggs.append(pl.col("__at__").filter(answered).first().alias("first_response_at"))
     if mapping.status_history:
         aggs.append(
             pl.struct(pl.col("__at__").alias("at"), pl.col("__status__").alias("status")).alias(
@@ -570,16 +783,25 @@ def _group(typed: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         )
     table = events.group_by("__by__", maintain_order=True).agg(aggs)
     if mapping.pauses is not None:
-        table = table.join(_pauses(events, mapping.pauses.reasons), on="__by__", how="left")
+        table = table.join(_pauses(events, mapping.pauses.reasons, sep), on="__by__", how="left")
         table = table.with_columns(
             pl.col("pauses").fill_null(pl.lit([], dtype=table.schema["pauses"]))
         )
     return table.drop("__by__")
 
 
-def _pauses(events: pl.DataFrame, reasons: dict[str, str]) -> pl.DataFrame:
+def _pauses(events: pl.DataFrame, reasons: dict[str, str], separator: str) -> pl.DataFrame:
     """Runs of consecutive updates in one status; a run in a pause state is a pause from
-    its first update to the first update of the next run (open when none follows)."""
+    its first update to the first update of the next run (open when none follows). A
+    status takes the reason of the key equal to it, else of the longest key it starts
+    with (followed by the separator)."""
+    reason = pl.col("__status__").replace_strict(reasons, default=None, return_dtype=pl.String)
+    for key in sorted(reasons, key=len, reverse=True):
+        reason = reason.fill_null(
+            pl.when(pl.col("__status__").str.starts_with(key + separator)).then(
+                pl.lit(reasons[key])
+            )
+        )
     runs = (
         events.select("__by__", "__status__", "__at__")
         .with_columns(
@@ -597,12 +819,10 @@ def _pauses(events: pl.DataFrame, reasons: dict[str, str]) -> pl.DataFrame:
             pl.when(pl.col("__by__").shift(-1) == pl.col("__by__"))
             .then(pl.col("__at__").shift(-1))
             .otherwise(None)
-            .alias("end")
+            .alias("end"),
+            reason.alias("reason"),
         )
-        .filter(pl.col("__status__").is_in(list(reasons)))
-        .with_columns(
-            pl.col("__status__").replace_strict(reasons, return_dtype=pl.String).alias("reason")
-        )
+        .filter(pl.col("reason").is_not_null())
     )
     return runs.group_by("__by__", maintain_order=True).agg(
         pl.struct(pl.col("__at__").alias("start"), "end", "reason").alias("pauses")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -77,6 +78,8 @@ class IssueLog:
     dropped_errors: int = 0
     dropped_warnings: int = 0
     unreadable: bool = False
+    kinds: Counter[tuple[str, str | None, str]] = field(default_factory=Counter)
+    """Warnings counted by kind (file, field, message), the ones not kept included."""
 
     @property
     def full(self) -> bool:
@@ -129,6 +132,53 @@ class IssueLog:
     def raise_if_errors(self) -> None:
         if self.errors or self.dropped_errors:
             raise DataError(self.summarized(), unreadable=self.unreadable)
+
+    def grouped(self, examples: int = 3) -> list[DataIssue]:
+        """As :meth:`summarized`, but a warning of one kind (file, field, message) met
+        more than ``examples`` times is one issue with its count and the first rows as
+        examples: a real export can clip thousands of pauses, and listing them pushes
+        every other warning out of sight."""
+        big = {kind for kind, n in self.kinds.items() if n > examples}
+        if not big:
+            return self.summarized()
+        out: list[DataIssue] = []
+        rows: dict[tuple[str, str | None, str], list[int]] = {}
+        first: dict[tuple[str, str | None, str], DataIssue] = {}
+        for issue in self.issues:
+            kind = (issue.file, issue.field, issue.message)
+            if issue.severity == "warning" and kind in big:
+                if kind not in first:
+                    first[kind] = issue
+                if issue.row is not None:
+                    rows.setdefault(kind, []).append(issue.row)
+                continue
+            out.append(issue)
+        kept_dropped = self.dropped_warnings
+        for kind, issue in first.items():
+            total = self.kinds[kind]
+            kept_dropped -= total - sum(
+                1 for i in self.issues if (i.file, i.field, i.message) == kind
+            )
+            shown = ", ".join(str(r) for r in sorted(rows.get(kind, []))[:examples])
+            out.append(
+                DataIssue(
+                    "warning",
+                    issue.file,
+                    None,
+                    issue.field,
+                    None,
+                    f"{issue.message}: {total} records"
+                    + (f" (e.g. rows {shown})" if shown else ""),
+                    issue.hint,
+                )
+            )
+        log = IssueLog(
+            max_errors=self.max_errors,
+            issues=out,
+            dropped_errors=self.dropped_errors,
+            dropped_warnings=max(0, kept_dropped),
+        )
+        return log.summarized()
 
     def summarized(self) -> list[DataIssue]:
         """The issues, plus one line per kind saying how many were left out."""

@@ -35,16 +35,66 @@ class Source(_Strict):
 
 class Timestamps(_Strict):
     """How the export writes times: a chrono/strftime format and the zone of times
-    written without an offset. A naive format without ``timezone`` is an error."""
+    written without an offset. A naive format without ``timezone`` is an error.
+    ``offsets: wall_time`` reads times written with a fixed offset that ignores
+    daylight saving (every row ``+01:00``, summer included) as wall-clock times in
+    ``timezone``: the written offset is dropped."""
 
     formats: list[str] = Field(default_factory=lambda: ["iso"], min_length=1)
     timezone: str | None = None
+    offsets: Literal["keep", "wall_time"] = Field(
+        "keep",
+        description="`keep`: a written offset is the truth; `wall_time`: drop it and read "
+        "the time as local wall time in `timezone` (or `sla import --timezone`).",
+    )
+
+
+class StatusSet(_Strict):
+    """A set of statuses, written positively (``in``) or negatively (``not in``).
+    With a status made of several columns, a value names a whole status
+    (``Completed/Resolved``) or its leading columns (``Completed``: any sub status)."""
+
+    in_: list[str] | None = Field(
+        None, alias="in", min_length=1, description="The statuses of the set."
+    )
+    not_in: list[str] | None = Field(
+        None, min_length=1, description="The set is every status except these."
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> StatusSet:
+        if (self.in_ is None) == (self.not_in is None):
+            raise ValueError("give exactly one of `in` and `not_in`")
+        return self
+
+    def named(self) -> list[str]:
+        """The values the set names, in the order written."""
+        return list(self.in_ if self.in_ is not None else self.not_in or [])
+
+
+class FromStatus(StatusSet):
+    """Event logs: the time of the update where the status enters (or leaves) a set of
+    statuses; ``pick`` says which such update when there are several."""
+
+    change: Literal["enters", "leaves"] = Field(
+        "enters", description="`enters`: the update moving into the set; `leaves`: out of it."
+    )
+    pick: Literal["first", "last"] = Field(
+        "first", description="Which entry (or exit) when the status passes several times."
+    )
 
 
 class FieldMap(_Strict):
     """One normalized field from one source column."""
 
-    column: str = Field(description="Source column; nested JSON keys joined with dots.")
+    column: str | None = Field(
+        None, description="Source column; nested JSON keys joined with dots."
+    )
+    from_status: FromStatus | None = Field(
+        None,
+        description="Event logs, instead of `column`: the time the status enters or leaves "
+        "a set, e.g. `{change: enters, in: [Completed], pick: last}`.",
+    )
     type: Literal["string", "number", "boolean", "timestamp", "date", "duration"] | None = None
     map: dict[str, str] | None = Field(None, description="Value renames, e.g. 1 - Critical: P1.")
     values: list[str] | None = Field(
@@ -61,6 +111,16 @@ class FieldMap(_Strict):
         None, description="Add this column's minutes (Zendesk reply_time_in_minutes)."
     )
 
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldMap:
+        if (self.column is None) == (self.from_status is None):
+            raise ValueError("give exactly one of `column` and `from_status`")
+        if self.from_status is not None and (self.map or self.values or self.plus_minutes):
+            raise ValueError(
+                "`from_status` gives a time: `map`, `values`, `plus_minutes` do not apply"
+            )
+        return self
+
 
 class OrderKey(_Strict):
     column: str
@@ -72,19 +132,29 @@ class Grouping(_Strict):
 
     by: str = Field(description="The column naming the record (ServiceNow: number).")
     order_by: list[OrderKey] = Field(min_length=1)
-    status: str = Field(description="The column with the state after the update.")
+    status: str | list[str] = Field(
+        description="The column with the state after the update, or several columns "
+        "(`[Status, Sub Status]`) joined by `status_separator`."
+    )
+    status_separator: str = Field(
+        "/", min_length=1, description="Joins the status columns (`Completed/Resolved`)."
+    )
     at: str = Field(description="The column with the update's time.")
 
+    def status_columns(self) -> list[str]:
+        return [self.status] if isinstance(self.status, str) else list(self.status)
 
-class FirstResponse(_Strict):
-    """First response = the first update whose status is not one of these."""
 
-    not_in: list[str] = Field(min_length=1)
+class FirstResponse(StatusSet):
+    """First response = the first update whose status is one of ``in`` (or not one of
+    ``not_in``). Prefer ``in``: with ``not_in`` every status nobody listed counts as a
+    response."""
 
 
 class PauseStates(_Strict):
     """Pauses from the status sequence: each run of updates in one of these states is a
-    pause with the given reason, from the update entering it to the next update leaving it."""
+    pause with the given reason, from the update entering it to the next update leaving it.
+    A key names a whole status or, with a status of several columns, its leading part."""
 
     reasons: dict[str, str] = Field(min_length=1)
 
@@ -112,6 +182,11 @@ class Mapping(_Strict):
             raise ValueError("`status_history` needs `group`")
         if "id" not in self.fields:
             raise ValueError("`fields` must map `id`")
+        for name, fm in self.fields.items():
+            if fm.from_status is not None and self.group is None:
+                raise ValueError(
+                    f"`fields.{name}.from_status` needs `group` (it reads the status sequence)"
+                )
         return self
 
 

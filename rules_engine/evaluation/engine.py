@@ -63,7 +63,7 @@ class DataSource(Protocol):
 class EvaluationOptions:
     """Knobs that do not change verdicts: how much per-record detail to keep."""
 
-    detail_limit: int = DETAIL_LIMIT
+    detail_limit: int | None = DETAIL_LIMIT  # None: every record's detail, however many
     detail_targets: frozenset[str] | None = None  # always keep detail for these
     as_of_source: str = "given"  # "given" or "now": stated in the output
 
@@ -248,7 +248,8 @@ class _TargetRun:
         wanted = self.options.detail_targets
         if wanted is not None and self.target.name in wanted:
             return True
-        return n <= self.options.detail_limit
+        limit = self.options.detail_limit
+        return limit is None or n <= limit
 
     def _records(
         self, assigned: pl.DataFrame | None, objective: model.PercentWithin | model.PercentileAtMost
@@ -475,7 +476,24 @@ class Verdicts:
         }
         for key, value in summary.items():
             document.setdefault(key, value)
+        document["record_detail"] = record_detail(period_docs, options.detail_limit)
         return document
+
+
+def record_detail(period_docs: Sequence[dict[str, Any]], limit: int | None) -> dict[str, Any]:
+    """What the document says about per-record detail: the limit it was kept under
+    (None: no limit) and every target and period whose records were left out because
+    they outnumbered it, with how many, so a reader never mistakes a missing list for
+    an empty one."""
+    left_out = [
+        {"period": period["period"], "target": name, "records": int(target.get("in_scope") or 0)}
+        for period in period_docs
+        for name, target in period["targets"].items()
+        if target.get("kind") in ("percent", "percentile")
+        and "records" not in target
+        and int(target.get("in_scope") or 0) > 0
+    ]
+    return {"limit": limit, "left_out": left_out}
 
 
 def judge(

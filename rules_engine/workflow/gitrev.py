@@ -107,22 +107,36 @@ def _repo_path(path: str, root: Path, cwd: Path) -> str:
     return rel.as_posix()
 
 
+def _revision_path(path: str, root: Path, cwd: Path) -> str:
+    """``REV:PATH`` by git's rules: ``./x`` and ``../x`` are relative to the current
+    folder, any other relative path to the repository root."""
+    if path.startswith(("./", "../")) or path in (".", "..") or Path(path).is_absolute():
+        return _repo_path(path, root, cwd)
+    return _repo_path(path, root, root)
+
+
 def read_at_revision(rev: str, path: str, cwd: Path | None = None) -> PolicySource:
-    """The text of ``path`` as committed in ``rev``."""
+    """The text of ``path`` as committed in ``rev`` (``path`` read as git reads it:
+    from the repository root, or from the current folder when it starts ``./``)."""
     here = Path(cwd or Path.cwd()).resolve()
     root = repo_root(here).resolve()
     commit = resolve_commit(rev, here)
-    rel = _repo_path(path, root, here)
+    rel = _revision_path(path, root, here)
     proc = _git(["show", f"{commit}:{rel}"], root)
     label = f"{rev}:{path}"
     if proc.returncode != 0:
         listing = _git(["ls-tree", "-r", "--name-only", commit], root).stdout.split()
+        here_rel = _repo_path(path, root, here)  # the path read from the current folder
         close = difflib.get_close_matches(rel, listing, n=1)
-        hint = (
-            f"did you mean `{rev}:{close[0]}`?"
-            if close
-            else f"the file did not exist at `{rev}` (see `git log --oneline -- {rel}`)"
-        )
+        if here_rel != rel and here_rel in listing:
+            hint = (
+                f"did you mean `{rev}:./{path}`? `{rev}:PATH` is from the repository "
+                "root, as in git; `./` starts from the current folder"
+            )
+        elif close and f"{rev}:{close[0]}" != label:
+            hint = f"did you mean `{rev}:{close[0]}`?"
+        else:
+            hint = f"the file did not exist at `{rev}` (see `git log --oneline -- {rel}`)"
         raise RevisionError(f"`{rel}` does not exist at revision `{rev}`", hint)
     return PolicySource(proc.stdout.removeprefix("\ufeff"), label, label, commit)
 

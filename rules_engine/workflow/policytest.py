@@ -659,6 +659,12 @@ class TestRun:
         total = sum(c.total for c in self.coverage.values())
         return Fraction(100) if not total else Fraction(100 * observed, total)
 
+    def under(self, threshold: Fraction) -> list[PolicyCoverage]:
+        """The policies whose clause coverage is under ``threshold`` percent: coverage
+        is a property of one policy, so each must reach it (a well-tested policy does
+        not lift a neglected one)."""
+        return [c for c in self.coverage.values() if c.percent < threshold]
+
 
 Evaluate = Callable[[m.CheckedPolicy, Any, Sequence[Any], dt.datetime], Any]
 
@@ -670,11 +676,16 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for pattern in TEST_GLOBS:
-                for file in path.rglob(pattern):
-                    rel = file.relative_to(path).parts
-                    if not any(part.startswith(".") for part in rel[:-1]):
-                        found.append(file)
+            listed = _git_listed(path)
+            candidates = (
+                [f for pattern in TEST_GLOBS for f in path.rglob(pattern)]
+                if listed is None
+                else [f for f in listed if any(f.match(p) for p in TEST_GLOBS)]
+            )
+            for file in candidates:
+                rel = file.relative_to(path).parts
+                if not any(part.startswith(".") for part in rel[:-1]):
+                    found.append(file)
         elif path.suffix == ".sla":
             # a policy named directly: the tests beside it (`x.sla` -> `x_test.yaml`)
             found += [
@@ -684,6 +695,41 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
         else:
             found.append(path)
     return sorted(dict.fromkeys(found))
+
+
+def _git_listed(folder: Path) -> list[Path] | None:
+    """The files under ``folder`` git would show (tracked, or untracked and not ignored:
+    ``git ls-files --cached --others --exclude-standard``), so git-ignored folders
+    (build output, virtualenvs, vendored copies) are not searched; None outside a git
+    work tree or without git, where every folder is searched."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [
+                git,
+                "-C",
+                str(folder),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [folder / name for name in dict.fromkeys(names) if name and (folder / name).is_file()]
 
 
 def run_tests(
@@ -726,7 +772,7 @@ def _load_policy(test_file: Path, spec: TestFile, raw: Any) -> m.CheckedPolicy:
         detail = f"{first.span}: {first.message}" if first is not None else "the policy has errors"
         raise TestFileError(
             str(test_file), line, column, f"policy `{spec.policy}` does not check: {detail}",
-            f"run `sla check {spec.policy}`",
+            f"run `sla check {_shown(test_file.parent / spec.policy)}`",
         )  # fmt: skip
     return result.policy
 
@@ -1059,10 +1105,23 @@ def render_text(run: TestRun, verbose: bool = False, coverage: bool = False) -> 
     if coverage:
         lines += render_coverage(run)
     lines.append(
-        f"{run.passed} passed, {run.failed} failed, {run.errored} errors"
-        + (f"; clause coverage {_percent_text(run.total_coverage())}%" if run.coverage else "")
+        f"{run.passed} passed, {run.failed} failed, {run.errored} errors" + _coverage_summary(run)
     )
     return terminal("\n".join(lines) + "\n")
+
+
+def _coverage_summary(run: TestRun) -> str:
+    """Clause coverage for the summary line: one policy's, or each policy's (never
+    one figure merged over different policies)."""
+    if not run.coverage:
+        return ""
+    if len(run.coverage) == 1:
+        return f"; clause coverage {_percent_text(run.total_coverage())}%"
+    shown = {_percent_text(c.percent) for c in run.coverage.values()}
+    if len(shown) == 1:
+        return f"; clause coverage {shown.pop()}% (each of {len(run.coverage)} policies)"
+    each = ", ".join(f"{c.policy} {_percent_text(c.percent)}%" for c in run.coverage.values())
+    return f"; clause coverage {each}"
 
 
 def render_coverage(run: TestRun) -> list[str]:
@@ -1097,11 +1156,16 @@ def render_json(run: TestRun) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def render_junit(run: TestRun) -> str:
+def render_junit(run: TestRun, threshold: Fraction | None = None) -> str:
+    """JUnit XML: a suite per test file, a suite per file that could not run, and with
+    ``threshold`` a ``coverage`` suite with one case per policy, failed when the
+    policy's clause coverage is under it (so CI shows why the run failed)."""
+    under = run.under(threshold) if threshold is not None else []
+    coverage_cases = len(run.coverage) if threshold is not None else 0
     root = ET.Element(
         "testsuites",
-        tests=str(len(run.results) + len(run.errors)),
-        failures=str(run.failed),
+        tests=str(len(run.results) + len(run.errors) + coverage_cases),
+        failures=str(run.failed + len(under)),
         errors=str(run.errored),
     )
     by_file: dict[str, list[CaseResult]] = {}
@@ -1137,5 +1201,32 @@ def render_junit(run: TestRun) -> str:
                 ET.SubElement(
                     case, "failure", message=f"{len(r.failures)} expectation(s) failed"
                 ).text = xml_text(text)
+    if threshold is not None:
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name="clause coverage",
+            tests=str(coverage_cases),
+            failures=str(len(under)),
+            errors="0",
+        )
+        for cov in run.coverage.values():
+            case = ET.SubElement(
+                suite, "testcase", classname="clause coverage", name=xml_text(cov.policy)
+            )
+            if cov in under:
+                missed = [
+                    f"{c.kind} {c.name}: never {', '.join(c.missing)}"
+                    for c in cov.clauses
+                    if c.missing
+                ]
+                ET.SubElement(
+                    case,
+                    "failure",
+                    message=xml_text(
+                        f"clause coverage {_percent_text(cov.percent)}% is under the "
+                        f"threshold of {_percent_text(threshold)}%"
+                    ),
+                ).text = xml_text("\n".join(missed))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

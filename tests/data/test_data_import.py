@@ -31,6 +31,11 @@ def _import(mapping: str, source: Path) -> tuple[pl.DataFrame, object]:
 
 def test_shipped_mappings_parse() -> None:
     assert shipped_mappings() == [
+        "autotask",
+        "connectwise_psa",
+        "freshservice",
+        "generic_event_log",
+        "halopsa",
         "jira_service_management",
         "servicenow_event_log",
         "servicenow_incident",

@@ -43,9 +43,24 @@ def test_reads_each_revision(repo: Path) -> None:
     assert read_source("policies/a.sla", repo).text == "version two\n"
 
 
-def test_paths_are_relative_to_the_current_folder(repo: Path) -> None:
-    assert read_source("HEAD~1:a.sla", repo / "policies").text == "version one\n"
-    assert read_source("HEAD~1:./a.sla", repo / "policies").text == "version one\n"
+def test_revision_paths_follow_git(repo: Path) -> None:
+    # git's rules (issue 15): `REV:path` is from the repository root, `REV:./path`
+    # from the current folder, whichever folder the command runs in
+    sub = repo / "policies"
+    assert read_source("HEAD~1:policies/a.sla", sub).text == "version one\n"
+    assert read_source("HEAD~1:./a.sla", sub).text == "version one\n"
+    assert read_source("HEAD~1:../policies/a.sla", sub).text == "version one\n"
+    with pytest.raises(RevisionError) as caught:
+        read_source("HEAD~1:a.sla", sub)  # a.sla at the root does not exist
+    assert caught.value.message == "`a.sla` does not exist at revision `HEAD~1`"
+    assert caught.value.hint.startswith("did you mean `HEAD~1:./a.sla`?")
+
+
+def test_revision_hint_never_repeats_the_input(repo: Path) -> None:
+    with pytest.raises(RevisionError) as caught:
+        read_source("HEAD:policies/b.sla", repo / "policies")
+    assert "HEAD:policies/b.sla`?" not in caught.value.hint
+    assert caught.value.hint == "did you mean `HEAD:policies/a.sla`?"
 
 
 def test_unknown_revision(repo: Path) -> None:

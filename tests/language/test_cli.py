@@ -95,7 +95,10 @@ def test_fmt_check_exits_1_when_a_file_would_change(tmp_path: Path) -> None:
     code, out, err = _run("fmt", "--check", str(tmp_path))
     assert code == 1
     assert out == ""
-    assert err.strip() == f"would reformat {ugly}"
+    assert err.strip().splitlines() == [
+        f"would reformat {ugly}",
+        f"help: `sla fmt -w {ugly}` rewrites it in the canonical layout",  # issue 15
+    ]
     ugly.write_text(GOOD)
     code, _, err = _run("fmt", "--check", str(tmp_path))
     assert (code, err) == (0, "")
