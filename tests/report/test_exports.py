@@ -98,3 +98,18 @@ def test_cli_writes_csv_and_xlsx(tmp_path: Path, sample: dict[str, Any]) -> None
         "money",
         "breached_records",
     ]
+
+
+def test_exports_of_every_conformance_scenario(conformance_doc: dict[str, Any]) -> None:
+    """Each scenario: one verdict row per period and target; the money lines of each
+    settled period add up to what the document says it owes."""
+    tables = {t.name: t for t in build_tables(conformance_doc)}
+    periods = conformance_doc["periods"]
+    assert len(tables["verdicts"].rows) == sum(len(p["targets"]) for p in periods)
+    for p in periods:
+        if not p.get("over"):
+            continue
+        lines = [r for r in tables["money"].rows if r[0] == p["period"] and r[4] != "bonus"]
+        owed = sum((r[8] for r in lines if isinstance(r[8], Decimal)), Decimal(0))
+        assert owed == Decimal(p["credits_total"]), p["period"]
+    assert load_workbook(io.BytesIO(render_xlsx(conformance_doc))).sheetnames == list(tables)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from paths import CONFORMANCE, ROOT, SCENARIOS
 
 from rules_engine.render.report.html import render_html
@@ -92,11 +94,21 @@ class MoneyTables(HTMLParser):
             self._period = None
 
 
+def _accounted(doc: dict[str, Any]) -> list[str]:
+    """Periods with an account: over, and with an amount owed or lines in the document."""
+    return [
+        str(p["period"])
+        for p in doc["periods"]
+        if p.get("over")
+        and (p.get("credits_owed", p.get("credits_total")) is not None or p.get("lines"))
+    ]
+
+
 def _check_html(doc: dict[str, Any]) -> None:
     parsed = MoneyTables()
     parsed.feed(render_html(doc))
-    over = [p for p in doc["periods"] if p.get("over")]
-    assert sorted(parsed.periods) == sorted(str(p["period"]) for p in over)
+    over = _accounted(doc)
+    assert sorted(parsed.periods) == sorted(over)
     total_owed, total_bonus = Decimal(0), Decimal(0)
     for period, rows in parsed.periods.items():
         for attribute, shown in [r for kind in rows.values() for r in kind]:
@@ -110,8 +122,9 @@ def _check_html(doc: dict[str, Any]) -> None:
             total_bonus += Decimal(bonus[0])
     if len(doc["periods"]) > 1 and over:
         assert _amount(parsed.summary["data-owed-total"]) == total_owed
-    assert _amount(parsed.summary["data-bonus-total"]) == total_bonus
-    if doc["periods"][-1].get("over"):
+    if over:
+        assert _amount(parsed.summary["data-bonus-total"]) == total_bonus
+    if str(doc["periods"][-1]["period"]) in over:
         last = parsed.periods[str(doc["periods"][-1]["period"])]["owed"][0][0]
         assert _amount(parsed.summary["data-owed"]) == Decimal(last)
 
@@ -133,7 +146,7 @@ def _markdown_money(text: str) -> dict[str, list[list[str]]]:
 def _check_markdown(doc: dict[str, Any]) -> None:
     text, _ = render_markdown_with_charts(doc, "charts")
     periods = _markdown_money(text)
-    over = [str(p["period"]) for p in doc["periods"] if p.get("over")]
+    over = _accounted(doc)
     assert sorted(periods) == sorted(over)
     total = Decimal(0)
     for period, rows in periods.items():
@@ -179,3 +192,35 @@ def test_a_document_without_lines_shows_its_cap_as_a_line() -> None:
     # 4,938.11 - 3,703.59 = 1,234.52
     assert ["cap per period: -1,234.52 USD (cap 30% x 12,345.30 USD = 3,703.59 USD applied)",
             "-1,234.52 USD"] in march  # fmt: skip
+
+
+_AMOUNTS = st.decimals(min_value=-5000, max_value=5000, places=2, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    credits=st.lists(_AMOUNTS, max_size=4),
+    bonuses=st.lists(_AMOUNTS.map(abs), max_size=2),
+    owed=st.one_of(st.none(), _AMOUNTS),
+)
+def test_the_page_adds_up_whatever_the_document_says(
+    credits: list[Decimal], bonuses: list[Decimal], owed: Decimal | None
+) -> None:
+    """A document whose amount owed is not the sum of its lines (hand-edited, or from an
+    engine that did not itemize) still gives a page that adds up: the difference is a
+    line of its own, "not itemized in the evaluation document"."""
+    lines = [{"kind": "credit", "rule": f"r{i}", "amount": str(a)} for i, a in enumerate(credits)]
+    lines += [{"kind": "bonus", "rule": f"b{i}", "amount": str(a)} for i, a in enumerate(bonuses)]
+    period = {
+        "period": "2026-01",
+        "over": True,
+        "lines": lines,
+        "credits_owed": None if owed is None else str(owed),
+        "bonus_total": str(sum(bonuses, Decimal(0))),
+        "targets": {"t": {"objective": ">= 99.9%", "verdict": "met", "value": "100"}},
+    }
+    doc = {"policy": {"name": "p", "currency": "EUR"}, "periods": [period]}
+    _check_html(doc)
+    _check_markdown(doc)
+    shown = "not itemized in the evaluation document"
+    assert (shown in render_html(doc)) == (owed is not None and owed != sum(credits, Decimal(0)))

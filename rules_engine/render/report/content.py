@@ -715,20 +715,47 @@ def _money_row(p: Doc, currency: str) -> MoneyRow:
     }
     credit = [_amount_line(x, currency, tiers) for x in p["lines"] if x.get("kind") != "bonus"]
     bonus = [_amount_line(x, currency, tiers) for x in p["lines"] if x.get("kind") == "bonus"]
+    owed = money(p.get("credits_owed"))
+    if owed is None and (credit or bonus):  # the lines are the account: owed is their sum
+        owed = sum((line.amount for line in credit if line.amount is not None), Decimal(0))
+    bonus_total = money(p.get("bonus_total"))
+    if bonus_total is None and bonus:
+        bonus_total = sum((line.amount for line in bonus if line.amount is not None), Decimal(0))
+    credit += _unitemized(credit, owed, currency)
+    bonus += _unitemized(bonus, bonus_total, currency)
     return MoneyRow(
         period=str(p["period"]),
         over=bool(p.get("over")),
         fee=fmt_money(p.get("fee"), currency),
         credit_lines=[line.text for line in credit],
-        owed=fmt_money(p.get("credits_owed"), currency),
+        owed=fmt_money(owed, currency),
         bonus_lines=[line.text for line in bonus],
-        bonus_total=fmt_money(p.get("bonus_total"), currency),
+        bonus_total=fmt_money(bonus_total, currency),
         exits=list(p["exit"]),
         lines=credit,
         bonuses=bonus,
-        owed_amount=money(p.get("credits_owed")),
-        bonus_amount=money(p.get("bonus_total")),
+        owed_amount=owed,
+        bonus_amount=bonus_total,
     )
+
+
+def _unitemized(lines: list[AmountLine], total: Decimal | None, currency: str) -> list[AmountLine]:
+    """The part of ``total`` no line accounts for (a document from an older engine, or
+    one edited by hand), as a line of its own: the page's figures still add up, and the
+    reader sees that the document did not itemize it."""
+    if total is None:
+        return []
+    rest = total - sum((line.amount for line in lines if line.amount is not None), Decimal(0))
+    if rest == 0:
+        return []
+    return [
+        AmountLine(
+            kind="unitemized",
+            text="not itemized in the evaluation document",
+            amount=rest,
+            shown=fmt_money(rest, currency),
+        )
+    ]
 
 
 def _escalation_parts(items: list[Any]) -> tuple[list[Doc], list[Any]]:

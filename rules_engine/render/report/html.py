@@ -490,6 +490,9 @@ def _money(report: Report) -> str:
         if not m.over:
             parts.append(head + _empty("Running: computed when the period is over."))
             continue
+        if m.owed_amount is None:
+            parts.append(head + _empty("The evaluation document states no account for it."))
+            continue
         rows = [_amount_row(line.text, line.shown, line.amount) for line in m.lines]
         rows.append(
             f'<tr class="total" data-total="{_attr(m.owed_amount)}"><th scope="row">'

@@ -265,6 +265,9 @@ def _money(report: Report) -> list[str]:
         if not m.over:
             out += ["_Running: computed when the period is over._", ""]
             continue
+        if m.owed_amount is None:
+            out += ["_The evaluation document states no account for it._", ""]
+            continue
         rows = [[markdown_text(line.text), markdown_text(line.shown)] for line in m.lines]
         rows.append(["**Credits owed**", f"**{markdown_text(m.owed)}**"])
         if m.bonuses:
