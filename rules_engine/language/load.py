@@ -10,6 +10,7 @@ import hashlib
 import os
 from collections.abc import Callable
 
+from rules_engine.language.ast import Policy
 from rules_engine.language.checker import CheckResult, check
 from rules_engine.language.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
 from rules_engine.language.model import CheckedPolicy
@@ -33,6 +34,15 @@ def check_source(
         tree = parse(text, path)
     except ParseError as error:
         return CheckResult(None, [_parse_diagnostic(error)])
+    return check_tree(tree, text, path, read)
+
+
+def check_tree(
+    tree: Policy, text: str, path: str = "<memory>", read: Callable[[str], str] | None = None
+) -> CheckResult:
+    """:func:`check_source` for text already parsed (``tree`` is ``parse(text, path)``):
+    the language server parses item by item and keeps what did not change."""
+    text = normalize_newlines(text)
     if tree.imports or tree.overrides:
         from rules_engine.language.modules import check_modules
 
