@@ -61,6 +61,10 @@ def _parse_diagnostic(error: ParseError) -> Diagnostic:
     return diagnostic(code, error.message, error.span, error.hint)
 
 
+parse_diagnostic = _parse_diagnostic
+"""Public for the language server, which parses the text itself (:func:`check_tree`)."""
+
+
 def read_policy_text(path: str | os.PathLike[str]) -> tuple[str | None, list[Diagnostic]]:
     """The text of a policy file, or the diagnostic saying why it cannot be one
     (missing, a directory, unreadable: SLA100; not UTF-8, binary, too large: SLA104-106)."""

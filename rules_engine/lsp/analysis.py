@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rules_engine.language import ast
 from rules_engine.language.checker import CheckResult
-from rules_engine.language.load import check_source, check_tree
+from rules_engine.language.load import check_tree, parse_diagnostic
 from rules_engine.language.parser import ParseError, normalize_newlines, parse
 from rules_engine.lsp.incremental import ItemParser
 from rules_engine.lsp.index import Index, build
@@ -54,11 +54,13 @@ class Workspace:
     ) -> Analysis:
         text = normalize_newlines(text)
         parser = self.parsers.setdefault(path, ItemParser(path))
+        tree: ast.Policy | None = None
         try:
-            tree: ast.Policy | None = parser.parse(text)
-        except ParseError:
-            tree = None
-        result = check_source(text, path) if tree is None else check_tree(tree, text, path)
+            tree = parser.parse(text)
+        except ParseError as error:  # parse's own error: the one check_source reports
+            result = CheckResult(None, [parse_diagnostic(error)])
+        else:
+            result = check_tree(tree, text, path)
         sources = {path: text}
         sources.update({p: t for p, t in result.sources.items() if p != path})
         trees = [tree] if tree is not None else []

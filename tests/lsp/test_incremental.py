@@ -91,3 +91,22 @@ def test_any_edit_parses_as_the_whole_text_does(
         at %= len(text) + 1
         text = text[:at] + insert + text[at + cut :]
         _same(parser, text, str(policy))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    at=st.integers(min_value=0, max_value=10_000),
+    insert=st.sampled_from(["}", "{", "@", '"', "x ="]),
+)
+def test_a_broken_document_gets_the_diagnostic_sla_check_gives(at: int, insert: str) -> None:
+    from rules_engine.language.load import check_source
+    from rules_engine.lsp.analysis import Workspace
+
+    text = POLICIES[0].read_text("utf-8")
+    at %= len(text) + 1
+    broken = text[:at] + insert + text[at:]
+    path = str(POLICIES[0])
+    assert (
+        Workspace().analyze(path, broken).result.diagnostics
+        == check_source(broken, path).diagnostics
+    )
