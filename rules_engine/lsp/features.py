@@ -341,6 +341,7 @@ def _collect(node: object, line: int, column: int, found: list[object]) -> None:
 
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _KEYWORD_FIELD = re.compile(r"`(\w+)` is a keyword: write `` `\1` ``")
+_ADD_CLAUSE = re.compile(r"add `([^`]+)`")
 _IN_HOURS = re.compile(r"write the limit in hours \(`(\d+h)`\)")
 
 
@@ -348,7 +349,8 @@ def code_actions(
     analysis: Analysis, uri: str, found: list[types.Diagnostic]
 ) -> list[types.CodeAction]:
     """Quick fixes for what a diagnostic's help already says: a did-you-mean name,
-    backticks for a keyword used as a field, a `d` limit on a business clock in hours."""
+    backticks for a keyword used as a field, a `d` limit on a business clock in hours, a
+    missing clause the help spells out (``add `currency USD```)."""
     actions: list[types.CodeAction] = []
     for d in found:
         help_text = (d.data or {}).get("help") if isinstance(d.data, dict) else None
@@ -397,6 +399,17 @@ def _fix(
     match = _IN_HOURS.search(help_text)
     if match is not None:
         return f"write the limit as `{match.group(1)}`", types.TextEdit(d.range, match.group(1))
+    match = _ADD_CLAUSE.match(help_text)
+    if match is not None and d.code == "SLA208" and "..." not in match.group(1):
+        # a missing clause: on the line after the one named, inside its block if it opens one
+        line = analysis.lines.line(d.range.start.line)
+        indent = line[: len(line) - len(line.lstrip())]
+        if line.rstrip().endswith("{"):
+            indent += "  "
+        at = types.Position(d.range.start.line + 1, 0)
+        return f"add `{match.group(1)}`", types.TextEdit(
+            types.Range(at, at), f"{indent}{match.group(1)}\n"
+        )
     return None
 
 

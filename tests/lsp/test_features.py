@@ -141,3 +141,39 @@ def test_completion_while_the_line_does_not_parse(tmp_path: Path) -> None:
     items = complete(current, names, position_of(typing, "when p1_", 8), 2026)
     labels = {i.label for i in items}
     assert {"p1_response", "p1_resolution"} <= labels
+
+
+MISSING = """policy "x"
+provider "p"
+effective 2026-01-01
+timezone "UTC"
+fee 100 per month
+
+target t {
+  of tickets
+  require 95% within 1h
+}
+"""
+
+
+def test_a_missing_clause_the_help_spells_out_is_one_click(tmp_path: Path) -> None:
+    workspace, path = _workspace_with(MISSING, tmp_path)
+    analysis = workspace.current[path]
+    found = features.diagnostics(analysis)[path]
+    assert [d.code for d in found] == ["SLA208", "SLA208"]
+    uri = features.uri_of(path)
+    edits = []
+    for action in features.code_actions(analysis, uri, found):
+        assert action.edit is not None and action.edit.changes is not None
+        edits.extend(action.edit.changes[uri])
+    # `currency USD` after the policy line; `measure ...` inside the target's block
+    assert edits == [
+        types.TextEdit(types.Range(types.Position(1, 0), types.Position(1, 0)), "currency USD\n"),
+        types.TextEdit(
+            types.Range(types.Position(7, 0), types.Position(7, 0)), "  measure resolution_time\n"
+        ),
+    ]
+    fixed = MISSING.replace('policy "x"\n', 'policy "x"\ncurrency USD\n').replace(
+        "target t {\n", "target t {\n  measure resolution_time\n"
+    )
+    assert workspace.analyze(path, fixed).result.ok
