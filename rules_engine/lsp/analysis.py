@@ -34,6 +34,8 @@ class Analysis:
     index: Index
     sources: dict[str, str] = field(default_factory=dict)
     """The text of every file of the policy by path, this one included."""
+    uri: str | None = None
+    """The client's URI of the document (None: the ``file://`` URI of :attr:`path`)."""
 
     @property
     def files(self) -> list[str]:
@@ -50,7 +52,12 @@ class Workspace:
         self._module_trees: dict[tuple[str, str], ast.Policy | None] = {}
 
     def analyze(
-        self, path: str, text: str, version: int | None = None, utf16: bool = True
+        self,
+        path: str,
+        text: str,
+        version: int | None = None,
+        utf16: bool = True,
+        uri: str | None = None,
     ) -> Analysis:
         text = normalize_newlines(text)
         parser = self.parsers.setdefault(path, ItemParser(path))
@@ -70,7 +77,7 @@ class Workspace:
                 if module is not None:
                     trees.append(module)
         analysis = Analysis(
-            path, version, text, Lines(text, utf16), tree, result, build(trees), sources
+            path, version, text, Lines(text, utf16), tree, result, build(trees), sources, uri
         )
         self.current[path] = analysis
         if tree is not None:

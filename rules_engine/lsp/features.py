@@ -142,10 +142,17 @@ def occurrence_at(analysis: Analysis, position: types.Position) -> Occurrence | 
     return analysis.index.at(analysis.path, line, column)
 
 
+def file_uri(analysis: Analysis, file: str) -> str:
+    """The URI of a file of the policy: the client's own for the document itself."""
+    if file == analysis.path and analysis.uri is not None:
+        return analysis.uri
+    return uri_of(file)
+
+
 def location(analysis: Analysis, span: Span) -> types.Location:
     text = analysis.sources.get(span.file)
     lines = analysis.lines if span.file == analysis.path or text is None else Lines(text)
-    return types.Location(uri_of(span.file), lines.range(span))
+    return types.Location(file_uri(analysis, span.file), lines.range(span))
 
 
 def definition(analysis: Analysis, position: types.Position) -> list[types.Location]:

@@ -52,14 +52,17 @@ class PolicyServer(LanguageServer):
         current = self.policies.current.get(path)
         if current is not None and current.text == normalize_newlines(document.source):
             return current
-        return self.policies.analyze(path, document.source, document.version, self.utf16)
+        return self.policies.analyze(path, document.source, document.version, self.utf16, uri)
 
     def publish(self, uri: str) -> None:
         """Check the document and publish ``sla check``'s diagnostics, in its own file and
         in the files it imports (merged with what other open documents found there)."""
         self.pending.pop(uri, None)
         analysis = self.analysis(uri)
-        found = {uri_of(path): items for path, items in features.diagnostics(analysis).items()}
+        found = {
+            features.file_uri(analysis, path): items
+            for path, items in features.diagnostics(analysis).items()
+        }
         found.setdefault(uri, [])
         before = self.published.get(uri, {})
         self.published[uri] = found
@@ -88,11 +91,6 @@ class PolicyServer(LanguageServer):
 
 
 server = PolicyServer()
-
-
-@server.feature(types.INITIALIZED)
-def _initialized(ls: PolicyServer, params: types.InitializedParams) -> None:
-    return None
 
 
 @server.feature(types.INITIALIZE)

@@ -353,3 +353,21 @@ async def test_a_module_that_imports_another(client: LanguageClient, tmp_path: P
     found_module = list(client.diagnostics[module_uri])
     assert [d.code for d in found_module] == ["SLA202"]
     assert found_module[0].range.start == position_of(MODULE, "business\n\ntarget", 0)
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_go_to_the_uri_the_client_used(client: LanguageClient) -> None:
+    # the same file, its `_` percent-encoded as some clients write it
+    uri = MANAGED_IT.as_uri().replace("managed_it", "managed%5Fit")
+    text = MANAGED_IT.read_text("utf-8").replace("when p1_response breached", "when p1_x breached")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "sla", 1, text))
+    )
+    found = await _diagnostics_for(client, uri)
+    assert [d.code for d in found] == ["SLA201"]
+    definition = await client.text_document_definition_async(
+        types.DefinitionParams(
+            types.TextDocumentIdentifier(uri), position_of(text, "repeated_response_breach")
+        )
+    )
+    assert definition == [] or all(loc.uri == uri for loc in definition)  # type: ignore[union-attr]
