@@ -385,6 +385,9 @@ def _fix(
     match = _DID_YOU_MEAN.search(help_text)
     if match is not None:
         word = match.group(1)
+        line = analysis.lines.line(d.range.start.line)
+        if line[analysis.lines.column(d.range.start) :].startswith('"'):  # a string: a holiday,
+            return f'change to "{word}"', types.TextEdit(d.range, quoted(word))  # a zone, ...
         if _NAME.match(word) or word.startswith("`"):
             return f"change to `{word}`", types.TextEdit(d.range, word)
     match = _KEYWORD_FIELD.search(help_text)

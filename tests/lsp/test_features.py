@@ -203,3 +203,19 @@ def test_every_feature_answers_anywhere_without_raising(policy: Path) -> None:
         if features.prepare_rename(analysis, position) is not None:
             features.rename(analysis, position, "renamed_name")
     assert answered > 10  # hovers are found on names, durations and credit tiers
+
+
+def test_a_did_you_mean_inside_a_string_keeps_the_quotes(tmp_path: Path) -> None:
+    text = MANAGED_IT.read_text("utf-8").replace(
+        'holidays "US"', 'holidays "US" except "Christmas"', 1
+    )
+    workspace, path = _workspace_with(text, tmp_path)
+    analysis = workspace.current[path]
+    (found,) = features.diagnostics(analysis)[path]
+    assert found.code == "SLA307"
+    uri = features.uri_of(path)
+    (action,) = features.code_actions(analysis, uri, [found])
+    assert action.edit is not None and action.edit.changes is not None
+    assert action.edit.changes[uri] == [types.TextEdit(found.range, '"Christmas Day"')]
+    # the span is the whole literal, quotes included: 11 characters
+    assert found.range.end.character - found.range.start.character == len('"Christmas"')
