@@ -242,7 +242,24 @@ def hover(
         span = occ.span
         text = _name_hover(analysis, occ, policy, today)
     if text is None and analysis.tree is not None:
-        for node, item in _nodes_at(analysis.tree, line, column):
+        nodes = list(_nodes_at(analysis.tree, line, column))
+        for i, (node, item) in enumerate(nodes):
+            parent = nodes[i + 1][0] if i + 1 < len(nodes) else None
+            if (
+                isinstance(node, ast.StringLit)
+                and isinstance(parent, ast.HolidaysClause)
+                and any(n.span == node.span for n in parent.except_names)
+            ):
+                subdivision = parent.subdivision.value if parent.subdivision else None
+                found = words.holiday_dates(
+                    parent.country.value, subdivision, node.value, today.year
+                )
+                when = ", ".join(f"{d.isoformat()} ({d:%A})" for d in found) or "no date"
+                text, span = (
+                    f"**{node.value}** in {today.year}: {when}; the calendar stays open",
+                    node.span,
+                )
+                break
             if isinstance(node, ast.DurationLit):
                 clocks = _clocks_of(item, policy)
                 text, span = (

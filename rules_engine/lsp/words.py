@@ -192,3 +192,19 @@ def tier_arithmetic(policy: m.CheckedPolicy, amount: m.Amount, today: dt.date) -
     result = percent_of(amount.percent, fee, policy.currency)
     arithmetic = percent_arithmetic(amount.percent, fee, result, policy.currency)
     return f"at the fee of {period.label}: {arithmetic}"
+
+
+def holiday_dates(country: str, subdivision: str | None, name: str, year: int) -> list[dt.date]:
+    """The days in ``year`` a country's holiday called ``name`` falls on (an observed day
+    included)."""
+    import holidays
+
+    try:
+        found = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    except (NotImplementedError, KeyError, ValueError):
+        return []
+    return sorted(
+        day
+        for day, joined in found.items()
+        if any(n.removesuffix(" (observed)") == name for n in str(joined).split("; "))
+    )

@@ -219,3 +219,20 @@ def test_a_did_you_mean_inside_a_string_keeps_the_quotes(tmp_path: Path) -> None
     assert action.edit.changes[uri] == [types.TextEdit(found.range, '"Christmas Day"')]
     # the span is the whole literal, quotes included: 11 characters
     assert found.range.end.character - found.range.start.character == len('"Christmas"')
+
+
+def test_an_except_name_hovers_with_its_dates_this_year(tmp_path: Path) -> None:
+    text = MANAGED_IT.read_text("utf-8").replace(
+        'holidays "US"', 'holidays "US" except "Independence Day"', 1
+    )
+    workspace, path = _workspace_with(text, tmp_path)
+    analysis = workspace.current[path]
+    hover = features.hover(
+        analysis, position_of(text, '"Independence Day"', 3), None, dt.date(2026, 3, 1)
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    # 4 July 2026 is a Saturday, so the US observe it on Friday 3 July
+    assert hover.contents.value == (
+        "**Independence Day** in 2026: 2026-07-03 (Friday), 2026-07-04 (Saturday); "
+        "the calendar stays open"
+    )
