@@ -18,6 +18,7 @@ from pygls import uris
 
 from rules_engine.language import ast
 from rules_engine.language import model as m
+from rules_engine.language import policy_text as pt
 from rules_engine.language.diagnostics import Diagnostic
 from rules_engine.language.formatter import format_policy
 from rules_engine.language.parser import ParseError, reserved_words
@@ -260,6 +261,10 @@ def hover(
                     node.span,
                 )
                 break
+            if isinstance(node, ast.PercentOf) and policy is not None:
+                text, span = _step_hover(node, policy), node.span
+                if text is not None:
+                    break
             if isinstance(node, ast.DurationLit):
                 clocks = _clocks_of(item, policy)
                 text, span = (
@@ -324,6 +329,23 @@ def _tier_hover(
             arithmetic = words.tier_arithmetic(policy, bonus.amount, today)
             return f"**bonus {bonus.name}**\n\n{arithmetic}"
     return None
+
+
+def _step_hover(node: ast.PercentOf, policy: m.CheckedPolicy) -> str | None:
+    """``at 50% of p1_resolution``: the share of the target's limit, as a duration."""
+    target = policy.targets.get(node.target.name)
+    if target is None:
+        return None
+    limit = getattr(target.objective, "limit_s", None)
+    if not isinstance(limit, int):
+        return None
+    share = node.percent.value * limit
+    clocks = " or ".join(words.target_clocks(policy, target))
+    after = pt.duration_text(int(share)) if share.denominator == 1 else f"{float(share):.0f}s"
+    return (
+        f"`{node.percent.text}` of `{target.name}`'s limit `{pt.duration_text(limit)}` = "
+        f"`{after}` ({words.span_words(int(share))}) on {clocks}"
+    )
 
 
 def _clocks_of(item: ast.Item, policy: m.CheckedPolicy | None) -> list[str]:

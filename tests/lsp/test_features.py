@@ -236,3 +236,16 @@ def test_an_except_name_hovers_with_its_dates_this_year(tmp_path: Path) -> None:
         "**Independence Day** in 2026: 2026-07-03 (Friday), 2026-07-04 (Saturday); "
         "the calendar stays open"
     )
+
+
+def test_an_escalation_step_at_a_share_of_a_limit(tmp_path: Path) -> None:
+    text = MANAGED_IT.read_text("utf-8")
+    workspace, path = _workspace_with(text, tmp_path)
+    analysis = workspace.current[path]
+    where = position_of(text, "at 50% of p1_resolution", 4)
+    hover = features.hover(analysis, where, analysis.result.policy, dt.date(2026, 3, 1))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    # p1_resolution: 90% within 4h; half of 4 h is 2 h, on P1's 24x7 coverage
+    assert hover.contents.value == (
+        "`50%` of `p1_resolution`'s limit `4h` = `2h` (2 hours) on 24x7"
+    )
