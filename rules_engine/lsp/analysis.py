@@ -56,7 +56,7 @@ class Workspace:
         path: str,
         text: str,
         version: int | None = None,
-        utf16: bool = True,
+        encoding: str = "utf-16",
         uri: str | None = None,
     ) -> Analysis:
         text = normalize_newlines(text)
@@ -77,7 +77,7 @@ class Workspace:
                 if module is not None:
                     trees.append(module)
         analysis = Analysis(
-            path, version, text, Lines(text, utf16), tree, result, build(trees), sources, uri
+            path, version, text, Lines(text, encoding), tree, result, build(trees), sources, uri
         )
         self.current[path] = analysis
         if tree is not None:

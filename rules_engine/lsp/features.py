@@ -51,7 +51,7 @@ def diagnostics(analysis: Analysis) -> dict[str, list[types.Diagnostic]]:
     for d in analysis.result.diagnostics:
         file = d.span.file if d.span.file in analysis.sources else analysis.path
         if file not in lines:
-            lines[file] = Lines(analysis.sources[file], analysis.lines.utf16)
+            lines[file] = Lines(analysis.sources[file], analysis.lines.encoding)
         found.setdefault(file, []).append(to_lsp(d, lines[file]))
     return found
 
@@ -152,7 +152,10 @@ def file_uri(analysis: Analysis, file: str) -> str:
 
 def location(analysis: Analysis, span: Span) -> types.Location:
     text = analysis.sources.get(span.file)
-    lines = analysis.lines if span.file == analysis.path or text is None else Lines(text)
+    if span.file == analysis.path or text is None:
+        lines = analysis.lines
+    else:
+        lines = Lines(text, analysis.lines.encoding)
     return types.Location(file_uri(analysis, span.file), lines.range(span))
 
 

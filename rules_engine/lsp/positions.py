@@ -1,5 +1,6 @@
 """Positions: the front end counts 1-based lines and code points; LSP counts 0-based lines
-and, by default, UTF-16 code units. Everything crossing the wire goes through here."""
+and, by default, UTF-16 code units (a client may offer UTF-8 bytes or UTF-32 code points
+instead, and pygls picks one). Everything crossing the wire goes through here."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from rules_engine.language.spans import Span
 class Lines:
     """A text's lines as the parser counts them (CR LF, CR and LF end a line)."""
 
-    def __init__(self, text: str, utf16: bool = True) -> None:
+    def __init__(self, text: str, encoding: str = "utf-16") -> None:
         self.text = normalize_newlines(text)
         self.lines = self.text.split("\n")
-        self.utf16 = utf16
+        self.encoding = encoding if encoding in ("utf-8", "utf-32") else "utf-16"
         self._starts: list[int] | None = None
 
     def line(self, index: int) -> str:
@@ -30,20 +31,22 @@ class Lines:
         return types.Position(index, self._units(text[:chars]) + max(chars - len(text), 0))
 
     def _units(self, text: str) -> int:
-        if not self.utf16 or text.isascii():
+        if self.encoding == "utf-32" or text.isascii():
             return len(text)
-        return len(text.encode("utf-16-le")) // 2
+        if self.encoding == "utf-8":
+            return len(text.encode("utf-8", "surrogatepass"))
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
     def column(self, position: types.Position) -> int:
         """The 0-based code-point column of an LSP position on its line."""
         text = self.line(position.line)
-        if not self.utf16 or text.isascii():
+        if self.encoding == "utf-32" or text.isascii():
             return min(position.character, len(text))
         units = 0
         for i, ch in enumerate(text):
             if units >= position.character:
                 return i
-            units += 2 if ord(ch) > 0xFFFF else 1
+            units += self._units(ch)
         return len(text)
 
     def offset(self, position: types.Position) -> int:

@@ -39,8 +39,10 @@ class PolicyServer(LanguageServer):
         """Per checked document, the diagnostics it published per file URI."""
 
     @property
-    def utf16(self) -> bool:
-        return str(self.workspace.position_encoding or "utf-16") != "utf-32"
+    def encoding(self) -> str:
+        """The position encoding agreed with the client (UTF-16 unless it offered another)."""
+        kind = self.workspace.position_encoding
+        return str(getattr(kind, "value", kind) or "utf-16")  # an enum of str, or a str
 
     def date(self) -> dt.date:
         return self.today or dt.date.today()
@@ -52,7 +54,7 @@ class PolicyServer(LanguageServer):
         current = self.policies.current.get(path)
         if current is not None and current.text == normalize_newlines(document.source):
             return current
-        return self.policies.analyze(path, document.source, document.version, self.utf16, uri)
+        return self.policies.analyze(path, document.source, document.version, self.encoding, uri)
 
     def publish(self, uri: str) -> None:
         """Check the document and publish ``sla check``'s diagnostics, in its own file and

@@ -50,3 +50,23 @@ def position_of(text: str, marker: str, offset: int = 0) -> types.Position:
     index = text.index(marker) + offset
     line = text.count("\n", 0, index)
     return types.Position(line, index - (text.rfind("\n", 0, index) + 1))
+
+
+UTF8_INIT = types.InitializeParams(
+    capabilities=types.ClientCapabilities(
+        general=types.GeneralClientCapabilities(
+            position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]
+        )
+    ),
+    root_uri=ROOT.as_uri(),
+    initialization_options={"debounce": 0.05},
+)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def utf8_client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """A client that counts columns in UTF-8 bytes (as Neovim prefers)."""
+    result = await lsp_client.initialize_session(UTF8_INIT)
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    yield lsp_client
+    await lsp_client.shutdown_session()

@@ -28,7 +28,12 @@ def test_columns_count_utf16_units_on_the_wire() -> None:
     assert lines.column(types.Position(0, 5)) == 4
     # no astral character on line 2: units and code points agree
     assert lines.to_lsp(2, 10) == types.Position(1, 9)
-    assert Lines("# 🎉 x\n", utf16=False).to_lsp(1, 5) == types.Position(0, 4)
+    assert Lines("# 🎉 x\n", "utf-32").to_lsp(1, 5) == types.Position(0, 4)
+    # UTF-8 counts bytes: the emoji is 4, so `x` is at 2 + 4 + 1 = 7 and back at column 4
+    utf8 = Lines('# 🎉 x\ntier P1 "é"\n', "utf-8")
+    assert utf8.to_lsp(1, 5) == types.Position(0, 7)
+    assert utf8.column(types.Position(0, 7)) == 4
+    assert utf8.to_lsp(2, 11) == types.Position(1, 11)  # `é` is 2 bytes: 9 + 2
 
 
 def test_a_diagnostic_after_an_emoji_lands_on_the_name(tmp_path: Path) -> None:

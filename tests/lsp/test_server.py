@@ -371,3 +371,29 @@ async def test_diagnostics_go_to_the_uri_the_client_used(client: LanguageClient)
         )
     )
     assert definition == [] or all(loc.uri == uri for loc in definition)  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_a_utf8_client_gets_byte_columns(utf8_client: LanguageClient) -> None:
+    text = MANAGED_IT.read_text("utf-8").replace(
+        'target p1_response "P1 first response within 15 minutes" {\n'
+        "  of tickets where priority = P1 ",
+        'target p1_response "P1 réponse 🎉" { of tickets where priority = P9 ',
+    )
+    uri = await open_document(utf8_client, MANAGED_IT, text)
+    (found,) = utf8_client.diagnostics[uri]
+    line = text.splitlines()[found.range.start.line]
+    before = line[: line.index("P9")]
+    # `é` is 2 bytes and the emoji 4, each one code point: 3 + 1 = 4 more than characters
+    assert len(before.encode("utf-8")) == len(before) + 4
+    assert found.range.start.character == len(before.encode("utf-8"))
+    assert found.range.end.character == found.range.start.character + 2  # `P9`
+    # and a position in bytes is read back as one: `priority`, after the emoji
+    at = len(line[: line.index("priority")].encode("utf-8")) + 1
+    hover = await utf8_client.text_document_hover_async(
+        types.HoverParams(
+            types.TextDocumentIdentifier(uri), types.Position(found.range.start.line, at)
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.value == "**priority**: string (a field of `tickets`)"
