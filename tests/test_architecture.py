@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "rules_engine"
-ORDER = ["language", "data", "evaluation", "consequences", "pipeline", "render", "workflow"]
+ORDER = ["language", "data", "evaluation", "consequences", "pipeline", "render", "lsp"]
+ORDER += ["workflow"]
 ORDER += ["api", "cli"]
 LEAVES = {
     "document",

@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("rules_engine.cli.report_cmd", "report", "Render a performance report."),
     "test": ("rules_engine.cli.test_cmd", "test", "Run policy unit tests."),
     "diff": ("rules_engine.cli.diff_cmd", "diff", "Semantic diff of two policy versions."),
+    # issue 17: editor support
+    "lsp": ("rules_engine.cli.lsp_cmd", "lsp", "Run the language server for editors (stdio)."),
 }
 
 

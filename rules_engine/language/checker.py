@@ -2236,3 +2236,18 @@ _VALUE_HINTS: dict[str, str] = {
 }
 
 _BUILTIN_DATASETS = tuple(fieldtypes.FIELD_TYPES)  # the one list of built-in datasets
+
+
+# --------------------------------------------------------------------------- for editors
+# Public accessors for the language server (rules_engine/lsp): completion offers the
+# country codes and holiday names the checker accepts.
+
+
+def holiday_countries() -> dict[str, list[str]]:
+    """Country codes the holiday check accepts, each with its subdivision codes."""
+    return _holiday_countries()
+
+
+def holiday_names(country: str, subdivision: str | None, year: int) -> frozenset[str] | None:
+    """The holiday names an ``except`` may name for a policy effective in ``year``."""
+    return _holiday_names(country, subdivision, year)

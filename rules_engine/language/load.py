@@ -10,6 +10,7 @@ import hashlib
 import os
 from collections.abc import Callable
 
+from rules_engine.language.ast import Policy
 from rules_engine.language.checker import CheckResult, check
 from rules_engine.language.diagnostics import CODES, Diagnostic, PolicyError, diagnostic
 from rules_engine.language.model import CheckedPolicy
@@ -33,6 +34,15 @@ def check_source(
         tree = parse(text, path)
     except ParseError as error:
         return CheckResult(None, [_parse_diagnostic(error)])
+    return check_tree(tree, text, path, read)
+
+
+def check_tree(
+    tree: Policy, text: str, path: str = "<memory>", read: Callable[[str], str] | None = None
+) -> CheckResult:
+    """:func:`check_source` for text already parsed (``tree`` is ``parse(text, path)``):
+    the language server parses item by item and keeps what did not change."""
+    text = normalize_newlines(text)
     if tree.imports or tree.overrides:
         from rules_engine.language.modules import check_modules
 
@@ -49,6 +59,10 @@ def _parse_diagnostic(error: ParseError) -> Diagnostic:
     """The parser's own words become a diagnostic (SLA1xx)."""
     code = error.code if error.code in CODES else "SLA101"
     return diagnostic(code, error.message, error.span, error.hint)
+
+
+parse_diagnostic = _parse_diagnostic
+"""Public for the language server, which parses the text itself (:func:`check_tree`)."""
 
 
 def read_policy_text(path: str | os.PathLike[str]) -> tuple[str | None, list[Diagnostic]]:

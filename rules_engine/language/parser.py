@@ -1405,3 +1405,28 @@ def _flatten(children: list[Any], kind: type[Any]) -> tuple[Any, ...]:
         else:
             out.append(child)
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- completion
+
+
+def expected_next(prefix: str) -> frozenset[str] | None:
+    """What may come after ``prefix`` (policy text up to an editor's cursor): keywords and
+    punctuation as written (``measure``, ``{``), other tokens by kind (``NAME``, ``STRING``,
+    ``DURATION``, ``$END``); None when ``prefix`` already fails to parse. The language
+    server's completion asks this, so it offers what the grammar accepts and nothing else.
+
+    >>> sorted(expected_next("target t {\\n  measure ") or [])
+    ['ESCAPED_NAME', 'NAME', 'count', 'mean', 'sum', 'time']
+    """
+    words = {t.name: str(t.pattern.value) for t in _lark().terminals if t.pattern.type == "str"}
+    reset = _STATE.set(_ParseState("<memory>"))
+    try:
+        interactive = _lark().parse_interactive(normalize_newlines(prefix))
+        interactive.exhaust_lexer()
+        accepted: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+    except (UnexpectedInput, ParseError):
+        return None
+    finally:
+        _STATE.reset(reset)
+    return frozenset(words.get(name, name) for name in accepted)
