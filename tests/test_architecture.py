@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "rules_engine"
 ORDER = ["language", "data", "evaluation", "consequences", "pipeline", "render", "workflow"]
-ORDER += ["api", "cli"]
+ORDER += ["portfolio", "api", "cli"]
 LEAVES = {
     "document",
     "escape",

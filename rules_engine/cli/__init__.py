@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("rules_engine.cli.report_cmd", "report", "Render a performance report."),
     "test": ("rules_engine.cli.test_cmd", "test", "Run policy unit tests."),
     "diff": ("rules_engine.cli.diff_cmd", "diff", "Semantic diff of two policy versions."),
+    "portfolio": ("rules_engine.cli.portfolio_cmd", "portfolio", "Evaluate a whole portfolio."),
 }
 
 

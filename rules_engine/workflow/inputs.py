@@ -9,6 +9,7 @@ exactly what ``sla eval`` reads.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,11 @@ from rules_engine.language import model
 
 if TYPE_CHECKING:
     from rules_engine.workflow.versions import PolicySeries
+
+DataReader = Callable[[model.CheckedPolicy, str | None], object]
+"""Reads a contract's data other than from a path (a slice of a shared dataset), given
+the policy that types it and the zone for timestamps written without one; raises
+:class:`rules_engine.data.DataError`."""
 
 
 class InputProblem(Exception):
@@ -35,11 +41,15 @@ class Loaded:
     as_of_source: str
 
 
-def parse_as_of(text: str | None, zone: str) -> tuple[dt.datetime, str]:
+def parse_as_of(
+    text: str | None, zone: str, now: dt.datetime | None = None
+) -> tuple[dt.datetime, str]:
     """``--as-of``: an ISO timestamp (a naive one is read in the policy's zone) or a date
-    (its local midnight); default now, stated as such in the output."""
+    (its local midnight); default now (``now`` when given: a portfolio takes the clock
+    once for all its contracts), stated as such in the output."""
     if text is None:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0), "now"
+        moment = now if now is not None else dt.datetime.now(dt.UTC)
+        return moment.replace(microsecond=0), "now"
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -123,12 +133,15 @@ def load_inputs(
     last: str | None,
     as_of_text: str | None,
     timezone: str | None,
+    *,
+    now: dt.datetime | None = None,
+    read_data: DataReader | None = None,
 ) -> Loaded:
     """Policy, data, periods and as-of, or :class:`InputProblem` with a printable message."""
     policy = checked_policy(policy_path)
     if timezone is not None:
         _check_timezone_option(timezone)
-    as_of, source = parse_as_of(as_of_text, policy.timezone)
+    as_of, source = parse_as_of(as_of_text, policy.timezone, now)
     periods = choose_periods(policy, period, first, last, as_of)
     from rules_engine.evaluation.engine import PeriodError, check_periods
 
@@ -141,7 +154,10 @@ def load_inputs(
     from rules_engine.data import DataError, load_data
 
     try:
-        bundle = load_data(data_path, policy=policy, timezone=timezone)
+        if read_data is not None:
+            bundle = read_data(policy, timezone)
+        else:
+            bundle = load_data(data_path, policy=policy, timezone=timezone)
     except DataError as exc:
         raise InputProblem("\n".join(str(issue) for issue in exc.issues)) from None
     return Loaded(policy, bundle, periods, as_of, source)
@@ -219,6 +235,9 @@ def load_series_inputs(
     last: str | None,
     as_of_text: str | None,
     timezone: str | None,
+    *,
+    now: dt.datetime | None = None,
+    read_data: DataReader | None = None,
 ) -> SeriesLoaded:
     """As :func:`load_inputs`, for a series. The data is loaded once, against the latest
     version told every dataset, field and tier of the others
@@ -229,7 +248,7 @@ def load_series_inputs(
     if timezone is not None:
         _check_timezone_option(timezone)
     policy = series.first.policy
-    as_of, source = parse_as_of(as_of_text, policy.timezone)
+    as_of, source = parse_as_of(as_of_text, policy.timezone, now)
     periods = choose_periods(policy, period, first, last, as_of)
     try:
         loading = series.loading_policy()
@@ -239,7 +258,10 @@ def load_series_inputs(
     from rules_engine.data import DataError, load_data
 
     try:
-        bundle = load_data(data_path, policy=loading, timezone=timezone)
+        if read_data is not None:
+            bundle = read_data(loading, timezone)
+        else:
+            bundle = load_data(data_path, policy=loading, timezone=timezone)
     except DataError as exc:
         raise InputProblem("\n".join(str(issue) for issue in exc.issues)) from None
     return SeriesLoaded(series, bundle, periods, as_of, source)
