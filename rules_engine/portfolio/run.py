@@ -86,6 +86,7 @@ def _on_dask(
                 processes=True,
                 threads_per_worker=1,
                 dashboard_address=None,
+                worker_dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
             client = Client(cluster)  # type: ignore[no-untyped-call]
