@@ -24,7 +24,14 @@ from pathlib import Path
 
 import polars as pl
 
-from rules_engine.portfolio import Engine, read_manifest, run_portfolio, write_outputs
+from rules_engine.portfolio import (
+    ContractResult,
+    Engine,
+    Manifest,
+    read_manifest,
+    run_portfolio,
+    write_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDARD = ROOT / "examples" / "portfolio" / "standard_terms.sla"
@@ -80,9 +87,14 @@ def build(folder: Path, contracts: int, tickets: int) -> Path:
     return manifest
 
 
-def startup(workers: int) -> float:
-    """Seconds to start a local cluster, import the engine on every worker, and close it."""
+def on_cluster(
+    manifest: Manifest, workers: int
+) -> tuple[list[ContractResult], float, float, float, list[int]]:
+    """The portfolio on a fresh local cluster, reached as an existing scheduler (the
+    ``--scheduler`` path): results, seconds to start it, to run, to close it, and each
+    worker's peak resident memory (bytes)."""
     import logging
+    import resource
 
     from distributed import Client, LocalCluster
 
@@ -95,11 +107,16 @@ def startup(workers: int) -> float:
         worker_dashboard_address=None,
         silence_logs=logging.ERROR,
     )
+    started = time.perf_counter() - began
+    began = time.perf_counter()
+    results = run_portfolio(manifest, Engine(scheduler=cluster.scheduler_address), NOW)
+    ran = time.perf_counter() - began
     client = Client(cluster)
-    client.run(lambda: __import__("rules_engine.portfolio.contract") is not None)
+    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    began = time.perf_counter()
     client.close()
     cluster.close()
-    return time.perf_counter() - began
+    return results, started, ran, time.perf_counter() - began, sorted(peaks.values())
 
 
 def main() -> None:
@@ -118,10 +135,20 @@ def main() -> None:
     manifest = read_manifest(str(manifest_path))
     reference: dict[str, str | None] | None = None
     for name in args.engines.split(","):
-        engine = Engine(sequential=True) if name == "sequential" else Engine(workers=int(name))
-        began = time.perf_counter()
-        results = run_portfolio(manifest, engine, NOW)
-        wall = time.perf_counter() - began
+        if name == "sequential":
+            began = time.perf_counter()
+            results = run_portfolio(manifest, Engine(sequential=True), NOW)
+            ran = time.perf_counter() - began
+            line = f"sequential:  {ran:6.1f} s, {ran / len(results) * 1000:4.0f} ms per contract"
+        else:
+            workers = int(name)
+            results, started, ran, closed, peaks = on_cluster(manifest, workers)
+            line = (
+                f"{workers} worker(s): {ran:6.1f} s evaluating "
+                f"({ran / len(results) * 1000 * workers:4.0f} ms per contract per worker), "
+                f"+ {started:.1f} s cluster start, {closed:.1f} s close; "
+                f"peak memory per worker {', '.join(f'{p / 2**20:.0f} MiB' for p in peaks)}"
+            )
         began = time.perf_counter()
         write_outputs(manifest, results, args.dir / f"out-{name}")
         written = time.perf_counter() - began
@@ -129,17 +156,7 @@ def main() -> None:
         documents = {r.id: r.document for r in results}
         same = "" if reference is None else f", documents identical: {documents == reference}"
         reference = reference or documents
-        overhead = ""
-        if name != "sequential":
-            start = startup(int(name))
-            overhead = f", cluster start-up+close {start:.1f} s"
-            per = (wall - start) / len(results) * 1000 * int(name)
-        else:
-            per = wall / len(results) * 1000
-        print(
-            f"{engine.describe():40s} wall {wall:6.1f} s  ({per:5.0f} ms per contract per worker"
-            f"{overhead}), outputs {written:.1f} s, failed {len(failed)}{same}"
-        )
+        print(f"{line}; outputs {written:.1f} s, failed {len(failed)}{same}", flush=True)
 
 
 if __name__ == "__main__":

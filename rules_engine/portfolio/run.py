@@ -90,7 +90,7 @@ def _on_dask(
                 silence_logs=logging.ERROR,
             )
             client = Client(cluster)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as exc:
+    except (OSError, TimeoutError, ValueError, RuntimeError) as exc:
         if cluster is not None:
             cluster.close()
         where = engine.scheduler or "a local cluster"

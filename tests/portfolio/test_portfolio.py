@@ -235,3 +235,18 @@ def test_the_example_warehouse_is_what_its_script_writes() -> None:
         for dataset, rows in datasets.items():
             part = EXAMPLE / "warehouse" / dataset / f"customer={customer}" / "part-0.parquet"
             assert pl.read_parquet(part).equals(pl.DataFrame(rows, infer_schema_length=None))
+
+
+def test_the_report_escapes_what_policies_and_data_say() -> None:
+    from rules_engine.portfolio.contract import ContractResult
+    from rules_engine.portfolio.manifest import Manifest
+    from rules_engine.portfolio.outputs import render_portfolio
+
+    hostile = "<img src=x onerror=alert(1)>"
+    results = [
+        ContractResult("a", "breached", "{}", customer=hostile, currency="USD", credits="1.00"),
+        ContractResult("b", "failed", None, error=f"b.sla:1:1: error: `{hostile}`"),
+    ]
+    page = render_portfolio(Manifest("p.yaml", f"MSP {hostile}", ()), results)
+    assert "<img" not in page
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 4  # title, h1, customer, error
