@@ -12,8 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "rules_engine"
 ORDER = ["language", "data", "evaluation", "consequences", "pipeline", "render", "lsp"]
-ORDER += ["workflow"]
-ORDER += ["api", "cli"]
+ORDER += ["workflow", "portfolio", "api", "cli"]
 LEAVES = {
     "document",
     "escape",

@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "diff": ("rules_engine.cli.diff_cmd", "diff", "Semantic diff of two policy versions."),
     # issue 17: editor support
     "lsp": ("rules_engine.cli.lsp_cmd", "lsp", "Run the language server for editors (stdio)."),
+    "portfolio": ("rules_engine.cli.portfolio_cmd", "portfolio", "Evaluate a whole portfolio."),
 }
 
 

@@ -323,6 +323,13 @@ def _read_parquet(source: Path | io.BytesIO, file: str, log: IssueLog) -> pl.Dat
         raise Unreadable(
             f"not a readable Parquet file: {_first_line(exc)}", "re-export the file"
         ) from None
+    return parquet_frame(frame, file, log)
+
+
+def parquet_frame(frame: pl.DataFrame, file: str, log: IssueLog) -> pl.DataFrame:
+    """A table read from Parquet, numbered by row and with its byte columns as UTF-8 text
+    (each value that is not reported where it is); a partition of a shared dataset
+    (:mod:`rules_engine.data.partitioned`) is read through here too."""
     frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     binary = [name for name, dtype in frame.schema.items() if dtype == pl.Binary]
     refused = pl.zeros(len(frame), dtype=pl.Boolean, eager=True)

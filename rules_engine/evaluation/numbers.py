@@ -94,9 +94,22 @@ def seconds_json(us: pl.Expr) -> pl.Expr:
     )
 
 
+SMALL = 64
+"""Up to this many values, a column is converted value by value in Python: a Polars
+query costs about a millisecond whatever its size, and a portfolio's contracts list
+hundreds of short record lists."""
+
+
 def seconds_list(us: pl.Series) -> list[Seconds | None]:
     """:func:`us_to_seconds` over a whole column (nulls stay None), without a Fraction per
     value: whole seconds as ints, the rest rounded half-even to milliseconds as text."""
+    if len(us) <= SMALL:
+        return [None if v is None else us_to_seconds(v) for v in us.cast(pl.Int64).to_list()]
+    return seconds_list_columnar(us)
+
+
+def seconds_list_columnar(us: pl.Series) -> list[Seconds | None]:
+    """:func:`seconds_list` computed by Polars, for long columns."""
     frame = pl.DataFrame({"us": us.cast(pl.Int64)})
     whole, text = _seconds_parts(pl.col("us"))
     out = frame.select(whole.alias("whole"), text.alias("text"))

@@ -392,6 +392,7 @@ _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _KEYWORD_FIELD = re.compile(r"`(\w+)` is a keyword: write `` `\1` ``")
 _ADD_CLAUSE = re.compile(r"add `([^`]+)`")
 _IN_HOURS = re.compile(r"write the limit in hours \(`(\d+h)`\)")
+_BD_OR_HOURS = re.compile(r"write `(\d+bd)` for \d+ business days, or `(\d+h)` for open hours")
 
 
 def code_actions(
@@ -404,6 +405,19 @@ def code_actions(
     for d in found:
         help_text = (d.data or {}).get("help") if isinstance(d.data, dict) else None
         if not isinstance(help_text, str):
+            continue
+        choice = _BD_OR_HOURS.search(help_text)
+        if choice is not None:  # SLA509: business days (what was meant, preferred) or hours
+            for literal, preferred in ((choice.group(1), True), (choice.group(2), False)):
+                actions.append(
+                    types.CodeAction(
+                        title=f"write the limit as `{literal}`",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[d],
+                        is_preferred=preferred,
+                        edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(d.range, literal)]}),
+                    )
+                )
             continue
         fix = _fix(analysis, d, help_text)
         if fix is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rules_engine.evaluation.numbers import SMALL
 from rules_engine.evaluation.rows import RowTable
 
 _ENCODER = json.JSONEncoder(
@@ -50,8 +51,9 @@ def _flat(value: Any) -> bool:
 
 
 def _write_rows(rows: RowTable, depth: int, out: list[str]) -> None:
-    """A record list (or detail map) from its columns, as :func:`_write` would write it."""
-    items = rows.json_items()
+    """A record list (or detail map) from its columns, as :func:`_write` would write it
+    (a short one through its Python objects: the same bytes, without a Polars query)."""
+    items = rows.json_items() if len(rows) > SMALL else None
     if items is None:
         _write(rows.to_python(), depth, out)
         return

@@ -111,9 +111,13 @@ def test_a_d_limit_on_a_business_clock(tmp_path: Path) -> None:
     # 2d = 48 h; business is open 10 h a day on 5 days: 48 / 10 = 4.8, about 5 working days
     assert "on `business`: 48 open hours, about 5 working days" in hover.contents.value
     uri = features.uri_of(path)
-    (action,) = features.code_actions(analysis, uri, [warning])
-    assert action.edit is not None and action.edit.changes is not None
-    assert action.edit.changes[uri] == [types.TextEdit(warning.range, "48h")]
+    # 2d = 2 x 86,400 s: two business days (preferred: what was meant) or 48 open hours
+    days, hours = features.code_actions(analysis, uri, [warning])
+    assert days.is_preferred and not hours.is_preferred
+    assert days.edit is not None and days.edit.changes is not None
+    assert days.edit.changes[uri] == [types.TextEdit(warning.range, "2bd")]
+    assert hours.edit is not None and hours.edit.changes is not None
+    assert hours.edit.changes[uri] == [types.TextEdit(warning.range, "48h")]
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)

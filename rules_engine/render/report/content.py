@@ -260,7 +260,7 @@ def build_report(raw: Mapping[str, Any]) -> Report:
     shortfalls, at_risk = _shortfalls(doc, infos)
     changes = _changes(doc, infos)
     money_rows = [_money_row(p, currency) for p in doc["periods"]]
-    blocks, rows = _escalation_parts(doc["escalations"])
+    blocks, rows = _escalation_parts(doc["escalations"], doc.get("timezone"))
     return Report(
         title=str(policy["name"]),
         parties=_parties(policy),
@@ -758,10 +758,26 @@ def _unitemized(lines: list[AmountLine], total: Decimal | None, currency: str) -
     ]
 
 
-def _escalation_parts(items: list[Any]) -> tuple[list[Doc], list[Any]]:
+def _in_zone(value: Any, zone: str | None) -> Any:
+    """``sla escalations``' JSON with every instant (``*_at``, UTC) shown in the
+    contract's zone with its offset."""
+    if isinstance(value, Mapping):
+        return {
+            k: present.instant(v, zone)
+            if k.endswith("_at") and isinstance(v, str)
+            else _in_zone(v, zone)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_in_zone(v, zone) for v in value]
+    return value
+
+
+def _escalation_parts(items: list[Any], zone: str | None = None) -> tuple[list[Doc], list[Any]]:
     """The escalation blocks (``sla escalations``' JSON: open records past a step and the
-    compliance of every step) and the flat rows of records past a step. A document kept
-    from before blocks were written has rows only."""
+    compliance of every step) and the flat rows of records past a step, their instants in
+    the contract's zone. A document kept from before blocks were written has rows only."""
+    items = _in_zone(list(items), zone)
     if not items or not all(isinstance(i, Mapping) and "escalated" in i for i in items):
         return [], list(items)
     blocks = [dict(i) for i in items]
