@@ -702,7 +702,7 @@ def _annual_cap(
     first = max(0, index - span + 1)
     fees = sum(ledger.fees[first : index + 1], Decimal(0))
     granted = sum((g for g in ledger.granted[first:index] if g is not None), Decimal(0))
-    best: AnnualCap | None = None
+    candidates: list[AnnualCap] = []
     for cap in yearly:
         if isinstance(cap.amount, PercentOfFee):
             limit = percent_of(cap.amount.percent, fees, cur)
@@ -714,16 +714,23 @@ def _annual_cap(
         else:
             limit = round_money(cap.amount.amount, cur)
             basis = f"fixed {format_money(limit, cur)} per year"
-        remaining = round_money(max(Decimal(0), limit - granted), cur)
-        applied = credits > remaining
-        arithmetic = (
-            f"{basis} - {format_money(granted, cur)} granted = {format_money(remaining, cur)}"
-            + (" applied" if applied else "")
-        )
-        candidate = AnnualCap(limit, granted, remaining, applied, arithmetic)
-        if best is None or candidate.remaining < best.remaining:
-            best = candidate
-    return best
+        candidates.append(_year_cap(limit, basis, granted, credits, cur))
+    return min(candidates, key=lambda c: c.remaining, default=None)  # the tightest, first
+
+
+def _year_cap(
+    limit: Decimal, basis: str, granted: Decimal, credits: Decimal, cur: Currency
+) -> AnnualCap:
+    """A yearly cap (rolling or contract year) as it stands: what is left of ``limit``
+    after the credits ``granted`` earlier in the year, and whether this period's
+    ``credits`` reach it, with the arithmetic."""
+    remaining = round_money(max(Decimal(0), limit - granted), cur)
+    applied = credits > remaining
+    arithmetic = (
+        f"{basis} - {format_money(granted, cur)} granted = {format_money(remaining, cur)}"
+        + (" applied" if applied else "")
+    )
+    return AnnualCap(limit, granted, remaining, applied, arithmetic)
 
 
 def _credit_holds(rule: CreditRule, ctx: _Context) -> Callable[[int], bool]:
@@ -786,7 +793,7 @@ def _contract_year_cap(
         fees += ledger.fees[i] if i <= index else policy_fee(policy, walk)
         walk = walk.next()
     granted = sum((g for g in ledger.granted[first:index] if g is not None), Decimal(0))
-    best: AnnualCap | None = None
+    candidates: list[AnnualCap] = []
     for cap in caps:
         if isinstance(cap.amount, PercentOfFee):
             limit = percent_of(cap.amount.percent, fees, cur)
@@ -798,16 +805,8 @@ def _contract_year_cap(
         else:
             limit = round_money(cap.amount.amount, cur)
             basis = f"fixed {format_money(limit, cur)} per contract year"
-        remaining = round_money(max(Decimal(0), limit - granted), cur)
-        applied = credits > remaining
-        arithmetic = (
-            f"{basis} - {format_money(granted, cur)} granted = {format_money(remaining, cur)}"
-            + (" applied" if applied else "")
-        )
-        candidate = AnnualCap(limit, granted, remaining, applied, arithmetic)
-        if best is None or candidate.remaining < best.remaining:
-            best = candidate
-    return best
+        candidates.append(_year_cap(limit, basis, granted, credits, cur))
+    return min(candidates, key=lambda c: c.remaining, default=None)  # the tightest, first
 
 
 def _last_label(first: Period, size: int) -> str:
