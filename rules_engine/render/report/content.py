@@ -33,6 +33,7 @@ from rules_engine.render.report.document import (
     headroom,
     money,
     normalize,
+    parse_instant,
     severity,
     shortfall_sentence,
     span_of,
@@ -894,6 +895,39 @@ def record_row(record: Mapping[str, Any], clock: present.ClockKind = "wall") -> 
         show(limit),
         over,
         "open" if record.get("open") else "closed",
+    ]
+
+
+def downtime_rows(
+    target: Mapping[str, Any], zone: str, clock: present.ClockKind = "wall"
+) -> list[list[str]]:
+    """An availability target's downtime, interval by interval (plain text; the layout
+    escapes): from and until in the contract's zone, and how long on the target's clock."""
+    rows = []
+    for a, b in target.get("downtime_intervals") or []:
+        start, end = parse_instant(a), parse_instant(b)
+        seconds = None if start is None or end is None else int((end - start).total_seconds())
+        rows.append(
+            [present.instant(a, zone), present.instant(b, zone), fmt_duration(seconds, clock)]
+        )
+    return rows
+
+
+def planned_rows(
+    target: Mapping[str, Any], zone: str, clock: present.ClockKind = "wall"
+) -> list[list[str]]:
+    """An availability target's planned time, stretch by stretch (plain text), with what a
+    maintenance rule counted as downtime and why."""
+    return [
+        [
+            present.instant(p["start"], zone),
+            present.instant(p["end"], zone),
+            f"{p['source']} {p['id']} (outage {p['outage_id']})",
+            f"{fmt_duration(p['downtime_s'], clock)}: {p['counted_as_downtime']}"
+            if p["counted_as_downtime"]
+            else "-",
+        ]
+        for p in target.get("planned_time") or []
     ]
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape, unescape
 from typing import Any
 
-from rules_engine import present
 from rules_engine.render.report.charts import trend_svg
 from rules_engine.render.report.content import (
     RECORD_COLUMNS,
@@ -22,7 +21,9 @@ from rules_engine.render.report.content import (
     Shortfall,
     budget_text,
     build_report,
+    downtime_rows,
     escalation_compliance_text,
+    planned_rows,
     record_row,
     span_text,
     worst_records,
@@ -411,37 +412,18 @@ def _shortfall(s: Shortfall, zone: str) -> str:
                 f'<p class="meta">and {hidden} more breached record{"s" if hidden != 1 else ""}; '
                 f"<code>sla explain</code> lists every one.</p>"
             )
-    intervals = t.get("downtime_intervals") or []
+    clock = s.target.objective.clock
+    intervals = downtime_rows(t, zone, clock)
     if intervals:
-        rows = [
-            [
-                escape(present.instant(a, zone)),
-                escape(present.instant(b, zone)),
-                fmt_duration(_seconds_between(a, b), s.target.objective.clock),
-            ]
-            for a, b in intervals
-        ]
+        rows = [[escape(cell) for cell in row] for row in intervals]
         outages = ", ".join(str(i) for i in t.get("outage_ids") or [])
         body.append(
             f"<p>Outages: {escape(outages or '-')}</p>"
             + _table(["Down from", "Until", "Duration"], rows, {2})
         )
-    planned = t.get("planned_time") or []
+    planned = planned_rows(t, zone, clock)
     if planned:
-        rows = [
-            [
-                escape(present.instant(p["start"], zone)),
-                escape(present.instant(p["end"], zone)),
-                escape(f"{p['source']} {p['id']} (outage {p['outage_id']})"),
-                escape(
-                    f"{fmt_duration(p['downtime_s'], s.target.objective.clock)}: "
-                    f"{p['counted_as_downtime']}"
-                    if p["counted_as_downtime"]
-                    else "-"
-                ),
-            ]
-            for p in planned
-        ]
+        rows = [[escape(cell) for cell in row] for row in planned]
         body.append(
             _table(
                 ["Planned from", "Until", "Maintenance", "Counted as downtime"],
@@ -461,15 +443,6 @@ def _shortfall(s: Shortfall, zone: str) -> str:
     if s.explanation:
         body.append(f'<pre class="explanation">{escape(str(s.explanation))}</pre>')
     return head + "".join(body) + "</article>"
-
-
-def _seconds_between(a: Any, b: Any) -> int | None:
-    from rules_engine.render.report.document import parse_instant
-
-    start, end = parse_instant(a), parse_instant(b)
-    if start is None or end is None:
-        return None
-    return int((end - start).total_seconds())
 
 
 def _burn_cell(cell: BudgetCell | None) -> str:

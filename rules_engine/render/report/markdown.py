@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from rules_engine import present
 from rules_engine.escape import markdown_code, markdown_fence, markdown_text
 from rules_engine.render.report.charts import trend_svg
 from rules_engine.render.report.content import (
@@ -25,7 +24,9 @@ from rules_engine.render.report.content import (
     Trend,
     budget_text,
     build_report,
+    downtime_rows,
     escalation_compliance_text,
+    planned_rows,
     record_row,
     span_text,
     worst_records,
@@ -35,7 +36,6 @@ from rules_engine.render.report.document import (
     fmt_duration,
     fmt_percent,
     location_text,
-    parse_instant,
 )
 
 ChartLink = Callable[[Trend], str]
@@ -396,38 +396,16 @@ def _shortfall(s: Shortfall, zone: str) -> list[str]:
                 f"and {hidden} more breached record{plural}; `sla explain` lists every one.",
                 "",
             ]
-    intervals = t.get("downtime_intervals") or []
+    clock = s.target.objective.clock
+    intervals = downtime_rows(t, zone, clock)
     if intervals:
         outages = ", ".join(str(i) for i in t.get("outage_ids") or [])
         out += [f"Outages: {markdown_text(outages or '-')}", ""]
-        rows = []
-        for a, b in intervals:
-            start, end = parse_instant(a), parse_instant(b)
-            seconds = None if start is None or end is None else int((end - start).total_seconds())
-            rows.append(
-                [
-                    markdown_text(present.instant(a, zone)),
-                    markdown_text(present.instant(b, zone)),
-                    fmt_duration(seconds, s.target.objective.clock),
-                ]
-            )
+        rows = [[markdown_text(cell) for cell in row] for row in intervals]
         out += _table(["Down from", "Until", "Duration"], rows, {2})
-    planned = t.get("planned_time") or []
+    planned = planned_rows(t, zone, clock)
     if planned:
-        rows = [
-            [
-                markdown_text(present.instant(p["start"], zone)),
-                markdown_text(present.instant(p["end"], zone)),
-                markdown_text(f"{p['source']} {p['id']} (outage {p['outage_id']})"),
-                markdown_text(
-                    f"{fmt_duration(p['downtime_s'], s.target.objective.clock)}: "
-                    f"{p['counted_as_downtime']}"
-                    if p["counted_as_downtime"]
-                    else "-"
-                ),
-            ]
-            for p in planned
-        ]
+        rows = [[markdown_text(cell) for cell in row] for row in planned]
         out += _table(["Planned from", "Until", "Maintenance", "Counted as downtime"], rows, set())
     below = t.get("below_objective_ids") or []
     if below:
